@@ -1,0 +1,11 @@
+/** Picks the bus adapter from configuration: Kafka when brokers are configured, else in-process. */
+import type { Env } from "../config/schema.ts";
+import { createKafkaBus } from "./kafka.ts";
+import { createMemoryBus } from "./memory.ts";
+import type { Bus } from "./port.ts";
+
+export function createBus(env: Env): Bus {
+  return env.FG_KAFKA_BROKERS
+    ? createKafkaBus({ brokers: env.FG_KAFKA_BROKERS, clientId: env.FG_KAFKA_CLIENT_ID })
+    : createMemoryBus();
+}

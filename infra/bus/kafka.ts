@@ -1,0 +1,184 @@
+/**
+ * The Kafka bus adapter on kafkajs. The producer is idempotent with acks=all, so a resolved
+ * send() means the record is on every in-sync replica; consumers commit explicitly, only after
+ * the batch handler resolves (docs/design.md, "Guarantees").
+ */
+import { CompressionTypes, Kafka, logLevel, Partitioners, type Consumer, type EachBatchPayload, type LogEntry, type Producer } from "kafkajs";
+import { createLogger, type Logger } from "../telemetry/logger.ts";
+import type { Bus, BatchHandler, IncomingRecord, Publisher, SubscribeOptions, Subscription, TopicSpec } from "./port.ts";
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  /** gzip is the only codec kafkajs ships without native add-ons. */
+  compression?: "none" | "gzip";
+  /** How long a send may retry before it fails, so callers can answer 503 rather than hang. */
+  sendTimeoutMs?: number;
+  logger?: Logger;
+}
+
+const kafkaLevels: Record<number, "error" | "warn" | "info" | "debug"> = {
+  [logLevel.ERROR]: "error", [logLevel.WARN]: "warn", [logLevel.INFO]: "info", [logLevel.DEBUG]: "debug",
+};
+
+/** kafkajs logs through ours; its per-request errors are retried noise, so only WARN and up pass. */
+function kafkaLogCreator(logger: Logger) {
+  return () => ({ level, log }: LogEntry) => {
+    const { message, ...fields } = log;
+    logger[level === logLevel.ERROR ? "warn" : (kafkaLevels[level] ?? "debug")](`kafkajs: ${message}`, fields);
+  };
+}
+
+const headerText = (h: Buffer | string | (Buffer | string)[] | undefined): string | undefined =>
+  h === undefined ? undefined : Array.isArray(h) ? headerText(h[h.length - 1]) : h.toString();
+
+function toIncoming(topic: string, partition: number, m: EachBatchPayload["batch"]["messages"][number]): IncomingRecord {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) {
+    const text = headerText(v);
+    if (text !== undefined) headers[k] = text;
+  }
+  return {
+    topic, partition, offset: m.offset, key: m.key ? m.key.toString() : null,
+    value: m.value ?? Buffer.alloc(0), headers, timestamp: Number(m.timestamp),
+  };
+}
+
+export function createKafkaBus(options: KafkaBusOptions): Bus {
+  const sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogCreator(options.logger ?? createLogger().child({ component: "kafka" })),
+    connectionTimeout: 3_000,
+    requestTimeout: sendTimeoutMs,
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
+  });
+  const producers: Producer[] = [];
+  const consumers: Consumer[] = [];
+
+  async function publisher(): Promise<Publisher> {
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
+    });
+    let connected = false;
+    producer.on(producer.events.CONNECT, () => (connected = true));
+    producer.on(producer.events.DISCONNECT, () => (connected = false));
+    await producer.connect();
+    producers.push(producer);
+    const compression = options.compression === "none" ? CompressionTypes.None : CompressionTypes.GZIP;
+    return {
+      async send(topic, records) {
+        if (records.length === 0) return;
+        await producer.send({
+          topic, acks: -1, timeout: sendTimeoutMs, compression,
+          messages: records.map((r) => ({ key: r.key, value: Buffer.from(r.value), headers: r.headers })),
+        });
+      },
+      isReady: () => connected,
+      async close() {
+        await producer.disconnect();
+        producers.splice(producers.indexOf(producer), 1);
+      },
+    };
+  }
+
+  async function subscribe(opts: SubscribeOptions, handler: BatchHandler): Promise<Subscription> {
+    const consumer = kafka.consumer({
+      groupId: opts.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      rebalanceTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: 100,
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
+    });
+    consumers.push(consumer);
+    let settle!: { resolve: () => void; reject: (e: unknown) => void };
+    const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    done.catch(() => {}); // observed through `done` by the caller; never an unhandled rejection here
+    let stopping = false;
+
+    if (opts.onAssignment) {
+      const onAssignment = opts.onAssignment;
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        const assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, partitions]) =>
+          partitions.map((partition) => ({ topic, partition })));
+        void Promise.resolve(onAssignment(assigned)).catch((err) => settle.reject(err));
+      });
+    }
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) settle.reject(e.payload.error);
+    });
+
+    await consumer.connect();
+    for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? false });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const records = batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m));
+        const beat = setInterval(() => void heartbeat().catch(() => {}), 2_000);
+        try {
+          await handler({ topic: batch.topic, partition: batch.partition, records });
+        } catch (err) {
+          // Nothing of this batch is committed; stop so the partition is redelivered intact.
+          settle.reject(err);
+          void consumer.stop();
+          throw err;
+        } finally {
+          clearInterval(beat);
+        }
+        const last = batch.messages[batch.messages.length - 1]!.offset;
+        resolveOffset(last);
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+      },
+    });
+
+    return {
+      done,
+      async stop() {
+        if (stopping) return done.catch(() => {});
+        stopping = true;
+        await consumer.disconnect(); // waits for the batch in hand, which commits before returning
+        consumers.splice(consumers.indexOf(consumer), 1);
+        settle.resolve();
+      },
+    };
+  }
+
+  return {
+    kind: "kafka",
+    publisher,
+    subscribe,
+    async ensureTopics(specs: TopicSpec[]) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const existing = new Set(await admin.listTopics());
+        const missing = specs.filter((s) => !existing.has(s.name));
+        if (missing.length) {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((s) => ({
+              topic: s.name, numPartitions: s.partitions, replicationFactor: -1,
+              configEntries: s.compacted ? [{ name: "cleanup.policy", value: "compact" }] : [],
+            })),
+          });
+        }
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    async close() {
+      await Promise.allSettled([...consumers.map((c) => c.disconnect()), ...producers.map((p) => p.disconnect())]);
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * The bus port: what the gateway, processor and store need from a log like Kafka, and no more.
+ * Adapters: kafka.ts (kafkajs, the real thing) and memory.ts (the embedded default). Both pass
+ * the same contract suite (bus.contract.ts).
+ */
+
+export interface OutgoingRecord {
+  key: string;
+  value: string | Uint8Array;
+  headers?: Record<string, string>;
+}
+
+export interface IncomingRecord {
+  topic: string;
+  partition: number;
+  /** Kafka offsets exceed 2^53 in theory; kept as decimal strings like kafkajs does. */
+  offset: string;
+  key: string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+  timestamp: number;
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface IncomingBatch extends TopicPartition {
+  records: IncomingRecord[];
+}
+
+export interface Publisher {
+  /** Resolves once the bus has durably accepted every record (acks=all on Kafka); rejects otherwise. */
+  send(topic: string, records: OutgoingRecord[]): Promise<void>;
+  /** True while the publisher can reach the bus. */
+  isReady(): boolean;
+  close(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  groupId: string;
+  topics: string[];
+  /** Where a group with no committed offset starts. */
+  fromBeginning?: boolean;
+  /**
+   * Told which partitions this member owns after each rebalance, so that state kept per
+   * partition (caches, checkpoints) can be loaded or dropped. A consumer that must not apply a
+   * record twice compares offsets with its own checkpoint: commits can lag it after a crash.
+   */
+  onAssignment?: (partitions: TopicPartition[]) => void | Promise<void>;
+}
+
+/**
+ * Handles one batch of one partition. Offsets up to the batch's last record are committed only
+ * after the returned promise resolves; a rejection stops the subscription (the records are
+ * redelivered to whoever consumes the partition next), so data problems must be handled inside
+ * (e.g. sent to the DLQ), not thrown.
+ */
+export type BatchHandler = (batch: IncomingBatch) => Promise<void>;
+
+export interface Subscription {
+  /** Stops fetching, lets the batch in hand finish and commit, then leaves the group. */
+  stop(): Promise<void>;
+  /** Settles when the subscription ends: resolves on stop(), rejects when a handler failed. */
+  readonly done: Promise<void>;
+}
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  /** Compacted topics keep the last value per key (rule-set versions). */
+  compacted?: boolean;
+}
+
+export interface Bus {
+  readonly kind: "kafka" | "memory";
+  publisher(): Promise<Publisher>;
+  subscribe(options: SubscribeOptions, handler: BatchHandler): Promise<Subscription>;
+  ensureTopics(topics: TopicSpec[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const partitionKey = (tp: TopicPartition): string => `${tp.topic}:${tp.partition}`;

@@ -1,0 +1,22 @@
+/** Topic names from docs/design.md, with the configurable prefix applied in one place. */
+import type { TopicSpec } from "./port.ts";
+
+export interface Topics {
+  events: string;
+  dlq: string;
+  windows: string;
+  alerts: string;
+}
+
+export function topicNames(prefix: string): Topics {
+  return {
+    events: `${prefix}fg.events`,
+    dlq: `${prefix}fg.events.dlq`,
+    windows: `${prefix}fg.windows`,
+    alerts: `${prefix}fg.alerts`,
+  };
+}
+
+export function topicSpecs(topics: Topics, partitions = 4): TopicSpec[] {
+  return Object.values(topics).map((name) => ({ name, partitions }));
+}

@@ -1,0 +1,24 @@
+/**
+ * What every role (gateway, processor, store) is to the entry point: something that starts,
+ * reports readiness, and stops by draining its in-flight work within a deadline.
+ */
+import type { Bus } from "./bus/port.ts";
+import type { Env } from "./config/schema.ts";
+import type { Topics } from "./bus/topics.ts";
+import type { Logger } from "./telemetry/logger.ts";
+
+export interface RoleContext {
+  env: Env;
+  bus: Bus;
+  topics: Topics;
+  logger: Logger;
+}
+
+export interface Role {
+  readonly name: string;
+  start(): Promise<void>;
+  /** Drains in-flight work; resolves when nothing more will be written. */
+  stop(): Promise<void>;
+}
+
+export type RoleFactory = (ctx: RoleContext) => Role;

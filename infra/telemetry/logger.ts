@@ -1,0 +1,32 @@
+/**
+ * Structured logs: one JSON object per line on stderr, so log shippers need no parsing rules.
+ * Child loggers carry fixed fields (role, sink, rule) instead of string prefixes.
+ */
+export type Level = "debug" | "info" | "warn" | "error";
+const rank: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+const errorFields = (v: unknown) => (v instanceof Error ? { error: v.message, stack: v.stack } : v);
+
+export function createLogger(level: Level = (process.env.FG_LOG_LEVEL as Level) ?? "info", base: Record<string, unknown> = {}): Logger {
+  const min = rank[level] ?? rank.info;
+  const write = (lvl: Level, msg: string, fields?: Record<string, unknown>) => {
+    if (rank[lvl] < min) return;
+    const extra = fields ? Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, k === "err" ? errorFields(v) : v])) : {};
+    process.stderr.write(`${JSON.stringify({ t: new Date().toISOString(), level: lvl, msg, ...base, ...extra })}\n`);
+  };
+  return {
+    debug: (m, f) => write("debug", m, f),
+    info: (m, f) => write("info", m, f),
+    warn: (m, f) => write("warn", m, f),
+    error: (m, f) => write("error", m, f),
+    child: (fields) => createLogger(level, { ...base, ...fields }),
+  };
+}
