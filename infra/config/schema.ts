@@ -4,25 +4,19 @@
  * stops the program before anything runs, with a message that names the variable.
  */
 import { z } from "zod";
+import { gatewayEnv } from "../../gateway/config.ts";
+import { processorEnv } from "../../processor/config.ts";
+import { storeEnv } from "../../store/config.ts";
+import { bool, hostPortList, positiveInt, url } from "./types.ts";
 
-const port = z.coerce.number().int().min(1).max(65535);
-const positiveInt = z.coerce.number().int().positive();
-const nonNegativeInt = z.coerce.number().int().nonnegative();
-const url = (protocols: RegExp) => z.url({ protocol: protocols }).optional();
-const list = z
-  .string()
-  .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
-  .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, "each entry must be host:port")).min(1));
-const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
-
-/** Environment variables, by name: the source of truth for docs/configuration.md. */
-export const envSchema = z.object({
+/** Settings every role shares: logging, topics, and where the services are. */
+const coreEnv = {
   FG_CONFIG_FILE: z.string().optional().describe("JSON or YAML file with FG_* keys; the environment overrides it"),
   FG_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info").describe("Log level"),
   FG_DATA_DIR: z.string().default(".fluxgate/embedded").describe("Embedded defaults keep their files here (the S3 stand-in, API keys)"),
   FG_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default("").describe("Prefix for every Kafka topic name"),
 
-  FG_KAFKA_BROKERS: list.optional().describe("Kafka bootstrap servers, host:port[,host:port]; unset = in-process log"),
+  FG_KAFKA_BROKERS: hostPortList.optional().describe("Kafka bootstrap servers, host:port[,host:port]; unset = in-process log"),
   FG_KAFKA_CLIENT_ID: z.string().default("fluxgate").describe("Kafka client id"),
   FG_REDIS_URL: url(/^rediss?$/).describe("Redis URL; unset = in-memory state and local rate limits"),
   FG_POSTGRES_URL: url(/^postgres(ql)?$/).describe("Postgres URL; unset = no warm tier, API keys from a file"),
@@ -34,17 +28,15 @@ export const envSchema = z.object({
   FG_S3_BUCKET: z.string().default("fluxgate").describe("S3 bucket of the cold archive"),
   FG_S3_REGION: z.string().default("us-east-1").describe("S3 region"),
 
-  FG_GATEWAY_HOST: z.string().default("127.0.0.1").describe("Gateway HTTP/WebSocket bind address (0.0.0.0 to serve other hosts)"),
-  FG_GATEWAY_PORT: port.default(8080).describe("Gateway HTTP/WebSocket port"),
-  FG_GRPC_PORT: port.default(50051).describe("Gateway gRPC port"),
   FG_SHUTDOWN_TIMEOUT_MS: positiveInt.default(15000).describe("How long a graceful shutdown may drain in-flight work"),
-
-  FG_PRODUCER_LINGER_MS: nonNegativeInt.default(5).describe("How long the producer waits to fill a batch"),
-  FG_PRODUCER_MAX_BATCH_BYTES: positiveInt.default(1_048_576).describe("A batch is sent once it holds this many bytes"),
-  FG_PRODUCER_MAX_INFLIGHT_BYTES: positiveInt.default(64 * 1_048_576).describe("Unacknowledged bytes before the gateway answers 503"),
-
   FG_OTEL_ENABLED: bool.default(false).describe("Start the OpenTelemetry SDK (exporters from the standard OTEL_* variables)"),
-});
+};
+
+/**
+ * Environment variables, by name: the source of truth for docs/configuration.md. Each part owns
+ * the variables of its own settings (gateway/config.ts, processor/config.ts, store/config.ts).
+ */
+export const envSchema = z.object({ ...coreEnv, ...gatewayEnv, ...processorEnv, ...storeEnv });
 
 export type Env = z.output<typeof envSchema>;
 
