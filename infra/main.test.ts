@@ -1,0 +1,41 @@
+/** The entry point as a user runs it: `fluxgate all` on embedded defaults serves /healthz and stops on SIGTERM. */
+import { expect, test } from "bun:test";
+import { waitFor } from "../test/support/wait-for.ts";
+
+const serviceVars = ["FG_KAFKA_BROKERS", "FG_REDIS_URL", "FG_POSTGRES_URL", "FG_CLICKHOUSE_URL", "FG_S3_ENDPOINT"];
+
+function freePort(): number {
+  const server = Bun.serve({ port: 0, fetch: () => new Response() });
+  const port = server.port!;
+  server.stop(true);
+  return port;
+}
+
+test("all roles on embedded defaults answer /healthz, then drain and exit 0 on SIGTERM", async () => {
+  const port = freePort();
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !serviceVars.includes(k)));
+  const child = Bun.spawn(["bun", "infra/main.ts", "all"], {
+    cwd: new URL("..", import.meta.url).pathname,
+    env: { ...env, FG_GATEWAY_PORT: String(port), FG_GRPC_PORT: String(freePort()), FG_LOG_LEVEL: "warn", FG_DATA_DIR: `${process.env.TMPDIR ?? "/tmp"}/fg-main-${port}` },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  try {
+    const res = await waitFor(() => fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined), (r) => r?.status === 200, { what: "/healthz" });
+    expect(await res!.json()).toEqual({ status: "ok" });
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+  } finally {
+    child.kill("SIGKILL");
+  }
+});
+
+test("a bad variable stops the program with exit 78 and names it", async () => {
+  const child = Bun.spawn(["bun", "infra/main.ts", "gateway"], {
+    cwd: new URL("..", import.meta.url).pathname,
+    env: { ...process.env, FG_GATEWAY_PORT: "not-a-port" },
+    stderr: "pipe",
+  });
+  expect(await child.exited).toBe(78);
+  expect(await new Response(child.stderr).text()).toContain("FG_GATEWAY_PORT");
+});
