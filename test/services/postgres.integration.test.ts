@@ -17,8 +17,8 @@ test("creates a table, copies rows in and reads them back", async () => {
     });
     const rows = await sql<{ id: number; name: string }[]>`select id, name from ${sql(table)} order by id`;
     expect(rows.map((r) => [r.id, r.name])).toEqual([[1, "one"], [2, "two"]]);
-    const [{ version }] = await sql<{ version: string }[]>`select version()`;
-    expect(version).toContain("PostgreSQL");
+    const [row] = await sql<{ version: string }[]>`select version()`;
+    expect(row?.version).toContain("PostgreSQL");
   } finally {
     await sql`drop table ${sql(table)}`;
   }
