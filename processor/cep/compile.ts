@@ -1,0 +1,214 @@
+/**
+ * PatternSpec -> NFA, a port of Flink's NFACompiler. Like Flink it builds the automaton backwards,
+ * from the final state to the start, because each step's states need the already-built states of
+ * the step after it as their targets. Keeping Flink's construction (rather than inventing one) is
+ * what lets Flink's own test vectors hold for Fluxgate.
+ */
+import { createHash } from "node:crypto";
+import { always, both, compileCondition, negate, type Predicate } from "./predicate.ts";
+import { patternSpecSchema, type LoopContiguity, type Contiguity, type PatternSpec, type StepSpec } from "./spec.ts";
+import type { Action, Nfa, NfaState, StateKind } from "./nfa.ts";
+
+/** Bump when the shape of compiled NFAs changes: saved state refers to states by index. */
+const COMPILER_VERSION = 1;
+
+export type CompileResult = { ok: true; nfa: Nfa; spec: PatternSpec } | { ok: false; error: string };
+
+/** Checks an author's spec (from YAML or code) and compiles it; a bad spec is a result, not an exception. */
+export function compilePattern(input: unknown): CompileResult {
+  const parsed = patternSpecSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, error: issuesMessage(parsed.error.issues) };
+  return { ok: true, nfa: build(parsed.data), spec: parsed.data };
+}
+
+function issuesMessage(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  return issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
+}
+
+interface DraftEdge {
+  action: Action;
+  target: Draft;
+  when: Predicate;
+}
+interface Draft {
+  id: number;
+  step: string;
+  kind: StateKind;
+  edges: DraftEdge[];
+}
+
+function build(spec: PatternSpec): Nfa {
+  const drafts: Draft[] = [];
+  const stops = new Map<string, Draft>();
+  const takes = spec.steps.map((s) => compileCondition(s.where));
+  const takeOf = (i: number): Predicate => takes[i] ?? never(i);
+  const stepAt = (i: number): StepSpec => spec.steps[i] ?? never(i);
+
+  const state = (step: string, kind: StateKind): Draft => {
+    const d: Draft = { id: drafts.length, step, kind, edges: [] };
+    drafts.push(d);
+    return d;
+  };
+  const edge = (from: Draft, action: Action, target: Draft, when: Predicate) => from.edges.push({ action, target, when });
+
+  /** One stop state per negated step: every branch that sees the forbidden event dies there. */
+  const stopFor = (i: number): Draft => {
+    const name = stepAt(i).name;
+    let stop = stops.get(name);
+    if (!stop) {
+      stop = state(name, "stop");
+      edge(stop, "take", stop, takeOf(i));
+      stops.set(name, stop);
+    }
+    return stop;
+  };
+
+  /** A notFollowedBy right before step i forbids its event until step i's first event (spec.ts rules out the rest). */
+  const addStopStates = (i: number, d: Draft) => {
+    if (i > 0 && stepAt(i - 1).contiguity === "notFollowedBy") edge(d, "proceed", stopFor(i - 1), takeOf(i - 1));
+  };
+  /** Inside a quantified step i, a notFollowedBy right after it forbids its event between repetitions too. */
+  const addStopStateToLooping = (i: number, d: Draft) => {
+    if (spec.steps[i + 1]?.contiguity === "notFollowedBy") edge(d, "proceed", stopFor(i + 1), takeOf(i + 1));
+  };
+  /** Greedy: the next step may only start on events the quantified step would not take itself. */
+  const greedyUpdate = (d: Draft, take: Predicate) => {
+    for (const e of d.edges) e.when = both(e.when, negate(take));
+  };
+
+  const singleton = (
+    i: number,
+    sink: Draft,
+    proceedTo: Draft | null,
+    take: Predicate,
+    ignore: Predicate | null,
+    optional: boolean,
+  ): Draft => {
+    const step = stepAt(i);
+    const d = state(step.name, "normal");
+    edge(d, "take", sink, take);
+    if (optional && proceedTo) edge(d, "proceed", proceedTo, step.greedy ? negate(take) : always);
+    if (ignore) {
+      if (optional) {
+        // A separate ignoring state, so that once an event was skipped the step is no longer optional-by-proceed.
+        const ignoring = state(step.name, "normal");
+        edge(ignoring, "take", sink, take);
+        edge(ignoring, "ignore", ignoring, ignore);
+        addStopStates(i, ignoring);
+        edge(d, "ignore", ignoring, ignore);
+      } else {
+        edge(d, "ignore", d, ignore);
+      }
+    }
+    return d;
+  };
+
+  const looping = (i: number, sink: Draft): Draft => {
+    const step = stepAt(i);
+    const take = takeOf(i);
+    const ignore = ignoreOf(step.loop_contiguity, take);
+    const loop = state(step.name, "normal");
+    edge(loop, "proceed", sink, always);
+    if (step.greedy) greedyUpdate(sink, take);
+    edge(loop, "take", loop, take);
+    addStopStateToLooping(i, loop);
+    if (ignore) {
+      const ignoring = state(step.name, "normal");
+      edge(ignoring, "take", loop, take);
+      edge(ignoring, "ignore", ignoring, ignore);
+      edge(loop, "ignore", ignoring, ignore);
+      addStopStateToLooping(i, ignoring);
+    }
+    return loop;
+  };
+
+  const times = (i: number, sink: Draft, proceedTo: Draft, from: number, to: number): Draft => {
+    const step = stepAt(i);
+    const take = takeOf(i);
+    const inner = ignoreOf(step.loop_contiguity, take);
+    if (step.greedy && from !== to) greedyUpdate(sink, take);
+    let last = sink;
+    for (let k = from; k < to; k++) {
+      last = singleton(i, last, proceedTo, take, inner, true);
+      addStopStateToLooping(i, last);
+    }
+    for (let k = 0; k < from - 1; k++) {
+      last = singleton(i, last, null, take, inner, false);
+      addStopStateToLooping(i, last);
+    }
+    return singleton(i, last, proceedTo, take, ignoreOf(step.contiguity, take), step.optional);
+  };
+
+  const convert = (i: number, sink: Draft): Draft => {
+    const step = stepAt(i);
+    let first: Draft;
+    if (step.quantifier && step.quantifier.max === undefined) {
+      first = times(i, looping(i, sink), sink, step.quantifier.min, step.quantifier.min);
+    } else if (step.quantifier) {
+      first = times(i, sink, sink, step.quantifier.min, step.quantifier.max ?? step.quantifier.min);
+    } else {
+      first = singleton(i, sink, sink, takeOf(i), ignoreOf(step.contiguity, takeOf(i)), step.optional);
+    }
+    addStopStates(i, first);
+    return first;
+  };
+
+  const final = state("$end$", "final");
+  let sink = final;
+  for (let i = spec.steps.length - 1; i > 0; i--) {
+    const step = stepAt(i);
+    if (step.contiguity === "notFollowedBy") {
+      // In the middle a notFollowedBy is only stop edges on its neighbours; at the end it is a pending state.
+      if (sink === final) {
+        const pending = state(step.name, "pending");
+        edge(pending, "proceed", stopFor(i), takeOf(i));
+        edge(pending, "ignore", pending, negate(takeOf(i)));
+        sink = pending;
+      }
+    } else if (step.contiguity === "notNext") {
+      const guard = state(step.name, "normal");
+      // Into the final state by ignore, not proceed: the match must wait for the next event to know it is not forbidden.
+      edge(guard, sink === final ? "ignore" : "proceed", sink, negate(takeOf(i)));
+      edge(guard, "proceed", stopFor(i), takeOf(i));
+      sink = guard;
+    } else {
+      sink = convert(i, sink);
+    }
+  }
+  const start = convert(0, sink);
+  start.kind = "start";
+
+  const states: NfaState[] = drafts.map((d) =>
+    Object.freeze({
+      id: d.id,
+      step: d.step,
+      kind: d.kind,
+      edges: Object.freeze(d.edges.map((e) => Object.freeze({ action: e.action, target: e.target.id, when: e.when }))),
+    }),
+  );
+  return Object.freeze({
+    patternId: spec.id,
+    states: Object.freeze(states),
+    start: start.id,
+    withinMs: spec.within_ms ?? null,
+    skip: spec.skip,
+    maxPartialMatches: spec.max_partial_matches,
+    fingerprint: createHash("sha256").update(JSON.stringify({ v: COMPILER_VERSION, spec })).digest("hex").slice(0, 16),
+  });
+}
+
+/** How a step tolerates events it does not take: next = none, followedBy = non-matching ones, followedByAny = all. */
+function ignoreOf(contiguity: Contiguity | LoopContiguity, take: Predicate): Predicate | null {
+  switch (contiguity) {
+    case "followedBy":
+      return negate(take);
+    case "followedByAny":
+      return always;
+    default:
+      return null;
+  }
+}
+
+function never(i: number): never {
+  throw new Error(`internal: step ${i} out of range`);
+}
