@@ -1,0 +1,31 @@
+/**
+ * first and last: the field's value on the earliest / latest event by event time, ties broken by
+ * event_id, so the answer does not depend on arrival order. Events without the field are skipped.
+ */
+import { z } from "zod";
+import type { Aggregator, Json } from "./types.ts";
+
+export interface Chosen {
+  ts: number;
+  event_id: string;
+  value: Json;
+}
+
+/** Negative when (ts, id) of `a` comes before that of `b`. */
+const order = (a: Chosen, b: Chosen): number => a.ts - b.ts || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0);
+
+export function createFirstLast(which: "first" | "last"): Aggregator<Chosen | null> {
+  const wins = (candidate: Chosen, held: Chosen) => (which === "first" ? order(candidate, held) < 0 : order(candidate, held) > 0);
+  const choose = (a: Chosen | null, b: Chosen | null) => (a === null ? b : b === null ? a : wins(b, a) ? b : a);
+  return {
+    init: () => null,
+    // Event payloads arrive as JSON, so any value read from one is JSON.
+    add: (s, obs) => (obs.value === undefined ? s : choose(s, { ts: obs.ts, event_id: obs.event_id, value: obs.value as Json })),
+    merge: choose,
+    result: (s) => (s === null ? null : s.value),
+    stateSchema: z
+      .object({ ts: z.number(), event_id: z.string(), value: z.json() })
+      .strict()
+      .nullable() as z.ZodType<Chosen | null>,
+  };
+}

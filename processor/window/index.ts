@@ -1,0 +1,17 @@
+/**
+ * Fluxgate windows: event-time tumbling, hopping and session windows per group key, with
+ * watermarks, allowed lateness, close/update triggers and plain-JSON state. Validate a spec with
+ * windowSpecSchema, then createWindowOperator (or restoreWindowOperator) once per rule.
+ */
+export type { Interval } from "./assign.ts";
+export { fieldPathSchema, pathProblem } from "./field.ts";
+export {
+  createWindowOperator,
+  restoreWindowOperator,
+  type RestoreResult,
+  type WindowOperator,
+  type WindowOperatorOptions,
+} from "./operator.ts";
+export { resultId, type LateEvent, type WindowOutput, type WindowResult, type WindowRetraction } from "./result.ts";
+export { windowSpecSchema, type WindowKind, type WindowSpec, type WindowSpecInput } from "./spec.ts";
+export { specFingerprint, type GroupState, type OperatorMeta, type WindowOperatorState, type WindowState, type WindowStateDelta } from "./state.ts";

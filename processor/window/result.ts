@@ -1,0 +1,56 @@
+/**
+ * What the operator emits. A result's id depends only on (rule, group key, window start), so a
+ * correction or a replay replaces the earlier row instead of adding one; `revision` grows with
+ * every emission under an id and tells a sink which one is newest. Field names follow the
+ * envelope's (snake_case) since these records travel on fg.windows.
+ */
+import type { Envelope } from "../../schemas/envelope.ts";
+import type { Json } from "../aggregate/types.ts";
+import type { Interval } from "./assign.ts";
+
+export interface WindowResult {
+  kind: "result";
+  /** `${rule_id}|${group_key}|${window_start}` */
+  id: string;
+  rule_id: string;
+  group_key: string;
+  /** The group_by fields and their values. */
+  group: Record<string, Json>;
+  window_start: number;
+  window_end: number;
+  /** 1 for the first emission of this id, higher for each update or correction. */
+  revision: number;
+  /** The watermark had passed the window's end: nothing on time can change it any more. */
+  closed: boolean;
+  /** Aggregate values by aggregate name. */
+  values: Record<string, Json>;
+}
+
+/** A session result that an event merged into another session (with another start, so another id): it no longer exists. */
+export interface WindowRetraction {
+  kind: "retraction";
+  id: string;
+  rule_id: string;
+  group_key: string;
+  window_start: number;
+  window_end: number;
+  /** Higher than the revision of any result emitted under this id. */
+  revision: number;
+  /** Id of the session it became part of. */
+  merged_into: string;
+}
+
+/** An event too late for some or all of its windows (their end + allowed lateness <= watermark). */
+export interface LateEvent {
+  kind: "late";
+  rule_id: string;
+  group_key: string;
+  event: Envelope;
+  watermark: number;
+  /** The windows it missed; for hopping windows, it still counted in the others. */
+  missed: Interval[];
+}
+
+export type WindowOutput = WindowResult | WindowRetraction | LateEvent;
+
+export const resultId = (ruleId: string, groupKey: string, windowStart: number): string => `${ruleId}|${groupKey}|${windowStart}`;
