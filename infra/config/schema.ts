@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { gatewayEnv } from "../../gateway/config.ts";
 import { processorEnv } from "../../processor/config.ts";
+import { rulesEnv } from "../../rules/config.ts";
 import { storeEnv } from "../../store/config.ts";
 import { bool, hostPortList, positiveInt, url } from "./types.ts";
 
@@ -34,9 +35,9 @@ const coreEnv = {
 
 /**
  * Environment variables, by name: the source of truth for docs/configuration.md. Each part owns
- * the variables of its own settings (gateway/config.ts, processor/config.ts, store/config.ts).
+ * the variables of its own settings (gateway/config.ts, processor/config.ts, rules/config.ts, store/config.ts).
  */
-export const envSchema = z.object({ ...coreEnv, ...gatewayEnv, ...processorEnv, ...storeEnv });
+export const envSchema = z.object({ ...coreEnv, ...gatewayEnv, ...processorEnv, ...rulesEnv, ...storeEnv });
 
 export type Env = z.output<typeof envSchema>;
 

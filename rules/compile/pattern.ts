@@ -1,0 +1,44 @@
+/**
+ * A rule's pattern -> the CEP engine's PatternSpec (processor/cep/spec.ts). The rule format uses
+ * readable names (times, consecutive, skip: past_last_event); the spec uses Flink's vocabulary.
+ * The result is checked by the engine's own compiler, so a rule that validates is one it can run.
+ */
+import { compilePattern, type PatternSpec, type PatternSpecInput } from "../../processor/cep/index.ts";
+import type { SkipSpec } from "../../processor/cep/spec.ts";
+import type { PatternDef, StepDef } from "../language/rule.ts";
+import { compileFilter } from "./filter.ts";
+
+export type PatternCompileResult = { ok: true; spec: PatternSpec } | { ok: false; error: string };
+
+export function compilePatternDef(ruleId: string, pattern: PatternDef): PatternCompileResult {
+  const input: PatternSpecInput = {
+    id: ruleId,
+    steps: pattern.steps.map((step, i) => stepSpec(step, i)),
+    skip: skipSpec(pattern.skip),
+    ...(pattern.within !== undefined && { within_ms: pattern.within }),
+    ...(pattern.max_partial_matches !== undefined && { max_partial_matches: pattern.max_partial_matches }),
+  };
+  const compiled = compilePattern(input);
+  return compiled.ok ? { ok: true, spec: compiled.spec } : { ok: false, error: compiled.error };
+}
+
+function stepSpec(step: StepDef, i: number): PatternSpecInput["steps"][number] {
+  const quantifier =
+    step.times === undefined ? undefined : typeof step.times === "number" ? { min: step.times, max: step.times } : step.times;
+  return {
+    name: step.name,
+    contiguity: i === 0 ? "begin" : (step.contiguity ?? "followedBy"),
+    where: compileFilter(step.filter),
+    ...(quantifier && { quantifier }),
+    optional: step.optional,
+    greedy: step.greedy,
+    loop_contiguity: step.consecutive ? "next" : step.allow_combinations ? "followedByAny" : "followedBy",
+  };
+}
+
+function skipSpec(skip: PatternDef["skip"]): SkipSpec {
+  if (skip === "none") return { strategy: "noSkip" };
+  if (skip === "next") return { strategy: "skipToNext" };
+  if (skip === "past_last_event") return { strategy: "skipPastLastEvent" };
+  return "to_first" in skip ? { strategy: "skipToFirst", step: skip.to_first } : { strategy: "skipToLast", step: skip.to_last };
+}

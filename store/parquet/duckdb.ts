@@ -1,0 +1,26 @@
+/**
+ * Test support: reads Parquet with DuckDB (Python package `duckdb`), an engine independent of
+ * the writer, to prove the files are readable without help. ClickHouse 18.16, the stack's
+ * version, has no Parquet input format, so it cannot serve as that reader.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const script = `
+import duckdb, json, sys
+con = duckdb.connect()
+rows = con.execute(sys.argv[2].replace("FILE", "read_parquet(?)"), [sys.argv[1]]).fetchall()
+cols = [d[0] for d in con.description]
+print(json.dumps([dict(zip(cols, r)) for r in rows], default=str))
+`;
+
+/** Runs `sql` with FILE standing for the Parquet file's contents; returns the rows. */
+export async function duckdbQuery(parquet: Uint8Array, sql: string): Promise<Record<string, unknown>[]> {
+  const path = join(mkdtempSync(join(tmpdir(), "fg-duckdb-")), "file.parquet");
+  writeFileSync(path, parquet);
+  const proc = Bun.spawn(["python3", "-c", script, path, sql], { stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`duckdb failed (${code}): ${err.trim()} — is the Python package installed? pip install duckdb`);
+  return JSON.parse(out);
+}
