@@ -39,3 +39,15 @@ test("a bad variable stops the program with exit 78 and names it", async () => {
   expect(await child.exited).toBe(78);
   expect(await new Response(child.stderr).text()).toContain("FG_GATEWAY_PORT");
 });
+
+test("commands run and exit: `rules validate` accepts the examples and refuses a broken file with its line", async () => {
+  const cwd = new URL("..", import.meta.url).pathname;
+  const ok = Bun.spawn(["bun", "infra/main.ts", "rules", "validate", "rules/examples"], { cwd, stdout: "pipe" });
+  expect(await ok.exited).toBe(0);
+  const broken = `${process.env.TMPDIR ?? "/tmp"}/fg-broken-${process.pid}.yaml`;
+  await Bun.write(broken, "id: broken\napp: shop\nseverity: loud\n");
+  const bad = Bun.spawn(["bun", "infra/main.ts", "rules", "validate", broken], { cwd, stdout: "pipe", stderr: "pipe" });
+  expect(await bad.exited).not.toBe(0);
+  const output = (await new Response(bad.stdout).text()) + (await new Response(bad.stderr).text());
+  expect(output).toContain(`${broken}:`);
+});

@@ -1,13 +1,17 @@
 #!/usr/bin/env bun
 /**
  * The one entry point: `fluxgate <role>` runs gateway, processor, store, or all of them in one
- * process. Configuration comes from FG_* variables (docs/configuration.md); SIGTERM and SIGINT
- * drain in-flight work before exiting.
+ * process; `fluxgate <tool> ...` runs an operator's command (rules, replay) and exits.
+ * Configuration comes from FG_* variables (docs/configuration.md); SIGTERM and SIGINT drain
+ * in-flight work before exiting.
  */
 import { createGatewayRole } from "../gateway/role.ts";
+import { runRulesCommand } from "../rules/cli.ts";
+import { runReplayCommand } from "../store/replay/index.ts";
 import { createBus } from "./bus/index.ts";
 import { topicNames } from "./bus/topics.ts";
 import { ConfigError, loadConfig } from "./config/load.ts";
+import type { Env } from "./config/schema.ts";
 import type { Role, RoleFactory } from "./role.ts";
 import { createLogger } from "./telemetry/logger.ts";
 import { startTracing } from "./telemetry/tracing.ts";
@@ -15,14 +19,24 @@ import { startTracing } from "./telemetry/tracing.ts";
 const roles: Record<string, RoleFactory> = {
   gateway: createGatewayRole,
 };
-const usage = `usage: fluxgate <${[...Object.keys(roles), "all"].join("|")}>`;
+
+/** One-shot commands: they get the arguments after their name and return the exit code. */
+const tools: Record<string, (argv: string[], env: Env) => Promise<number>> = {
+  rules: runRulesCommand,
+  replay: runReplayCommand,
+};
+
+const usage = `usage: fluxgate <${[...Object.keys(roles), "all"].join("|")}>    run roles until SIGTERM
+       fluxgate <${Object.keys(tools).join("|")}> ...    run a command (--help for its usage)`;
 
 async function main(argv: string[]): Promise<number> {
-  const [command = "all"] = argv;
+  const [command = "all", ...rest] = argv;
   if (command === "-h" || command === "--help") {
     console.log(usage);
     return 0;
   }
+  const tool = tools[command];
+  if (tool) return tool(rest, loadConfig());
   const names = command === "all" ? Object.keys(roles) : [command];
   for (const name of names) {
     if (!roles[name]) {
