@@ -28,6 +28,9 @@ FG_S3_ACCESS_KEY="${FG_S3_ACCESS_KEY:-fluxgate}"
 FG_S3_SECRET_KEY="${FG_S3_SECRET_KEY:-fluxgate-secret}"
 
 FG_BUN="$FG_CACHE/bun-$FG_BUN_VERSION/node_modules/.bin/bun"
+# DuckDB reads the archive's Parquet in tests: a reader independent of the one that wrote it.
+FG_DUCKDB_VERSION="${FG_DUCKDB_VERSION:-2.0.0}"
+FG_DUCKDB_PYTHON="$FG_CACHE/duckdb-$FG_DUCKDB_VERSION/bin/python"
 FG_KAFKA_LIBS="$FG_CACHE/kafka-$FG_KAFKA_VERSION/libs"
 FG_MINIO="$FG_CACHE/bin/minio-$FG_MINIO_VERSION"
 FG_K6="$FG_CACHE/bin/k6-$FG_K6_VERSION"

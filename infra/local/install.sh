@@ -36,6 +36,14 @@ install_bun() {
   [ -x "$FG_BUN" ] || die "Bun install left no binary at $FG_BUN"
 }
 
+install_duckdb() {
+  [ -x "$FG_DUCKDB_PYTHON" ] && return 0
+  log "installing DuckDB $FG_DUCKDB_VERSION from PyPI"
+  local venv="$FG_CACHE/duckdb-$FG_DUCKDB_VERSION"
+  { python3 -m venv "$venv.tmp" && "$venv.tmp/bin/pip" install -q "duckdb==$FG_DUCKDB_VERSION" && mv "$venv.tmp" "$venv"; } \
+    >"$FG_LOGS/duckdb-install.log" 2>&1 || { rm -rf "$venv.tmp"; die "DuckDB install failed: see $FG_LOGS/duckdb-install.log"; }
+}
+
 install_kafka() {
   [ -f "$FG_KAFKA_LIBS/.complete" ] && return 0
   command -v mvn >/dev/null || die "Maven is needed to fetch Kafka from Maven Central"

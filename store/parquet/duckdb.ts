@@ -19,8 +19,8 @@ print(json.dumps([dict(zip(cols, r)) for r in rows], default=str))
 export async function duckdbQuery(parquet: Uint8Array, sql: string): Promise<Record<string, unknown>[]> {
   const path = join(mkdtempSync(join(tmpdir(), "fg-duckdb-")), "file.parquet");
   writeFileSync(path, parquet);
-  const proc = Bun.spawn(["python3", "-c", script, path, sql], { stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([process.env.FG_DUCKDB_PYTHON ?? "python3", "-c", script, path, sql], { stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  if (code !== 0) throw new Error(`duckdb failed (${code}): ${err.trim()} — is the Python package installed? pip install duckdb`);
+  if (code !== 0) throw new Error(`duckdb failed (${code}): ${err.trim()} — bash infra/test installs it (infra/local/install.sh: install_duckdb) and sets FG_DUCKDB_PYTHON`);
   return JSON.parse(out);
 }
