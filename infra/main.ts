@@ -6,8 +6,10 @@
  * in-flight work before exiting.
  */
 import { createGatewayRole } from "../gateway/role.ts";
+import { createProcessorRole } from "../processor/role.ts";
 import { runRulesCommand } from "../rules/cli.ts";
 import { runReplayCommand } from "../store/replay/index.ts";
+import { createStoreRole } from "../store/role.ts";
 import { createBus } from "./bus/index.ts";
 import { topicNames } from "./bus/topics.ts";
 import { ConfigError, loadConfig } from "./config/load.ts";
@@ -18,6 +20,8 @@ import { startTracing } from "./telemetry/tracing.ts";
 
 const roles: Record<string, RoleFactory> = {
   gateway: createGatewayRole,
+  processor: createProcessorRole,
+  store: createStoreRole,
 };
 
 /** One-shot commands: they get the arguments after their name and return the exit code. */

@@ -3,4 +3,18 @@ import { z } from "zod";
 
 export const processorEnv = {
   FG_PROCESSOR_GROUP: z.string().default("fluxgate-processor").describe("Kafka consumer group of the processor"),
+  FG_PROCESSOR_OUT_OF_ORDERNESS_MS: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(0)
+    .describe("How far behind its partition's highest event time an event may arrive and still be on time for its windows"),
+  FG_PROCESSOR_STATE_PREFIX: z
+    .string()
+    .regex(/^fg:[A-Za-z0-9:_.-]*$/, "must start with fg:")
+    .optional()
+    .describe("Prefix of the processor's Redis keys; default fg:processor:<group>:. Set it to keep a deployment's state when its consumer group is renamed"),
 };
+
+export const statePrefix = (env: { FG_PROCESSOR_GROUP: string; FG_PROCESSOR_STATE_PREFIX?: string | undefined }): string =>
+  env.FG_PROCESSOR_STATE_PREFIX ?? `fg:processor:${env.FG_PROCESSOR_GROUP}:`;

@@ -6,6 +6,8 @@ export interface Topics {
   dlq: string;
   windows: string;
   alerts: string;
+  /** Events too late for their windows (beyond allowed lateness): kept, never dropped. */
+  late: string;
 }
 
 export function topicNames(prefix: string): Topics {
@@ -14,6 +16,7 @@ export function topicNames(prefix: string): Topics {
     dlq: `${prefix}fg.events.dlq`,
     windows: `${prefix}fg.windows`,
     alerts: `${prefix}fg.alerts`,
+    late: `${prefix}fg.windows.late`,
   };
 }
 

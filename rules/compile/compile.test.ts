@@ -57,12 +57,50 @@ alert: { throttle: 10m, sinks: [postgres, webhook:ops] }
     kind: "window",
     version: 3,
     groupBy: "user_id",
-    window: { id: "r", type: "hopping", size_ms: 300_000, hop_ms: 60_000, allowed_lateness_ms: 30_000, aggregate: { fn: "sum", field: "props.amount" } },
+    window: {
+      id: "r",
+      kind: "hopping",
+      size_ms: 300_000,
+      slide_ms: 60_000,
+      group_by: ["app_id", "user_id"],
+      aggregates: [{ name: "value", op: "sum", field: "props.amount" }, { name: "events", op: "count" }],
+      allowed_lateness_ms: 30_000,
+      out_of_orderness_ms: 0,
+      trigger: "close",
+    },
     threshold: { op: "gte", value: 100 },
     alert: { title: "d", dedupKey: "{{rule_id}}:{{app_id}}:{{group_key}}", throttleMs: 600_000, sinks: ["topic", "postgres", "webhook:ops"] },
   });
   if (rule.kind !== "window") return;
   expect([crosses(rule.threshold, 99), crosses(rule.threshold, 100), crosses(rule.threshold, null)]).toEqual([false, true, false]);
+});
+
+describe("windows map onto the window engine's spec", () => {
+  const windowOf = (w: string, groupBy = "user_id") => {
+    const rule = compile(`${head}group_by: ${groupBy}\nwindow: ${w}\n`);
+    if (rule.kind !== "window") throw new Error("not a window rule");
+    return rule.window;
+  };
+
+  test("tumbling, session and count_distinct get the engine's defaults", () => {
+    expect(windowOf("{ type: tumbling, size: 1m, threshold: { gt: 1 } }")).toMatchObject({ kind: "tumbling", size_ms: 60_000, allowed_lateness_ms: 0 });
+    expect(windowOf("{ type: session, gap: 30s, aggregate: count_distinct, field: props.sku, threshold: { gt: 1 } }")).toMatchObject({
+      kind: "session",
+      gap_ms: 30_000,
+      aggregates: [{ name: "value", op: "count_distinct", field: "props.sku", exact_limit: 1000, precision: 12 }, { name: "events", op: "count" }],
+    });
+  });
+
+  test("grouping by app_id alone does not list it twice", () => {
+    expect(windowOf("{ type: tumbling, size: 1m, threshold: { gt: 1 } }", "app_id").group_by).toEqual(["app_id"]);
+  });
+
+  test("a window edit changes the state fingerprint, a threshold edit does not", () => {
+    const fp = (w: string) => compile(`${head}window: ${w}\n`).stateFingerprint;
+    const base = fp("{ type: tumbling, size: 1m, threshold: { gt: 1 } }");
+    expect(fp("{ type: tumbling, size: 1m, threshold: { gt: 5 } }")).toBe(base);
+    expect(fp("{ type: tumbling, size: 2m, threshold: { gt: 1 } }")).not.toBe(base);
+  });
 });
 
 test("a pattern rule: readable steps become the CEP engine's PatternSpec", () => {

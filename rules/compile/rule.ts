@@ -9,7 +9,8 @@ import type { AlertDef, Rule, Severity } from "../language/rule.ts";
 import { definitionHash, stateFingerprint } from "./fingerprint.ts";
 import { allOf, compileFilter } from "./filter.ts";
 import { compilePatternDef } from "./pattern.ts";
-import { compileThreshold, compileWindow, type CompiledThreshold, type WindowSpecDraft } from "./window.ts";
+import type { WindowSpec } from "../../processor/window/index.ts";
+import { compileThreshold, compileWindow, type CompiledThreshold } from "./window.ts";
 
 interface CompiledCommon {
   id: string;
@@ -31,7 +32,7 @@ interface CompiledCommon {
 }
 
 export type CompiledRule =
-  | (CompiledCommon & { kind: "window"; window: WindowSpecDraft; threshold: CompiledThreshold })
+  | (CompiledCommon & { kind: "window"; window: WindowSpec; threshold: CompiledThreshold })
   | (CompiledCommon & { kind: "pattern"; pattern: PatternSpec });
 
 export type CompileRuleResult = { ok: true; rule: CompiledRule } | { ok: false; path: string[]; error: string };
@@ -53,7 +54,7 @@ export function compileRule(rule: Rule, version = 0): CompileRuleResult {
   };
   const stateOf = (engine: unknown) => stateFingerprint({ app: rule.app, filter: common.filter, groupBy: rule.group_by, engine });
   if (rule.window) {
-    const window = compileWindow(rule.id, rule.window);
+    const window = compileWindow(rule.id, rule.group_by, rule.window);
     return { ok: true, rule: { ...common, kind: "window", window, threshold: compileThreshold(rule.window.threshold), stateFingerprint: stateOf(window) } };
   }
   const compiled = compilePatternDef(rule.id, rule.pattern!);

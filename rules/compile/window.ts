@@ -1,23 +1,17 @@
 /**
- * A rule's window -> the window engine's spec. processor/window/ (windowSpecSchema, WindowSpec) was
- * not written yet when this was; `WindowSpecDraft` is the shape this module targets, chosen to
- * mirror PatternSpec's conventions (snake_case, *_ms durations, the rule id as spec id). When the
- * engine lands, this file is the one place to map onto its WindowSpec.
+ * A rule's window -> the window engine's WindowSpec (processor/window/spec.ts). The rule's
+ * aggregate becomes the result value `value` (what the threshold is checked against); every
+ * window also counts its events as `events`, so results and `rules test` can show how many
+ * events made a value. State is per app and group key, so `app_id` leads the grouping.
  */
-import type { WindowDef, Threshold } from "../language/rule.ts";
+import { windowSpecSchema, type WindowSpec, type WindowSpecInput } from "../../processor/window/index.ts";
+import type { AggregateSpecInput } from "../../processor/aggregate/spec.ts";
+import type { Threshold, WindowDef } from "../language/rule.ts";
 
-export interface WindowSpecDraft {
-  id: string;
-  type: "tumbling" | "hopping" | "session";
-  /** Window length (tumbling, hopping). */
-  size_ms?: number;
-  /** Distance between window starts (hopping). */
-  hop_ms?: number;
-  /** Inactivity that closes a session (session). */
-  gap_ms?: number;
-  allowed_lateness_ms: number;
-  aggregate: { fn: WindowDef["aggregate"]; field?: string };
-}
+/** Name of the rule's aggregate in every window result. */
+export const VALUE = "value";
+/** Name of the event count every window result carries. */
+export const EVENTS = "events";
 
 export type ThresholdOp = keyof Threshold;
 export interface CompiledThreshold {
@@ -25,12 +19,28 @@ export interface CompiledThreshold {
   value: number;
 }
 
-export function compileWindow(ruleId: string, w: WindowDef): WindowSpecDraft {
-  const aggregate = w.field === undefined ? { fn: w.aggregate } : { fn: w.aggregate, field: w.field };
-  const base = { id: ruleId, type: w.type, allowed_lateness_ms: w.allowed_lateness, aggregate };
-  if (w.type === "tumbling") return { ...base, size_ms: w.size };
-  if (w.type === "hopping") return { ...base, size_ms: w.size, hop_ms: w.hop };
-  return { ...base, gap_ms: w.gap };
+/** The window engine's group_by for a rule's group field: per app, then per value of the field. */
+export const windowGroupBy = (groupBy: string): string[] => (groupBy === "app_id" ? ["app_id"] : ["app_id", groupBy]);
+
+export function compileWindow(ruleId: string, groupBy: string, w: WindowDef): WindowSpec {
+  const value = { name: VALUE, op: w.aggregate, ...(w.field !== undefined && { field: w.field }) } as AggregateSpecInput;
+  const common = {
+    id: ruleId,
+    group_by: windowGroupBy(groupBy),
+    aggregates: [value, { name: EVENTS, op: "count" as const }],
+    allowed_lateness_ms: w.allowed_lateness,
+    // Rules have no out-of-orderness of their own: the processor applies FG_PROCESSOR_OUT_OF_ORDERNESS_MS.
+    out_of_orderness_ms: 0,
+    trigger: "close" as const,
+  };
+  const input: WindowSpecInput =
+    w.type === "tumbling"
+      ? { kind: "tumbling", size_ms: w.size, ...common }
+      : w.type === "hopping"
+        ? { kind: "hopping", size_ms: w.size, slide_ms: w.hop, ...common }
+        : { kind: "session", gap_ms: w.gap, ...common };
+  // The rule schema already guarantees what the window schema checks; a failure here is a bug.
+  return windowSpecSchema.parse(input);
 }
 
 export function compileThreshold(t: Threshold): CompiledThreshold {
@@ -39,8 +49,8 @@ export function compileThreshold(t: Threshold): CompiledThreshold {
 }
 
 /** The threshold is applied to window results, not kept in window state (see fingerprint.ts). */
-export function crosses(t: CompiledThreshold, value: number | null): boolean {
-  if (value === null || Number.isNaN(value)) return false;
+export function crosses(t: CompiledThreshold, value: unknown): boolean {
+  if (typeof value !== "number" || Number.isNaN(value)) return false;
   switch (t.op) {
     case "gt": return value > t.value;
     case "gte": return value >= t.value;

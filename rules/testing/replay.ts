@@ -1,26 +1,30 @@
 /**
- * Runs a rule set over recorded events in event time, as the processor would: events in ts order,
- * a watermark at the highest ts seen, CEP through the real engine (processor/cep), windows through
- * the window stand-in until processor/window exists, alerts through the same builder and gate as
- * production (the gate's clock is event time, so a replay is deterministic). After the last event
- * time advances to `until` (default: the end of time, as at the end of a bounded stream).
+ * Runs a rule set over recorded events in event time with the processor's own engine
+ * (processor/engine): events in ts order through one partition engine, whose watermark follows the
+ * highest ts seen, then time advances to `until` (default: the end of time, as at the end of a
+ * bounded stream). Alerts go through the production gate with event time as its clock, so a
+ * replay is deterministic.
  */
-import { advanceTime, compilePattern, createKeyState, processEvent, type KeyState, type Match, type Nfa } from "../../processor/cep/index.ts";
-import { compileCondition, type Predicate } from "../../processor/cep/predicate.ts";
+import { createPartitionEngine } from "../../processor/engine/index.ts";
+import type { WindowResult } from "../../processor/window/index.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
-import { matchAlert, windowAlert, type Alert, type AlertContext } from "../alerts/alert.ts";
+import type { Alert } from "../alerts/alert.ts";
 import { createAlertGate, type GateVerdict } from "../alerts/gate.ts";
-import type { CompiledRule } from "../compile/rule.ts";
-import { crosses } from "../compile/window.ts";
+import { crosses, EVENTS, VALUE } from "../compile/window.ts";
 import type { RuleSet } from "../set/rule-set.ts";
-import { createWindowStandIn, type WindowResult, type WindowStandIn } from "./window-stand-in.ts";
 
 export const END_OF_TIME = Number.MAX_SAFE_INTEGER;
 
-export interface ReplayedWindow extends WindowResult {
+export interface ReplayedWindow {
   rule_id: string;
   app_id: string;
   group_key: string;
+  start: number;
+  end: number;
+  /** Emissions of this window so far: above 1 for corrections by late events. */
+  revision: number;
+  count: number;
+  value: unknown;
   crossed: boolean;
 }
 
@@ -34,97 +38,33 @@ export interface ReplayResult {
   alerts: ReplayedAlert[];
 }
 
-interface Group {
-  appId: string;
-  groupKey: string;
-  window?: WindowStandIn;
-  cep?: KeyState;
-}
-
-interface Runner {
-  rule: CompiledRule;
-  accepts: Predicate;
-  nfa?: Nfa;
-  groups: Map<string, Group>;
-}
-
-const noMatchView = { eventsOf: () => [] };
-
-function valueAt(e: Envelope, path: string): unknown {
-  let cur: unknown = e;
-  for (const part of path.split(".")) cur = typeof cur === "object" && cur !== null ? (cur as Record<string, unknown>)[part] : undefined;
-  return cur;
-}
-
 export function replay(ruleSet: RuleSet, events: readonly Envelope[], options: { until?: number } = {}): ReplayResult {
-  const runners: Runner[] = ruleSet.rules.filter((r) => r.enabled).map((rule) => {
-    const nfa = rule.kind === "pattern" ? compiled(rule) : undefined;
-    return { rule, accepts: compileCondition(rule.filter), groups: new Map(), ...(nfa && { nfa }) };
-  });
-  const windows: ReplayedWindow[] = [];
-  const candidates: Alert[] = [];
+  const engine = createPartitionEngine({ ruleSet });
+  const first = engine.process([...events].sort((a, b) => a.ts - b.ts));
+  const last = engine.advanceTo(options.until ?? END_OF_TIME);
+  const thresholds = new Map(ruleSet.rules.flatMap((r) => (r.kind === "window" ? [[r.id, r.threshold] as const] : [])));
 
-  const ctx = (r: Runner, g: Group): AlertContext => ({ rule: r.rule, ruleSetVersion: ruleSet.version, appId: g.appId, groupKey: g.groupKey });
-  const onMatches = (r: Runner, g: Group, matches: Match[]) => {
-    for (const m of matches) candidates.push(matchAlert(ctx(r, g), m));
-  };
-  const advance = (watermark: number) => {
-    for (const r of runners) {
-      for (const g of r.groups.values()) {
-        if (g.cep && r.nfa) {
-          const step = advanceTime(r.nfa, g.cep, watermark);
-          g.cep = step.state;
-          onMatches(r, g, step.matches);
-        }
-        if (g.window && r.rule.kind === "window") {
-          const rule = r.rule;
-          for (const w of g.window.fire(watermark)) {
-            const crossed = crosses(rule.threshold, w.value);
-            windows.push({ rule_id: rule.id, app_id: g.appId, group_key: g.groupKey, ...w, crossed });
-            if (crossed) {
-              const cause = { start: w.start, end: w.end, aggregate: rule.window.aggregate.fn, value: w.value as number, threshold: rule.threshold,
-                ...(rule.window.aggregate.field !== undefined && { field: rule.window.aggregate.field }) };
-              candidates.push(windowAlert(ctx(r, g), cause));
-            }
-          }
-        }
-      }
-    }
-  };
-
-  let watermark = -Infinity;
-  for (const e of [...events].sort((a, b) => a.ts - b.ts)) {
-    if (e.ts > watermark) advance((watermark = e.ts));
-    for (const r of runners) {
-      if (!r.accepts(e, noMatchView)) continue;
-      const value = valueAt(e, r.rule.groupBy);
-      if (value === undefined || value === null) continue;
-      const groupKey = String(value);
-      const id = `${e.app_id}\u0000${groupKey}`;
-      let g = r.groups.get(id);
-      if (!g) r.groups.set(id, (g = { appId: e.app_id, groupKey }));
-      if (r.rule.kind === "window") {
-        g.window ??= createWindowStandIn(r.rule.window);
-        g.window.add(e.ts, r.rule.window.aggregate.field === undefined ? undefined : valueAt(e, r.rule.window.aggregate.field));
-      } else if (r.nfa) {
-        const step = processEvent(r.nfa, g.cep ?? createKeyState(r.nfa, id), e);
-        g.cep = step.state;
-        onMatches(r, g, step.matches);
-      }
-    }
-  }
-  advance(options.until ?? END_OF_TIME);
+  const windows = [...first.windows, ...last.windows]
+    .filter((w): w is WindowResult => w.kind === "result")
+    .map((w): ReplayedWindow => {
+      const values = Object.values(w.group).map(String);
+      const threshold = thresholds.get(w.rule_id);
+      return {
+        rule_id: w.rule_id,
+        app_id: values[0] ?? "",
+        group_key: values.at(-1) ?? "",
+        start: w.window_start,
+        end: w.window_end,
+        revision: w.revision,
+        count: w.values[EVENTS] as number,
+        value: w.values[VALUE],
+        crossed: threshold !== undefined && crosses(threshold, w.values[VALUE]),
+      };
+    });
 
   const gate = createAlertGate();
-  const byRule = new Map(ruleSet.rules.map((r) => [r.id, r]));
-  const alerts = candidates
-    .sort((a, b) => a.ts - b.ts)
-    .map((alert) => ({ alert, verdict: gate.admit(alert, byRule.get(alert.rule_id)?.alert.throttleMs ?? 0, alert.ts) }));
+  const alerts = [...first.alerts, ...last.alerts]
+    .sort((a, b) => a.alert.ts - b.alert.ts)
+    .map(({ alert, throttleMs }) => ({ alert, verdict: gate.admit(alert, throttleMs, alert.ts) }));
   return { windows, alerts };
-}
-
-function compiled(rule: Extract<CompiledRule, { kind: "pattern" }>): Nfa {
-  const result = compilePattern(rule.pattern);
-  if (!result.ok) throw new Error(`internal: rule ${rule.id} was validated but its pattern does not compile: ${result.error}`);
-  return result.nfa;
 }

@@ -1,0 +1,158 @@
+import { describe, expect, test } from "bun:test";
+import type { Envelope } from "../../schemas/envelope.ts";
+import { createPartitionEngine, type PartitionEngine } from "./engine.ts";
+import { emptyOutput, type EngineOutput } from "./output.ts";
+import { mergeDelta, type Records } from "./records.ts";
+import { ev, ruleSetOf } from "./test-kit.ts";
+
+const MIN = 60_000;
+const head = (id: string) => `id: ${id}\napp: shop\ndescription: d\nseverity: warning\ngroup_by: user_id\n`;
+const counts = (size = "1m", threshold = "{ gt: 2 }", lateness = "0") =>
+  `${head("fails")}filter: { type: fail }\nwindow: { type: tumbling, size: ${size}, threshold: ${threshold}, allowed_lateness: ${lateness} }\n`;
+const absence = `${head("cart")}pattern:
+  within: 10m
+  steps:
+    - { name: add, filter: { type: add } }
+    - { name: buy, contiguity: notFollowedBy, filter: { type: buy } }
+`;
+
+const brief = (out: EngineOutput) => ({
+  windows: out.windows.map((w) => (w.kind === "result" ? `${w.id} rev${w.revision} ${JSON.stringify(w.values)}` : `retract ${w.id}`)),
+  alerts: out.alerts.map((a) => `${a.alert.rule_id} ${a.alert.group_key} @${a.alert.ts}${a.alert.window ? ` =${a.alert.window.value}` : ""}`),
+  late: out.late.map((l) => l.event.event_id),
+});
+
+describe("window rules", () => {
+  test("tumbling counts per user close on the watermark; crossings become alerts", () => {
+    const engine = createPartitionEngine({ ruleSet: ruleSetOf(counts()) });
+    const out = engine.process([
+      ev("1", 0, "fail", "u1"),
+      ev("2", 10_000, "fail", "u1"),
+      ev("3", 20_000, "fail", "u1"),
+      ev("4", 30_000, "fail", "u2"),
+      ev("5", 40_000, "view", "u1"),
+      ev("6", MIN, "fail", "u2"),
+    ]);
+    expect(brief(out)).toEqual({
+      windows: ['fails|["shop","u1"]|0 rev1 {"value":3,"events":3}', 'fails|["shop","u2"]|0 rev1 {"value":1,"events":1}'],
+      alerts: ["fails u1 @60000 =3"],
+      late: [],
+    });
+    expect(out.alerts[0]?.alert.window).toMatchObject({ start: 0, end: MIN, aggregate: "count", threshold: { op: "gt", value: 2 } });
+  });
+
+  test("an event past the allowed lateness goes to the late output; one within it corrects the window", () => {
+    const engine = createPartitionEngine({ ruleSet: ruleSetOf(counts("1m", "{ gt: 1 }", "30s")) });
+    const out = engine.process([
+      ev("1", 0, "fail", "u1"),
+      ev("2", MIN, "fail", "u1"), // closes [0, 1m) with 1
+      ev("3", 59_000, "fail", "u1"), // within lateness: [0, 1m) is corrected to 2 and crosses
+      ev("4", MIN + 40_000, "fail", "u1"), // watermark 1m40s: [0, 1m) expires
+      ev("5", 30_000, "fail", "u1"), // too late
+    ]);
+    expect(brief(out)).toEqual({
+      windows: ['fails|["shop","u1"]|0 rev1 {"value":1,"events":1}', 'fails|["shop","u1"]|0 rev2 {"value":2,"events":2}'],
+      alerts: ["fails u1 @60000 =2"],
+      late: ["5"],
+    });
+  });
+
+  test("events without the group field are skipped, not grouped under null", () => {
+    const engine = createPartitionEngine({ ruleSet: ruleSetOf(counts("1m", "{ gt: 0 }")) });
+    const anonymous: Envelope = { ...ev("1", 0, "fail", "u1"), user_id: undefined as never };
+    delete (anonymous as { user_id?: string }).user_id;
+    const out = engine.process([anonymous, ev("2", MIN, "fail", "u2")]);
+    expect(out.windows).toEqual([]);
+  });
+});
+
+describe("pattern rules", () => {
+  test("an absence fires when the watermark passes start + within, not before", () => {
+    const engine = createPartitionEngine({ ruleSet: ruleSetOf(absence) });
+    const early = engine.process([ev("a1", 0, "add", "u1"), ev("a2", MIN, "add", "u2"), ev("b2", 2 * MIN, "buy", "u2"), ev("x", 9 * MIN, "view", "u3")]);
+    expect(early.alerts).toEqual([]);
+    const late = engine.process([ev("y", 10 * MIN, "view", "u3")]);
+    expect(brief(late).alerts).toEqual(["cart u1 @600000"]);
+    expect(late.alerts[0]?.alert.match?.steps).toEqual({ add: ["a1"] });
+    expect(engine.stats().keys).toEqual({ cart: 0 });
+  });
+});
+
+/** Runs `events` in batches of the given sizes, persisting deltas and restarting from them between batches. */
+function runWithRestarts(yaml: string, events: Envelope[], sizes: number[]): { out: EngineOutput; records: Records } {
+  const ruleSet = ruleSetOf(yaml);
+  let records: Records = {};
+  const out = emptyOutput();
+  let at = 0;
+  for (let i = 0; at < events.length; i++) {
+    const engine: PartitionEngine = createPartitionEngine({ ruleSet, records });
+    const batch = events.slice(at, at + (sizes[i % sizes.length] ?? 1));
+    at += batch.length;
+    const o = engine.process(batch);
+    out.windows.push(...o.windows);
+    out.alerts.push(...o.alerts);
+    out.late.push(...o.late);
+    const delta = mergeDelta({ put: {}, del: [] }, engine.flush());
+    records = { ...records, ...delta.put };
+    for (const name of delta.del) delete records[name];
+  }
+  return { out, records };
+}
+
+test("results and state do not depend on batch boundaries or restarts from flushed records", () => {
+  const yaml = `rules:\n${[counts("1m", "{ gt: 1 }", "20s"), absence, `${head("sess")}window: { type: session, gap: 2m, aggregate: sum, field: props.n, threshold: { gt: 5 } }\n`, `${head("hop")}window: { type: hopping, size: 2m, hop: 1m, threshold: { gt: 3 } }\n`]
+    .map((r) => `  - ${r.trimEnd().replaceAll("\n", "\n    ")}`)
+    .join("\n")}\n`;
+  const types = ["fail", "add", "buy", "view"];
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const events = Array.from({ length: 400 }, (_, i) =>
+    ev(`e${i}`, i * 5_000 - Math.floor(rand() * 40_000), types[Math.floor(rand() * 4)]!, `u${Math.floor(rand() * 5)}`, { n: Math.floor(rand() * 4) }));
+  const once = runWithRestarts(yaml, events, [events.length]);
+  const chopped = runWithRestarts(yaml, events, [1, 7, 3, 50, 2]);
+  expect(once.out.alerts.length).toBeGreaterThan(10);
+  expect(once.out.late.length).toBeGreaterThan(0);
+  expect(brief(chopped.out)).toEqual(brief(once.out));
+  expect(chopped.records).toEqual(once.records);
+});
+
+describe("setRules", () => {
+  const feed = (engine: PartitionEngine) => engine.process([ev("1", 0, "fail", "u1"), ev("2", 1_000, "fail", "u1"), ev("3", 2_000, "fail", "u1")]);
+
+  test("a threshold edit keeps the window state; a size edit starts afresh and deletes the old records", () => {
+    const engine = createPartitionEngine({ ruleSet: ruleSetOf(counts("1m", "{ gt: 5 }")) });
+    feed(engine);
+    engine.flush();
+    engine.setRules(ruleSetOf(counts("1m", "{ gt: 2 }"), "v2"));
+    const kept = engine.process([ev("4", MIN, "fail", "u2")]);
+    expect(brief(kept).alerts).toEqual(["fails u1 @60000 =3"]);
+    expect(kept.alerts[0]?.alert.rule_set_version).toBe("v2");
+
+    feed(engine);
+    engine.flush();
+    engine.setRules(ruleSetOf(counts("2m", "{ gt: 2 }"), "v3"));
+    const delta = engine.flush();
+    expect(delta.del).toContain('w:fails:g:["shop","u2"]');
+    expect(engine.process([ev("5", 10 * MIN, "fail", "u1")]).windows).toEqual([]);
+  });
+
+  test("restoring records saved under another version of a rule discards them and says why", () => {
+    const first = createPartitionEngine({ ruleSet: ruleSetOf(counts("1m")) });
+    feed(first);
+    const discarded: string[] = [];
+    const second = createPartitionEngine({ ruleSet: ruleSetOf(counts("5m")), records: first.snapshot(), onDiscard: (id, why) => discarded.push(`${id}: ${why}`) });
+    expect(discarded).toEqual(["fails: the rule's window, pattern, filter or grouping changed"]);
+    expect(second.flush().del).toContain('w:fails:g:["shop","u1"]');
+    expect(second.process([ev("9", 10 * MIN, "fail", "u3")]).windows).toEqual([]);
+  });
+});
+
+test("an event a rule cannot process is reported as failed; the other rules and events go on", () => {
+  const engine = createPartitionEngine({ ruleSet: ruleSetOf(counts("1m", "{ gt: 0 }")) });
+  // A props object whose field read throws stands in for an engine bug.
+  const bad = ev("bad", 1_000, "fail", "u1");
+  Object.defineProperty(bad, "type", { get: () => { throw new Error("boom"); }, enumerable: true });
+  const out = engine.process([ev("1", 0, "fail", "u1"), bad, ev("2", MIN, "fail", "u2")]);
+  expect(out.failed.map((f) => [f.event.event_id, f.rule_id, f.error])).toEqual([["bad", "fails", "boom"]]);
+  expect(brief(out).windows).toEqual(['fails|["shop","u1"]|0 rev1 {"value":1,"events":1}']);
+});

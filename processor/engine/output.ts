@@ -1,0 +1,29 @@
+/**
+ * What the engine hands the runtime for a batch of events: window results for fg.windows, alert
+ * candidates for the alert emitter, and late events for the late output. Collected in one object
+ * that every rule runner appends to, in event order.
+ */
+import type { Alert } from "../../rules/alerts/alert.ts";
+import type { Envelope } from "../../schemas/envelope.ts";
+import type { LateEvent, WindowResult, WindowRetraction } from "../window/index.ts";
+
+/** A record for fg.windows (keyed `rule_id:group_key`): a result, or a retraction of a merged session. */
+export type WindowRecord = WindowResult | WindowRetraction;
+
+export interface AlertCandidate {
+  alert: Alert;
+  /** The rule's throttle period, for the alert gate. */
+  throttleMs: number;
+}
+
+export interface EngineOutput {
+  windows: WindowRecord[];
+  alerts: AlertCandidate[];
+  late: LateEvent[];
+  /** Partial matches dropped over a pattern's bound (counted, see processor/cep). */
+  evicted: number;
+  /** Events a rule could not process (an engine bug, not a data problem): for the DLQ, never a blocked partition. */
+  failed: { event: Envelope; rule_id: string; error: string }[];
+}
+
+export const emptyOutput = (): EngineOutput => ({ windows: [], alerts: [], late: [], evicted: 0, failed: [] });

@@ -1,0 +1,27 @@
+/** What the engine needs from the runner of one rule, whatever its kind. */
+import type { CompiledRule } from "../../rules/compile/rule.ts";
+import type { Envelope } from "../../schemas/envelope.ts";
+import type { EngineOutput } from "./output.ts";
+import type { RecordDelta, Records } from "./records.ts";
+
+export interface RunnerOptions {
+  /** Processing time; only the window operator's idle detection reads it. */
+  clock: () => number;
+  /** The running rule set's version, for alerts (it may change while state is kept). */
+  ruleSetVersion: () => string;
+  /** Saved state that does not fit the rule is dropped, and reported here. */
+  onDiscard: (ruleId: string, reason: string) => void;
+}
+
+export interface RuleRunner {
+  readonly rule: CompiledRule;
+  /** A new version of the rule with the same state fingerprint (threshold, alert settings). */
+  update(rule: CompiledRule): void;
+  process(event: Envelope, out: EngineOutput): void;
+  /** Event time moved on to `watermark`: close windows, fire absences and timeouts. */
+  advance(watermark: number, out: EngineOutput): void;
+  /** Records changed since the last flush. */
+  flush(): RecordDelta;
+  snapshot(): Records;
+  stats(): { keys: number };
+}

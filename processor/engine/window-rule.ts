@@ -1,0 +1,118 @@
+/**
+ * Runs one window rule on one partition: the rule's filter, the window operator of
+ * processor/window, and the threshold that turns a window result into an alert. Results are
+ * published whether or not they cross, so fg.windows shows every window; an alert's id is fixed
+ * by the window, so a correction that crosses again is a duplicate the gate drops.
+ */
+import { windowAlert } from "../../rules/alerts/alert.ts";
+import type { CompiledRule } from "../../rules/compile/rule.ts";
+import { crosses, VALUE } from "../../rules/compile/window.ts";
+import type { Envelope } from "../../schemas/envelope.ts";
+import { compileCondition } from "../cep/predicate.ts";
+import {
+  createWindowOperator,
+  restoreWindowOperator,
+  type GroupState,
+  type OperatorMeta,
+  type WindowOperator,
+  type WindowOutput,
+  type WindowResult,
+} from "../window/index.ts";
+import { groupKeyReader, identityOf } from "./group.ts";
+import type { EngineOutput } from "./output.ts";
+import { windowGroupPrefix, windowMetaName, type RecordDelta, type Records } from "./records.ts";
+import type { RuleRunner, RunnerOptions } from "./runner.ts";
+
+type WindowRule = Extract<CompiledRule, { kind: "window" }>;
+
+/** The single partition name the operator sees: the engine runs one Kafka partition. */
+const PARTITION = "p";
+const noMatchView = { eventsOf: () => [] };
+
+export function createWindowRunner(initial: WindowRule, options: RunnerOptions, saved: Records | null): RuleRunner {
+  let rule = initial;
+  const accepts = compileCondition(rule.filter);
+  const keyOf = groupKeyReader(rule.groupBy);
+  const operator = restore(rule, options, saved) ?? createWindowOperator(rule.window, { clock: options.clock });
+  const groupPrefix = windowGroupPrefix(rule.id);
+  const metaName = windowMetaName(rule.id);
+  /** Group keys with open windows, as of the last flush: for metrics, without copying the state. */
+  const live = new Set(Object.keys(saved ?? {}).flatMap((n) => (n.startsWith(groupPrefix) ? [n.slice(groupPrefix.length)] : [])));
+
+  const alertFor = (r: WindowResult): EngineOutput["alerts"][number] | null => {
+    const value = r.values[VALUE];
+    if (!crosses(rule.threshold, value)) return null;
+    const aggregate = rule.window.aggregates[0]!;
+    const cause = {
+      start: r.window_start,
+      end: r.window_end,
+      aggregate: aggregate.op,
+      ...("field" in aggregate && aggregate.field !== undefined && { field: aggregate.field }),
+      value: value as number,
+      threshold: rule.threshold,
+    };
+    const { appId, groupKey } = identityOf(r.group_key);
+    return { alert: windowAlert({ rule, ruleSetVersion: options.ruleSetVersion(), appId, groupKey }, cause), throttleMs: rule.alert.throttleMs };
+  };
+
+  const collect = (outputs: WindowOutput[], out: EngineOutput) => {
+    for (const o of outputs) {
+      if (o.kind === "late") {
+        out.late.push(o);
+        continue;
+      }
+      out.windows.push(o);
+      if (o.kind === "result") {
+        const alert = alertFor(o);
+        if (alert) out.alerts.push(alert);
+      }
+    }
+  };
+
+  return {
+    get rule() {
+      return rule;
+    },
+    update(next) {
+      rule = next as WindowRule;
+    },
+    process(e: Envelope, out: EngineOutput) {
+      if (!accepts(e, noMatchView) || keyOf(e) === null) return;
+      collect(operator.process(e, PARTITION), out);
+    },
+    advance(watermark: number, out: EngineOutput) {
+      collect(operator.onWatermark(watermark), out);
+    },
+    flush(): RecordDelta {
+      const delta = operator.flush();
+      const put: Records = { [metaName]: JSON.stringify(delta.meta) };
+      for (const [key, g] of Object.entries(delta.groups)) {
+        put[groupPrefix + key] = JSON.stringify(g);
+        live.add(key);
+      }
+      for (const key of delta.removed) live.delete(key);
+      return { put, del: delta.removed.map((key) => groupPrefix + key) };
+    },
+    snapshot(): Records {
+      const state = operator.snapshot();
+      const records: Records = { [metaName]: JSON.stringify(state.meta) };
+      for (const [key, g] of Object.entries(state.groups)) records[groupPrefix + key] = JSON.stringify(g);
+      return records;
+    },
+    stats: () => ({ keys: live.size }),
+  };
+}
+
+/** The operator from saved records, or null (with the reason reported) when they do not fit the rule. */
+function restore(rule: WindowRule, options: RunnerOptions, saved: Records | null): WindowOperator | null {
+  if (saved === null) return null;
+  const metaText = saved[windowMetaName(rule.id)];
+  if (metaText === undefined) return null;
+  const prefix = windowGroupPrefix(rule.id);
+  const groups: Record<string, GroupState> = {};
+  for (const [name, text] of Object.entries(saved)) if (name.startsWith(prefix)) groups[name.slice(prefix.length)] = JSON.parse(text) as GroupState;
+  const restored = restoreWindowOperator(rule.window, { meta: JSON.parse(metaText) as OperatorMeta, groups }, { clock: options.clock });
+  if (restored.ok) return restored.operator;
+  options.onDiscard(rule.id, restored.reason);
+  return null;
+}

@@ -1,0 +1,56 @@
+/**
+ * `fluxgate processor`: the runtime over the configured bus, with state in Redis when
+ * FG_REDIS_URL is set (else in memory) and rules from FG_RULES_DIR (watched) or else from the
+ * rule store's compacted topic. Stop drains: the batch in hand is published, saved and committed.
+ */
+import type { Role, RoleContext } from "../infra/role.ts";
+import { rulesTopic } from "../rules/config.ts";
+import type { RuleSource } from "../rules/set/holder.ts";
+import { createDirectoryRuleSource } from "../rules/sources/directory.ts";
+import { createTopicRuleSource } from "../rules/sources/topic.ts";
+import { statePrefix } from "./config.ts";
+import { createProcessorRuntime, type ProcessorRuntime } from "./runtime/index.ts";
+import { createMemoryStateStore, createRedisStateStore, type StateStore } from "./state/index.ts";
+
+export function createProcessorRole(ctx: RoleContext): Role {
+  const { env, bus, topics } = ctx;
+  const logger = ctx.logger.child({ role: "processor" });
+  let store: StateStore | undefined;
+  let source: RuleSource | undefined;
+  let runtime: ProcessorRuntime | undefined;
+  let unsubscribe: (() => void) | undefined;
+  return {
+    name: "processor",
+    async start() {
+      const group = env.FG_PROCESSOR_GROUP;
+      store = env.FG_REDIS_URL
+        ? await createRedisStateStore({ url: env.FG_REDIS_URL, keyPrefix: statePrefix(env) })
+        : createMemoryStateStore();
+      source = env.FG_RULES_DIR
+        ? createDirectoryRuleSource({ path: env.FG_RULES_DIR, debounceMs: env.FG_RULES_RELOAD_DEBOUNCE_MS, logger })
+        : createTopicRuleSource({ bus, topic: rulesTopic(env.FG_TOPIC_PREFIX), logger });
+      runtime = createProcessorRuntime({
+        bus,
+        topics,
+        groupId: group,
+        store,
+        logger,
+        outOfOrdernessMs: env.FG_PROCESSOR_OUT_OF_ORDERNESS_MS,
+      });
+      const r = runtime;
+      unsubscribe = source.onRuleSet((set) => {
+        logger.info("running rule set", { version: set.version, rules: set.rules.length });
+        r.setRules(set);
+      });
+      await runtime.start();
+      await source.start();
+      logger.info("processor started", { group, state: env.FG_REDIS_URL ? "redis" : "memory", rules: env.FG_RULES_DIR ?? rulesTopic(env.FG_TOPIC_PREFIX) });
+    },
+    async stop() {
+      unsubscribe?.();
+      await source?.stop();
+      await runtime?.stop();
+      await store?.close();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+/** The processor runtime: consumer group, per-partition engines, publishing, checkpoints. */
+export { createProcessorRuntime, type ProcessorRuntime, type RuntimeOptions } from "./runtime.ts";

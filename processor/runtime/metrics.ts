@@ -1,0 +1,17 @@
+/** The processor's Prometheus metrics (one registry per process, infra/telemetry/metrics.ts). */
+import { counter, gauge, histogram } from "../../infra/telemetry/metrics.ts";
+
+export const processorMetrics = {
+  events: counter("processor_events_total", "Events the processor applied to its state (replays skipped by offset are not counted)"),
+  skipped: counter("processor_replayed_events_skipped_total", "Redelivered events skipped because the partition's checkpoint already includes them"),
+  invalid: counter("processor_invalid_events_total", "Records on fg.events that are not envelopes, or that a rule failed on; sent to the DLQ"),
+  late: counter("processor_late_events_total", "Events too late for their windows (beyond allowed lateness); sent to the late output", ["rule"]),
+  evictions: counter("processor_cep_evictions_total", "Partial matches dropped to stay within a pattern's bound"),
+  windows: counter("processor_window_results_total", "Window results and retractions published to fg.windows"),
+  alerts: counter("processor_alerts_total", "Alert candidates by the gate's verdict", ["verdict"]),
+  stateBytes: gauge("processor_state_bytes", "Bytes of state stored for the partition", ["partition"]),
+  stateKeys: gauge("processor_state_keys", "Group keys with state, per partition and rule", ["partition", "rule"]),
+  watermark: gauge("processor_watermark_ms", "Event-time watermark of the partition (ms since epoch)", ["partition"]),
+  eventTimeLag: gauge("processor_event_time_lag_seconds", "Wall clock minus the partition's watermark", ["partition"]),
+  batch: histogram("processor_batch_seconds", "Time to process, publish and checkpoint one batch"),
+};

@@ -1,0 +1,46 @@
+/**
+ * One owned partition: its lease on the state backend, its engine, the offset its state includes
+ * and its alert gate. Built from the partition's checkpoint when the partition is assigned.
+ */
+import type { Logger } from "../../infra/telemetry/logger.ts";
+import { createAlertGate, type AlertGate } from "../../rules/alerts/gate.ts";
+import type { RuleSet } from "../../rules/set/rule-set.ts";
+import { createPartitionEngine, type PartitionEngine } from "../engine/index.ts";
+import type { Lease, PartitionRef, StateStore } from "../state/index.ts";
+
+export interface PartitionTask {
+  lease: Lease;
+  engine: PartitionEngine;
+  /** First offset the state does not include; records below it are replays and are skipped. */
+  nextOffset: bigint | null;
+  /** Version of the rule set the engine runs. */
+  rulesVersion: string;
+  /** Dedup and throttle of this partition's alerts (in memory: sinks dedup replays by id). */
+  gate: AlertGate;
+}
+
+export interface RestoreOptions {
+  store: StateStore;
+  ruleSet: RuleSet;
+  outOfOrdernessMs: number;
+  logger: Logger;
+}
+
+export async function restorePartition(partition: PartitionRef, options: RestoreOptions): Promise<PartitionTask> {
+  const { lease, checkpoint } = await options.store.claim(partition);
+  const where = { topic: partition.topic, partition: partition.partition };
+  const engine = createPartitionEngine({
+    ruleSet: options.ruleSet,
+    records: checkpoint.records,
+    outOfOrdernessMs: options.outOfOrdernessMs,
+    onDiscard: (rule, reason) => options.logger.warn("saved state not used; the rule starts afresh", { ...where, rule, reason }),
+  });
+  options.logger.info("partition restored", { ...where, nextOffset: checkpoint.nextOffset, records: Object.keys(checkpoint.records).length });
+  return {
+    lease,
+    engine,
+    nextOffset: checkpoint.nextOffset === null ? null : BigInt(checkpoint.nextOffset),
+    rulesVersion: options.ruleSet.version,
+    gate: createAlertGate(),
+  };
+}

@@ -1,0 +1,255 @@
+/**
+ * Exact recovery, end to end: a fixed, seeded stream of 100K events on the real Kafka goes through
+ * `fluxgate processor` (a child process, state in the real Redis) once without interruption, and
+ * once more on fresh state while being killed with SIGKILL at seeded points and restarted. The
+ * window results (newest revision per id) and the alerts (per id) of both runs must be identical.
+ *
+ * Each restart joins under a new consumer group (and starts from the beginning of the topic): a
+ * killed member stays in its group until Kafka's session timeout (30 s) runs out, which would
+ * stall every restart that long. The state (FG_PROCESSOR_STATE_PREFIX) is the same across them,
+ * so every restart re-reads events the checkpoint already includes and must skip them all.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { Kafka, logLevel } from "kafkajs";
+import { createClient } from "redis";
+import type { Subprocess } from "bun";
+import { createKafkaBus } from "../../infra/bus/kafka.ts";
+import { topicNames } from "../../infra/bus/topics.ts";
+import { requireEnv, uniqueName } from "../../test/support/services.ts";
+import { waitFor } from "../../test/support/wait-for.ts";
+
+const EVENTS = 100_000;
+const USERS = 1_000;
+const PARTITIONS = 4;
+const KILLS = 5;
+const brokers = requireEnv("FG_KAFKA_BROKERS").split(",");
+const redisUrl = requireEnv("FG_REDIS_URL");
+const run = uniqueName("recovery");
+const rulesDir = new URL("./recovery-rules", import.meta.url).pathname;
+
+const kafka = new Kafka({ brokers, clientId: run, logLevel: logLevel.NOTHING });
+const redis = createClient({ url: redisUrl });
+await redis.connect();
+const children: Subprocess<"ignore", "inherit", "pipe">[] = [];
+afterAll(async () => {
+  for (const c of children) c.kill(9);
+  for await (const keys of redis.scanIterator({ MATCH: `fg:test:${run}:*`, COUNT: 1000 })) if (keys.length) await redis.del(keys);
+  await redis.quit();
+});
+
+/** A linear congruential generator: the same stream on every run and machine. */
+function random(seed: number): () => number {
+  let s = seed;
+  return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+}
+
+function events(): { key: string; value: string }[] {
+  const rand = random(20261123);
+  const types = ["view", "view", "view", "login", "add", "buy", "fail"];
+  const t0 = Date.UTC(2026, 0, 5, 10);
+  return Array.from({ length: EVENTS }, (_, i) => {
+    const user = `u${Math.floor(rand() * USERS)}`;
+    // ~33 minutes of event time, up to 3 s out of order: some events are late, some corrections.
+    const e = { event_id: `ev-${i}`, app_id: "shop", type: types[Math.floor(rand() * types.length)], ts: t0 + i * 20 - Math.floor(rand() * 3_000), received_at: t0 + i * 20, key: user, user_id: user, props: { amount: Math.floor(rand() * 200) }, source: "http" };
+    return { key: `shop:${user}`, value: JSON.stringify(e) };
+  });
+}
+
+interface Run {
+  prefix: string;
+  statePrefix: string;
+}
+
+const newRun = (name: string): Run => ({ prefix: `${run}.${name}.`, statePrefix: `fg:test:${run}:${name}:` });
+
+interface Child {
+  process: Subprocess<"ignore", "inherit", "pipe">;
+  /** Resolves once the processor has started (rules loaded, subscribed). */
+  started: Promise<void>;
+}
+
+function spawnProcessor(r: Run, group: string): Child {
+  const child = Bun.spawn(["bun", "infra/main.ts", "processor"], {
+    cwd: new URL("../..", import.meta.url).pathname,
+    env: {
+      ...process.env,
+      FG_TOPIC_PREFIX: r.prefix,
+      FG_PROCESSOR_GROUP: group,
+      FG_PROCESSOR_STATE_PREFIX: r.statePrefix,
+      FG_PROCESSOR_OUT_OF_ORDERNESS_MS: "1000",
+      FG_RULES_DIR: rulesDir,
+      FG_LOG_LEVEL: "info",
+    },
+    stdin: "ignore",
+    stdout: "inherit",
+    stderr: "pipe",
+  });
+  children.push(child);
+  // Info lines tell when it started; warnings and errors are shown.
+  const started = (async () => {
+    let ready = false;
+    let resolve!: () => void;
+    const seen = new Promise<void>((r) => (resolve = r));
+    void (async () => {
+      for await (const line of child.stderr.pipeThrough(new TextDecoderStream()).pipeThrough(lines())) {
+        if (!ready && line.includes('"processor started"')) {
+          ready = true;
+          resolve();
+        }
+        if (/"level":"(warn|error)"/.test(line) && !line.includes("kafkajs")) console.error(line);
+      }
+    })();
+    await seen;
+  })();
+  return { process: child, started };
+}
+
+function lines(): TransformStream<string, string> {
+  let rest = "";
+  return new TransformStream({
+    transform(chunk, controller) {
+      const parts = (rest + chunk).split("\n");
+      rest = parts.pop() ?? "";
+      for (const p of parts) controller.enqueue(p);
+    },
+  });
+}
+
+/** Events the run's checkpoints include, over all partitions. */
+async function included(r: Run): Promise<number> {
+  const topic = topicNames(r.prefix).events;
+  const offsets = await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => redis.get(`${r.statePrefix}{${topic}:${p}}:offset`)));
+  return offsets.reduce((sum, o) => sum + Number(o ?? 0), 0);
+}
+
+const untilAllIncluded = (r: Run) => waitFor(() => included(r), (n) => n === EVENTS, { timeoutMs: 120_000, intervalMs: 200, what: `${r.prefix}: every event checkpointed` });
+
+/** Every record of the run's output topics, read to their current ends. */
+async function outputs(r: Run): Promise<{ windows: Map<string, unknown>; alerts: Map<string, unknown>; late: Set<string>; windowRecords: number; alertRecords: number }> {
+  const { windows: wt, alerts: at } = topicNames(r.prefix);
+  const lt = topicNames(r.prefix).late;
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map<string, bigint>();
+  for (const topic of [wt, at, lt]) for (const p of await admin.fetchTopicOffsets(topic)) if (p.high !== "0") ends.set(`${topic}:${p.partition}`, BigInt(p.high));
+  await admin.disconnect();
+  const windows = new Map<string, { revision: number }>();
+  const alerts = new Map<string, unknown>();
+  const late = new Set<string>();
+  let windowRecords = 0;
+  let alertRecords = 0;
+  const consumer = kafka.consumer({ groupId: uniqueName("reader") });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [wt, at, lt], fromBeginning: true });
+  const left = new Set(ends.keys());
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) {
+        const value = JSON.parse(m.value!.toString());
+        if (batch.topic === lt) late.add(`${value.rule_id}|${value.event.event_id}|${JSON.stringify(value.missed)}`);
+        else if (batch.topic === wt) {
+          windowRecords++;
+          const seen = windows.get(value.id);
+          if (seen && seen.revision === value.revision) expect(value).toEqual(seen);
+          if (!seen || seen.revision <= value.revision) windows.set(value.id, value);
+        } else {
+          alertRecords++;
+          const seen = alerts.get(value.id);
+          if (seen) expect(value).toEqual(seen);
+          alerts.set(value.id, value);
+        }
+        if (BigInt(m.offset) + 1n >= (ends.get(`${batch.topic}:${batch.partition}`) ?? 0n)) left.delete(`${batch.topic}:${batch.partition}`);
+      }
+    },
+  });
+  await waitFor(() => left.size, (n) => n === 0, { timeoutMs: 60_000, what: "output topics read to their ends" });
+  await consumer.disconnect();
+  return { windows, alerts, late, windowRecords, alertRecords };
+}
+
+test(
+  "a processor killed with SIGKILL several times produces exactly the results of one that was not",
+  async () => {
+    const started = performance.now();
+    const clean = newRun("clean");
+    const killed = newRun("killed");
+    const bus = createKafkaBus({ brokers, clientId: run });
+    const stream = events();
+    const produce = async (r: Run, chunk: number, pauseMs: number) => {
+      const pub = await bus.publisher();
+      for (let i = 0; i < stream.length; i += chunk) {
+        await pub.send(topicNames(r.prefix).events, stream.slice(i, i + chunk));
+        if (pauseMs) await Bun.sleep(pauseMs);
+      }
+      await pub.close();
+    };
+    for (const r of [clean, killed]) await bus.ensureTopics([{ name: topicNames(r.prefix).events, partitions: PARTITIONS }]);
+    await produce(clean, 10_000, 0);
+    const produced = performance.now();
+
+    // The reference: one run, start to finish, stopped gracefully.
+    const reference = spawnProcessor(clean, `${run}-clean`);
+    await reference.started;
+    await untilAllIncluded(clean);
+    reference.process.kill("SIGTERM");
+    expect(await reference.process.exited).toBe(0);
+    const cleanDone = performance.now();
+
+    // Killed at seeded points of its progress, restarted each time on the state it left. Its events
+    // arrive while it runs, as in production, so batches are small and kills land inside the stream.
+    const producing = produce(killed, 1_000, 40);
+    const rand = random(4242);
+    const killAt = Array.from({ length: KILLS }, () => Math.floor((0.1 + rand() * 0.8) * EVENTS)).sort((a, b) => a - b);
+    const progressAtKill: number[] = [];
+    for (const [i, at] of killAt.entries()) {
+      const child = spawnProcessor(killed, `${run}-killed-${i}`);
+      await waitFor(() => included(killed), (n) => n >= at, { timeoutMs: 120_000, intervalMs: 10, what: `progress ${at} before kill ${i}` });
+      // A seeded pause, so that kills also land inside a batch: after publishing, before the checkpoint.
+      await Bun.sleep(Math.floor(rand() * 400));
+      child.process.kill(9);
+      await child.process.exited;
+      progressAtKill.push(await included(killed));
+    }
+    await producing;
+    await bus.close();
+    const last = spawnProcessor(killed, `${run}-killed-${KILLS}`);
+    await last.started;
+    await untilAllIncluded(killed);
+    last.process.kill("SIGTERM");
+    expect(await last.process.exited).toBe(0);
+    const killedDone = performance.now();
+
+    const [want, got] = [await outputs(clean), await outputs(killed)];
+    // The stream must exercise every rule: tumbling, hopping, session windows, sequence and absence alerts.
+    const rulesOf = (m: Map<string, unknown>) => new Set([...m.values()].map((v) => (v as { rule_id: string }).rule_id));
+    expect([...rulesOf(want.windows)].sort()).toEqual(["logins.tumbling", "spend.hopping", "visits.session"]);
+    expect([...rulesOf(want.alerts)].sort()).toEqual(["cart.abandoned", "fraud.fails-then-buy", "logins.tumbling", "spend.hopping", "visits.session"]);
+    expect(got.windows.size).toBe(want.windows.size);
+    expect(got.alerts.size).toBe(want.alerts.size);
+    expect(Object.fromEntries(got.windows)).toEqual(Object.fromEntries(want.windows));
+    expect(Object.fromEntries(got.alerts)).toEqual(Object.fromEntries(want.alerts));
+    expect(want.late.size).toBeGreaterThan(0);
+    expect([...got.late].sort()).toEqual([...want.late].sort());
+    // Kills must have hit the stream at several points before its end (a restart may also be
+    // killed while it restores, before it checkpoints anything new: that is a kill point too).
+    const midStream = new Set(progressAtKill.filter((n) => n > 0 && n < EVENTS));
+    expect({ progressAtKill, atLeastThree: midStream.size >= 3 }).toEqual({ progressAtKill, atLeastThree: true });
+
+    console.log(JSON.stringify({
+      events: EVENTS,
+      windows: want.windows.size,
+      alerts: want.alerts.size,
+      late: want.late.size,
+      records: { clean: [want.windowRecords, want.alertRecords], killed: [got.windowRecords, got.alertRecords] },
+      killAt,
+      progressAtKill,
+      seconds: {
+        produce: Math.round(produced - started) / 1000,
+        clean: Math.round(cleanDone - produced) / 1000,
+        killed: Math.round(killedDone - cleanDone) / 1000,
+        total: Math.round(performance.now() - started) / 1000,
+      },
+    }));
+  },
+  240_000,
+);

@@ -1,0 +1,4 @@
+import { createMemoryStateStore } from "./memory.ts";
+import { stateStoreContract } from "./state.contract.ts";
+
+stateStoreContract("memory", async () => createMemoryStateStore());
