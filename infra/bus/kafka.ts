@@ -14,6 +14,8 @@ export interface KafkaBusOptions {
   compression?: "none" | "gzip";
   /** How long a send may retry before it fails, so callers can answer 503 rather than hang. */
   sendTimeoutMs?: number;
+  /** How long a silent consumer keeps its partitions: also how long a crashed one blocks them. */
+  sessionTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -46,6 +48,7 @@ function toIncoming(topic: string, partition: number, m: EachBatchPayload["batch
 
 export function createKafkaBus(options: KafkaBusOptions): Bus {
   const sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
+  const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
@@ -92,9 +95,9 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     const consumer = kafka.consumer({
       groupId: opts.groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
+      sessionTimeout,
       rebalanceTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
       maxWaitTimeInMs: 100,
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
     });
