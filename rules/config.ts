@@ -33,6 +33,7 @@ export const rulesEnv = {
   FG_RULES_DIR: z.string().optional().describe("Read rules from this directory (watched, hot reload) instead of the rule store's topic"),
   FG_RULES_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default("fluxgate").describe("Postgres schema of the rule store and alert tables"),
   FG_RULES_RELOAD_DEBOUNCE_MS: z.coerce.number().int().nonnegative().default(300).describe("Quiet time after a file change before the directory is reloaded"),
+  FG_RULES_ALERTS_GROUP: z.string().default("fluxgate-alert-sinks").describe("Kafka consumer group that delivers fg.alerts to the alerts table and webhooks"),
   FG_RULES_WEBHOOKS: webhooks
     .optional()
     .describe('Webhook alert sinks as JSON: {"<name>": {"url", "secret", "timeout_ms", "max_attempts", "concurrency", "queue_limit"}}; rules name them webhook:<name>'),
