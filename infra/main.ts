@@ -8,6 +8,7 @@
 import { createGatewayRole } from "../gateway/role.ts";
 import { createProcessorRole } from "../processor/role.ts";
 import { runRulesCommand } from "../rules/cli.ts";
+import { createAlertDeliveryRole } from "../rules/role.ts";
 import { runReplayCommand } from "../store/replay/index.ts";
 import { createStoreRole } from "../store/role.ts";
 import { createBus } from "./bus/index.ts";
@@ -18,10 +19,12 @@ import type { Role, RoleFactory } from "./role.ts";
 import { createLogger } from "./telemetry/logger.ts";
 import { startTracing } from "./telemetry/tracing.ts";
 
+/** In start order: consumers first, ingest last, so that stopping in reverse drains front to back. */
 const roles: Record<string, RoleFactory> = {
-  gateway: createGatewayRole,
-  processor: createProcessorRole,
   store: createStoreRole,
+  alerts: createAlertDeliveryRole,
+  processor: createProcessorRole,
+  gateway: createGatewayRole,
 };
 
 /** One-shot commands: they get the arguments after their name and return the exit code. */

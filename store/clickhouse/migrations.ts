@@ -1,0 +1,87 @@
+/**
+ * Versioned, idempotent migrations of the ClickHouse tier. Applied versions are recorded in
+ * schema_migrations; every statement is also safe to run twice (IF NOT EXISTS), so two store
+ * processes migrating at once, or a crash between a statement and its record, do no harm.
+ * The SQL keeps to what ClickHouse 18.16 runs as well as current versions: no TTL, DateTime64,
+ * Map, LowCardinality or window functions.
+ */
+import type { ClickHouseClient } from "@clickhouse/client";
+import { columnOf, declaredFields, type DeclaredType } from "./declared-fields.ts";
+
+export interface Migration {
+  version: number;
+  name: string;
+  statements(db: string): string[];
+}
+
+const columnType: Record<DeclaredType, string> = { string: "Nullable(String)", number: "Nullable(Float64)", boolean: "Nullable(UInt8)" };
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "events",
+    statements: (db) => [
+      // Dedup key = sorting key: ts is fixed per event_id, so (app_id, type, ts, event_id) identifies an event.
+      `CREATE TABLE IF NOT EXISTS ${db}.events (
+        event_id String, app_id String, type String, ts DateTime, ts_ms UInt64, received_at_ms UInt64,
+        key String, user_id String, session_id String, source String, props String,
+        ${declaredFields.map((f) => `${columnOf(f)} ${columnType[f.type]}`).join(", ")}
+      ) ENGINE = ReplacingMergeTree PARTITION BY toDate(ts) ORDER BY (app_id, type, ts, event_id)`,
+    ],
+  },
+  {
+    version: 2,
+    name: "events_per_minute",
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.events_per_minute (app_id String, type String, minute DateTime, events UInt64)
+       ENGINE = SummingMergeTree PARTITION BY toDate(minute) ORDER BY (app_id, type, minute)`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.events_per_minute_mv TO ${db}.events_per_minute AS
+       SELECT app_id, type, toStartOfMinute(ts) AS minute, count() AS events FROM ${db}.events GROUP BY app_id, type, minute`,
+    ],
+  },
+  {
+    version: 3,
+    name: "window_results",
+    statements: (db) => [
+      // revision grows with every emission of an id: ReplacingMergeTree(revision) keeps the newest.
+      `CREATE TABLE IF NOT EXISTS ${db}.window_results (
+        id String, rule_id String, group_key String, group_json String, window_start DateTime,
+        window_start_ms UInt64, window_end_ms UInt64, revision UInt64, closed UInt8, retracted UInt8,
+        merged_into String, values_json String
+      ) ENGINE = ReplacingMergeTree(revision) PARTITION BY toYYYYMM(window_start) ORDER BY (rule_id, id)`,
+    ],
+  },
+  {
+    version: 4,
+    name: "alerts",
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.alerts (
+        id String, rule_id String, rule_version UInt32, rule_set_version String, severity String, kind String,
+        title String, description String, app_id String, group_key String, dedup_key String,
+        ts DateTime, ts_ms UInt64, body String
+      ) ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(ts) ORDER BY (app_id, rule_id, id)`,
+    ],
+  },
+];
+
+/** Applies the migrations not yet recorded, in order; returns the versions it applied. */
+export async function migrate(client: ClickHouseClient, db: string, all: readonly Migration[] = migrations): Promise<number[]> {
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
+  await client.command({
+    query: `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, applied_at DateTime)
+            ENGINE = ReplacingMergeTree ORDER BY version`,
+  });
+  const rows = await (await client.query({ query: `SELECT DISTINCT version FROM ${db}.schema_migrations`, format: "JSONEachRow" })).json<{ version: number }>();
+  const done = new Set(rows.map((r) => Number(r.version)));
+  const applied: number[] = [];
+  for (const m of [...all].sort((a, b) => a.version - b.version)) {
+    if (done.has(m.version)) continue;
+    for (const query of m.statements(db)) await client.command({ query });
+    await client.insert({
+      table: `${db}.schema_migrations`, format: "JSONEachRow",
+      values: [{ version: m.version, name: m.name, applied_at: Math.floor(Date.now() / 1000) }],
+    });
+    applied.push(m.version);
+  }
+  return applied;
+}
