@@ -2,7 +2,7 @@
 import http from "k6/http";
 import { check } from "k6";
 import { Counter } from "k6/metrics";
-import { createEventSource, scenario, summaryTrendStats } from "./lib/events.js";
+import { createBodyPool, createEventSource, scenario, summaryTrendStats } from "./lib/events.js";
 
 export const options = { scenarios: { load: scenario(__ENV) }, summaryTrendStats, discardResponseBodies: true };
 const events = new Counter("events_sent");
@@ -11,12 +11,9 @@ const next = createEventSource({ seed: Number(__ENV.SEED || 42) + __VU, apps: Nu
 const url = `${__ENV.BASE_URL || "http://127.0.0.1:8080"}${__ENV.PATH || "/v1/events/batch"}`;
 const params = { headers: { "content-type": "application/json", authorization: `Bearer ${__ENV.API_KEY || ""}` } };
 
+const body = createBodyPool(next, { bodies: 16, perBody: size, appId: __ENV.APP_ID });
+
 export default function () {
-  const batch = Array.from({ length: size }, () => {
-    const e = next();
-    if (__ENV.APP_ID) e.app_id = __ENV.APP_ID;
-    return e;
-  });
-  const res = http.post(url, JSON.stringify(batch), params);
+  const res = http.post(url, body(), params);
   if (check(res, { "202": (r) => r.status === 202 })) events.add(size);
 }

@@ -1,0 +1,125 @@
+/**
+ * The whole pipeline under a constant arrival rate: gateway, processor and store as separate
+ * processes on the local stack, on topics and consumer groups of this run alone. Tracer events
+ * (known ids, sent beside the load) time accept -> row in ClickHouse and accept -> alert on
+ * fg.alerts (bench/rules/marker.yaml fires on them); Kafka offsets give throughput and lag.
+ */
+import { createClient } from "@clickhouse/client";
+import { Kafka, logLevel } from "kafkajs";
+import { join } from "node:path";
+import { runK6 } from "./k6.ts";
+import { start, summarize, waitReady, type Managed } from "./processes.ts";
+import { percentiles, type EndToEnd } from "./report.ts";
+
+interface Options {
+  quick: boolean;
+  logs: string;
+  gatewayEnv: Record<string, string>;
+  gatewayUrl: string;
+  apiKey: string;
+  say: (msg: string) => void;
+}
+
+export async function runEndToEnd(o: Options): Promise<EndToEnd> {
+  const run = `bench${Date.now().toString(36)}`;
+  const prefix = `${run}.`;
+  const env = { ...o.gatewayEnv, FG_TOPIC_PREFIX: prefix, FG_PROCESSOR_GROUP: `${run}-processor`, FG_STORE_GROUP_PREFIX: `${run}-store`, FG_RULES_DIR: "bench/rules" };
+  const kafka = new Kafka({ clientId: "bench", brokers: process.env.FG_KAFKA_BROKERS!.split(","), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const ch = createClient({ url: process.env.FG_CLICKHOUSE_URL!, database: process.env.FG_CLICKHOUSE_DATABASE ?? "fluxgate" });
+  const roles: Managed[] = [];
+  const alerts = kafka.consumer({ groupId: `${run}-tracer` });
+  try {
+    for (const role of ["store", "processor", "gateway"]) roles.push(start(role, ["bun", "infra/main.ts", role], env, join(o.logs, `e2e-${role}.log`)));
+    await waitReady(roles[2]!, `${o.gatewayUrl}/readyz`);
+    const eventsTopic = `${prefix}fg.events`;
+    const groups = async () => (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(run) && !g.endsWith("-tracer"));
+    // Consumers join their groups after start-up; load before that would count as lag.
+    for (let i = 0; i < 240 && (await groups()).length < 2; i++) await Bun.sleep(250);
+
+    const sentAt = new Map<string, number>();
+    const toClickhouse: number[] = [];
+    const toAlert: number[] = [];
+    const seenInCh = new Set<string>();
+    await alerts.connect();
+    await alerts.subscribe({ topic: `${prefix}fg.alerts`, fromBeginning: true });
+    await alerts.run({
+      eachMessage: async ({ message }) => {
+        const alert = JSON.parse(message.value!.toString()) as { events?: { event_id: string }[] };
+        for (const e of alert.events ?? []) {
+          const t = sentAt.get(e.event_id);
+          if (t !== undefined) toAlert.push(Date.now() - t);
+        }
+      },
+    });
+
+    const seconds = o.quick ? 30 : 90;
+    const rate = o.quick ? 500 : 2000;
+    o.say(`end to end: ${rate} events/s for ${seconds} s`);
+    const load = runK6("bench/k6/http-single.js", { BASE_URL: o.gatewayUrl, API_KEY: o.apiKey, APP_ID: "bench", MODE: "open", RATE: String(rate), DURATION: `${seconds}s` }, { requests: "http_reqs", latency: "http_req_duration" }, join(o.logs, "e2e.k6.log"));
+    let loading = true;
+    void load.finally(() => (loading = false));
+
+    let tracer = 0;
+    const tracers = (async () => {
+      while (loading) {
+        const id = Bun.randomUUIDv7();
+        const body = { event_id: id, app_id: "bench", type: "signup", user_id: `tracer-${run}-${tracer++}`, props: { plan: "bench-marker" } };
+        const res = await fetch(`${o.gatewayUrl}/v1/events`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${o.apiKey}` }, body: JSON.stringify(body) });
+        if (res.status === 202) sentAt.set(id, Date.now());
+        await Bun.sleep(500);
+      }
+    })();
+
+    const series: EndToEnd["series"] = [];
+    const maxLag: Record<string, number> = {};
+    const sumOffsets = (xs: { offset: string }[]) => xs.reduce((s, x) => s + Number(x.offset), 0);
+    let last = { produced: sumOffsets(await admin.fetchTopicOffsets(eventsTopic)), rows: await chCount(ch), at: Date.now() };
+    const t0 = Date.now();
+    const until = () => loading || (Date.now() - t0 < (seconds + 30) * 1000 && seenInCh.size + 2 < sentAt.size);
+    while (until()) {
+      await Bun.sleep(1000);
+      const pending = [...sentAt.keys()].filter((id) => !seenInCh.has(id));
+      if (pending.length) {
+        const rows = await ch.query({ query: "SELECT event_id FROM events WHERE event_id IN ({ids:Array(String)})", query_params: { ids: pending }, format: "JSONEachRow" }).then((r) => r.json<{ event_id: string }>());
+        for (const r of rows) if (!seenInCh.has(r.event_id)) (seenInCh.add(r.event_id), toClickhouse.push(Date.now() - sentAt.get(r.event_id)!));
+      }
+      const end = await admin.fetchTopicOffsets(eventsTopic);
+      const produced = sumOffsets(end);
+      const rowsNow = await chCount(ch);
+      const lag: Record<string, number> = {};
+      for (const g of await groups()) {
+        const committed = await admin.fetchOffsets({ groupId: g, topics: [eventsTopic] }).catch(() => []);
+        const parts = committed.flatMap((t) => t.partitions);
+        if (!parts.length) continue;
+        lag[g] = end.reduce((s, p) => s + Number(p.offset) - Math.max(0, Number(parts.find((c) => c.partition === p.partition)?.offset ?? 0)), 0);
+        maxLag[g] = Math.max(maxLag[g] ?? 0, lag[g]);
+      }
+      const now = Date.now();
+      const dt = (now - last.at) / 1000;
+      series.push({ t_s: Math.round((now - t0) / 1000), accepted_per_s: Math.round((produced - last.produced) / dt), clickhouse_rows_per_s: Math.round((rowsNow - last.rows) / dt), lag });
+      last = { produced, rows: rowsNow, at: now };
+    }
+    await tracers;
+    const ack = await load;
+    return {
+      accepted_events: Math.round(ack.requests_per_s * seconds * (1 - ack.failed_ratio)),
+      accept_to_clickhouse_ms: percentiles(toClickhouse),
+      accept_to_alert_ms: percentiles(toAlert),
+      max_lag: maxLag,
+      resources: Object.fromEntries(roles.map((r) => [r.name, summarize(r.samples)])),
+      series,
+    };
+  } finally {
+    await Promise.all(roles.map((r) => r.stop()));
+    await alerts.disconnect().catch(() => {});
+    await admin.disconnect();
+    await ch.close();
+  }
+}
+
+async function chCount(ch: ReturnType<typeof createClient>): Promise<number> {
+  const rows = await ch.query({ query: "SELECT count() AS n FROM events WHERE app_id = 'bench'", format: "JSONEachRow" }).then((r) => r.json<{ n: string }>());
+  return Number(rows[0]?.n ?? 0);
+}

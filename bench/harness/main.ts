@@ -1,0 +1,173 @@
+/**
+ * The benchmark harness behind `bench/run`: runs every scenario against its baseline in the same
+ * run, then writes bench/results/<time>.json and docs/benchmarks.md (+ docs/benchmarks.svg).
+ * Expects the local stack's FG_* variables and FG_K6 (bench/run sets both).
+ */
+import { mkdirSync, writeFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { lineChart } from "./chart.ts";
+import { runK6, type LoadResult, type SummaryMetrics } from "./k6.ts";
+import { runProducerPerf } from "./kafka-perf.ts";
+import { describeMachine, packageVersions } from "./machine.ts";
+import { start, stopAll, summarize, waitReady, type Managed } from "./processes.ts";
+import { renderMarkdown, type RunResult, type Scenario } from "./report.ts";
+import { runEndToEnd } from "./end-to-end.ts";
+import { createApiKey } from "./api-key.ts";
+
+const { values } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
+const mode = values.quick ? "quick" : "full";
+const duration = values.quick ? "8s" : "30s";
+const startedAt = new Date();
+const stamp = startedAt.toISOString().replace(/[:.]/g, "-");
+const logs = join(".fluxgate", "logs", `bench-${stamp}`);
+mkdirSync(logs, { recursive: true });
+const say = (msg: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+const ports = { bare: 18090, gateway: 18080, grpc: 18051 };
+const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+const dataDir = join(".fluxgate", `bench-data-${stamp}`);
+// Limits high enough that the benchmark measures the gateway, not its rate limiter.
+const gatewayEnv = { FG_GATEWAY_PORT: String(ports.gateway), FG_GRPC_PORT: String(ports.grpc), FG_DATA_DIR: dataDir, FG_LOG_LEVEL: "warn", FG_RATE_LIMIT_DEFAULT: JSON.stringify({ rate: 10_000_000, burst: 10_000_000 }) };
+const embedded = { FG_KAFKA_BROKERS: "", FG_REDIS_URL: "", FG_POSTGRES_URL: "", FG_CLICKHOUSE_URL: "", FG_S3_ENDPOINT: "" };
+
+const result: RunResult = {
+  started_at: startedAt.toISOString(), command: `bench/run${values.quick ? " --quick" : ""}`, mode, duration_s: 0,
+  machine: describeMachine({ ...packageVersions(["hono", "kafkajs", "@grpc/grpc-js", "@clickhouse/client", "zod"]), k6: process.env.FG_K6_VERSION ?? "?", kafka: process.env.FG_KAFKA_VERSION ?? "?" }),
+  scenarios: [], not_run: [],
+};
+
+const single: SummaryMetrics = { requests: "http_reqs", latency: "http_req_duration" };
+const batched: SummaryMetrics = { ...single, events: "events_sent" };
+
+/** Runs k6 against a process started for it, stops the process, records the scenario. */
+async function scenario(s: { group: string; name: string; baseline?: string; note?: string; launch: () => Promise<Managed | undefined>; script: string; env: () => Record<string, string>; metrics: SummaryMetrics }): Promise<LoadResult | undefined> {
+  say(`${s.group}: ${s.name}`);
+  let target: Managed | undefined;
+  try {
+    const env = s.env();
+    target = await s.launch();
+    const load = await runK6(join("bench/k6", s.script), env, s.metrics, join(logs, `${s.group}-${s.name}.k6.log`.replace(/[^\w.-]+/g, "_")));
+    const row: Scenario = { group: s.group, name: s.name, load, ...(s.baseline && { baseline: s.baseline }), ...(s.note && { note: s.note }), ...(target && { resources: summarize(target.samples) }) };
+    result.scenarios.push(row);
+    return load;
+  } catch (err) {
+    result.not_run.push({ name: `${s.group}: ${s.name}`, reason: String((err as Error).message ?? err).split("\n")[0]! });
+    return undefined;
+  } finally {
+    await target?.stop();
+  }
+}
+
+const bare = async () => {
+  const m = start("bare", ["bun", "bench/baseline/bare-server.ts", String(ports.bare)], {}, join(logs, "bare.log"));
+  await waitReady(m, `http://127.0.0.1:${ports.bare}/`);
+  return m;
+};
+const gateway = (onKafka: boolean) => async () => {
+  const cmd = onKafka ? ["bun", "infra/main.ts", "gateway"] : ["bun", "bench/baseline/noop-gateway.ts"];
+  const m = start(onKafka ? "gateway" : "noop-gateway", cmd, { ...gatewayEnv, ...(onKafka ? {} : embedded) }, join(logs, `${onKafka ? "gateway" : "noop-gateway"}.log`));
+  await waitReady(m, `${gatewayUrl}/readyz`);
+  return m;
+};
+
+async function main(): Promise<void> {
+  // A key that cannot be made fails the gateway's scenarios with the reason, not the whole run.
+  const keys = {
+    embedded: await createApiKey("bench", { ...gatewayEnv, ...embedded }).catch((e: Error) => e),
+    services: await createApiKey("bench", gatewayEnv).catch((e: Error) => e),
+  };
+  const usable = (key: string | Error) => {
+    if (key instanceof Error) throw key;
+    return key;
+  };
+  const k6 = (key: string | Error, extra: Record<string, string>) => () => ({ BASE_URL: gatewayUrl, API_KEY: usable(key), APP_ID: "bench", DURATION: duration, VUS: "50", ...extra });
+  const bareEnv = (extra: Record<string, string>) => () => ({ BASE_URL: `http://127.0.0.1:${ports.bare}`, PATH: "/", DURATION: duration, VUS: "50", ...extra });
+
+  for (const [group, script, metrics, extra] of [
+    ["HTTP, one event per request (closed loop)", "http-single.js", single, {}],
+    ["HTTP, 100 events per request (closed loop)", "http-batch.js", batched, { BATCH: "100" }],
+  ] as const) {
+    await scenario({ group, name: "bare Bun.serve", launch: bare, script, env: bareEnv(extra), metrics });
+    await scenario({ group, name: "gateway, no-op bus", baseline: "bare Bun.serve", launch: gateway(false), script, env: k6(keys.embedded, extra), metrics });
+    await scenario({ group, name: "gateway on Kafka", baseline: "bare Bun.serve", launch: gateway(true), script, env: k6(keys.services, extra), metrics });
+  }
+
+  const rate = values.quick ? "500" : "2000";
+  const open = "HTTP at a constant arrival rate (open loop, latency)";
+  await scenario({ group: open, name: "bare Bun.serve", note: `${rate}/s`, launch: bare, script: "http-single.js", env: bareEnv({ MODE: "open", RATE: rate }), metrics: single });
+  await scenario({ group: open, name: "gateway on Kafka", note: `${rate}/s`, baseline: "bare Bun.serve", launch: gateway(true), script: "http-single.js", env: k6(keys.services, { MODE: "open", RATE: rate }), metrics: single });
+
+  for (const [name, script, metrics] of [
+    ["WebSocket stream", "ws-stream.js", { requests: "ws_frames_acked", latency: "ws_ack_latency", events: "events_sent" }],
+    ["gRPC stream", "grpc-stream.js", { requests: "grpc_batches_acked", latency: "grpc_ack_latency", events: "events_sent" }],
+  ] as const) {
+    if (!existsSync(join("bench/k6", script))) {
+      result.not_run.push({ name, reason: `bench/k6/${script} does not exist yet` });
+      continue;
+    }
+    await scenario({ group: "Streaming protocols (closed loop)", name, launch: gateway(true), script, env: k6(keys.services, { BATCH: "100", GRPC_ADDR: `127.0.0.1:${ports.grpc}` }), metrics });
+  }
+
+  const ceiling = "The bus: Kafka's own producer vs the gateway";
+  try {
+    say(`${ceiling}: ProducerPerformance`);
+    const brokers = process.env.FG_KAFKA_BROKERS!;
+    const perf = await runProducerPerf({ topic: `${process.env.FG_TOPIC_PREFIX ?? ""}fg.events`, records: values.quick ? 100_000 : 500_000, recordSize: 400, brokers, libs: process.env.FG_KAFKA_LIBS! });
+    result.scenarios.push({ group: ceiling, name: "kafka ProducerPerformance (Java, 400 B records)", load: { requests_per_s: perf.records_per_s, events_per_s: perf.records_per_s, p50_ms: perf.p50_ms, p95_ms: perf.p95_ms, p99_ms: perf.p99_ms, failed_ratio: 0 } });
+    const viaGateway = result.scenarios.find((s) => s.group.startsWith("HTTP, 100") && s.name === "gateway on Kafka");
+    if (viaGateway) result.scenarios.push({ ...viaGateway, group: ceiling, name: "gateway on Kafka, 100 events per request", baseline: "kafka ProducerPerformance (Java, 400 B records)" });
+  } catch (err) {
+    result.not_run.push({ name: ceiling, reason: (err as Error).message.split("\n")[0]! });
+  }
+
+  try {
+    say("end to end");
+    result.end_to_end = await runEndToEnd({ quick: values.quick, logs, gatewayEnv, gatewayUrl, apiKey: usable(keys.services), say });
+  } catch (err) {
+    result.not_run.push({ name: "end to end", reason: (err as Error).message.split("\n")[0]! });
+  }
+
+  try {
+    say("kafka clients");
+    const proc = Bun.spawn(["bun", "bench/kafka-clients.ts", "--records", values.quick ? "50000" : "200000"], { stdout: "pipe", stderr: Bun.file(join(logs, "kafka-clients.err")) });
+    const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    if (code !== 0) throw new Error(`bench/kafka-clients.ts exited ${code}`);
+    result.kafka_clients = JSON.parse(out.trim().split("\n").at(-1)!);
+  } catch (err) {
+    result.not_run.push({ name: "Kafka client comparison", reason: (err as Error).message });
+  }
+}
+
+async function finish(): Promise<void> {
+  await stopAll();
+  result.duration_s = Math.round((Date.now() - startedAt.getTime()) / 1000);
+  mkdirSync("bench/results", { recursive: true });
+  const file = join("bench/results", `${stamp}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2));
+  let chart: string | undefined;
+  const series = result.end_to_end?.series;
+  if (series?.length) {
+    chart = "benchmarks.svg";
+    const lagGroups = Object.keys(series[0]!.lag);
+    writeFileSync(join("docs", chart), lineChart({
+      title: "End to end: throughput and consumer lag", xLabel: "seconds", yLabel: "events/s · events",
+      series: [
+        { label: "accepted events/s", points: series.map((p) => ({ x: p.t_s, y: p.accepted_per_s })) },
+        { label: "ClickHouse rows/s", points: series.map((p) => ({ x: p.t_s, y: p.clickhouse_rows_per_s })) },
+        ...lagGroups.slice(0, 2).map((g) => ({ label: `lag ${g}`, points: series.map((p) => ({ x: p.t_s, y: p.lag[g] ?? 0 })) })),
+      ],
+    }));
+  }
+  writeFileSync("docs/benchmarks.md", renderMarkdown(result, chart));
+  say(`done in ${result.duration_s} s: ${file}, docs/benchmarks.md`);
+}
+
+process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
+process.on("SIGTERM", () => void stopAll().then(() => process.exit(143)));
+try {
+  await main();
+} finally {
+  await finish();
+}
+process.exit(0);
