@@ -59,6 +59,33 @@ export function busContract(name: string, makeBus: () => Bus): void {
       expect(second.map((r) => r.value.toString())).toEqual(["3"]);
     });
 
+    test("stop() during a batch lets it finish and commits it: it is not delivered again", async () => {
+      const topic = await freshTopic(1);
+      const group = uniqueName("g");
+      const pub = await bus.publisher();
+      await pub.send(topic, [{ key: "a", value: "1" }, { key: "a", value: "2" }]);
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let inHand = false;
+      const first: IncomingRecord[] = [];
+      const s1 = await bus.subscribe({ groupId: group, topics: [topic], fromBeginning: true }, async (batch) => {
+        inHand = true;
+        await held;
+        first.push(...batch.records);
+      });
+      await waitFor(() => inHand, (v) => v, { what: "a batch in hand" });
+      const stopped = s1.stop();
+      release();
+      await stopped;
+      expect(first.length).toBe(2);
+      await pub.send(topic, [{ key: "a", value: "3" }]);
+      const second: IncomingRecord[] = [];
+      const s2 = await bus.subscribe({ groupId: group, topics: [topic], fromBeginning: true }, collect(second));
+      await waitFor(() => second.length, (n) => n >= 1, { what: "the third record" });
+      await s2.stop();
+      expect(second.map((r) => r.value.toString())).toEqual(["3"]);
+    });
+
     test("a failed handler commits nothing: the batch is delivered again", async () => {
       const topic = await freshTopic(1);
       const group = uniqueName("g");

@@ -125,7 +125,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const records = batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m));
         const beat = setInterval(() => void heartbeat().catch(() => {}), 2_000);
@@ -141,7 +141,9 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         }
         const last = batch.messages[batch.messages.length - 1]!.offset;
         resolveOffset(last);
-        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        // Through the batch's own commit: consumer.commitOffsets is silently skipped once stop() has
+        // begun, which would redeliver the batch in hand after every graceful stop.
+        await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
       },
     });
 
