@@ -24,6 +24,7 @@ export const storeEnv = {
     .describe("Postgres schema of the warm tier's events and window_results"),
   FG_POSTGRES_PARTITIONS_AHEAD_DAYS: nonNegativeInt.default(3).describe("Daily partitions of the warm tier created ahead of today"),
   FG_RETENTION_POSTGRES_DAYS: positiveInt.default(90).describe("Days the warm tier keeps a day partition after it ends"),
+  FG_RETENTION_CLICKHOUSE_DAYS: positiveInt.default(365).describe("Days ClickHouse keeps a partition (events by day, results and alerts by month) after it ends"),
 };
 
 const storeSettingsSchema = z.object(storeEnv);

@@ -13,6 +13,7 @@ import { createClickHouseTier, type ClickHouseTier } from "./clickhouse/tier.ts"
 import { storeSettings } from "./config.ts";
 import { createPostgresTier, type PostgresTier } from "./postgres/tier.ts";
 import { createStoreRetention } from "./retention/index.ts";
+import { createClickHouseRetentionTask } from "./clickhouse/retention.ts";
 import { backoffDelay } from "./runtime/backoff.ts";
 import { createSinkRuntime, decodeAlert, decodeEnvelope, decodeWindowRecord, type Decoded, type SinkRuntime, type SinkRuntimeOptions } from "./runtime/index.ts";
 import { createArchiveCompactor, createArchiveSink } from "./s3/index.ts";
@@ -56,7 +57,10 @@ export function createStoreRole(ctx: RoleContext): Role {
 
   const retry = { maxAttempts: settings.FG_STORE_RETRY_MAX_ATTEMPTS, baseMs: settings.FG_STORE_RETRY_BASE_MS, maxMs: settings.FG_STORE_RETRY_MAX_MS };
   const runtimes: SinkRuntime[] = [];
-  const retention = createStoreRetention(env, { logger: logger.child({ job: "retention" }), tasks: postgres ? [postgres.retention] : [] });
+  const retention = createStoreRetention(env, { logger: logger.child({ job: "retention" }), tasks: [
+    ...(postgres ? [postgres.retention] : []),
+    ...(clickhouse ? [createClickHouseRetentionTask({ client: clickhouse.client, database: clickhouse.database, retentionDays: settings.FG_RETENTION_CLICKHOUSE_DAYS })] : []),
+  ] });
   const compactor = createArchiveCompactor(env, logger.child({ job: "compaction" }));
   let compaction: ReturnType<typeof setInterval> | undefined;
   let compacting: Promise<unknown> = Promise.resolve();

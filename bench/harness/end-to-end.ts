@@ -82,7 +82,8 @@ export async function runEndToEnd(o: Options): Promise<EndToEnd> {
       await Bun.sleep(1000);
       const pending = [...sentAt.keys()].filter((id) => !seenInCh.has(id));
       if (pending.length) {
-        const rows = await ch.query({ query: "SELECT event_id FROM events WHERE event_id IN ({ids:Array(String)})", query_params: { ids: pending }, format: "JSONEachRow" }).then((r) => r.json<{ event_id: string }>());
+        // Literals, not query parameters: ClickHouse 18.16 has none (ids are UUIDs the harness made).
+        const rows = await ch.query({ query: `SELECT event_id FROM events WHERE event_id IN (${pending.map((id) => `'${id}'`).join(",")})`, format: "JSONEachRow" }).then((r) => r.json<{ event_id: string }>());
         for (const r of rows) if (!seenInCh.has(r.event_id)) (seenInCh.add(r.event_id), toClickhouse.push(Date.now() - sentAt.get(r.event_id)!));
       }
       const end = await admin.fetchTopicOffsets(eventsTopic);
