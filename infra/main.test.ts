@@ -30,6 +30,26 @@ test("all roles on embedded defaults answer /healthz, then drain and exit 0 on S
   }
 });
 
+test("a role without the gateway serves health and metrics on FG_ADMIN_PORT when asked", async () => {
+  const port = freePort();
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !serviceVars.includes(k)));
+  const child = Bun.spawn(["bun", "infra/main.ts", "processor"], {
+    cwd: new URL("..", import.meta.url).pathname,
+    env: { ...env, FG_ADMIN_PORT: String(port), FG_LOG_LEVEL: "warn" },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  try {
+    const res = await waitFor(() => fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined), (r) => r?.status === 200, { what: "/readyz" });
+    expect(await res!.json()).toEqual({ status: "ready" });
+    expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toContain("fluxgate_processor_events_total");
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+  } finally {
+    child.kill("SIGKILL");
+  }
+});
+
 test("a bad variable stops the program with exit 78 and names it", async () => {
   const child = Bun.spawn(["bun", "infra/main.ts", "gateway"], {
     cwd: new URL("..", import.meta.url).pathname,

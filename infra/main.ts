@@ -11,6 +11,7 @@ import { runRulesCommand } from "../rules/cli.ts";
 import { createAlertDeliveryRole } from "../rules/role.ts";
 import { runReplayCommand } from "../store/replay/index.ts";
 import { createStoreRole } from "../store/role.ts";
+import { startAdminServer } from "./admin.ts";
 import { createBus } from "./bus/index.ts";
 import { topicNames } from "./bus/topics.ts";
 import { ConfigError, loadConfig } from "./config/load.ts";
@@ -59,6 +60,10 @@ async function main(argv: string[]): Promise<number> {
   logger.info("starting", { roles: names, bus: bus.kind });
 
   const started: Role[] = [];
+  // The gateway serves health and metrics itself; processes without one can ask for an admin port.
+  const admin = env.FG_ADMIN_PORT !== undefined && !names.includes("gateway")
+    ? startAdminServer({ host: env.FG_ADMIN_HOST, port: env.FG_ADMIN_PORT, roles: () => started })
+    : undefined;
   let stopping: Promise<number> | undefined;
   const shutdown = (reason: string, code: number) =>
     (stopping ??= (async () => {
@@ -68,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
       const drained = (async () => {
         for (const role of [...started].reverse()) await role.stop().catch((err) => logger.error("stop failed", { role: role.name, err }));
         await bus.close();
+        await admin?.stop();
         await stopTracing();
       })();
       if ((await Promise.race([drained, deadline])) === "timeout") {

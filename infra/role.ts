@@ -17,6 +17,8 @@ export interface RoleContext {
 export interface Role {
   readonly name: string;
   start(): Promise<void>;
+  /** True while the role does its job (connected, consuming); a role without it is ready once started. */
+  ready?(): boolean;
   /** Drains in-flight work; resolves when nothing more will be written. */
   stop(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import { gatewayEnv } from "../../gateway/config.ts";
 import { processorEnv } from "../../processor/config.ts";
 import { rulesEnv } from "../../rules/config.ts";
 import { storeEnv } from "../../store/config.ts";
-import { bool, hostPortList, positiveInt, url } from "./types.ts";
+import { bool, hostPortList, port, positiveInt, url } from "./types.ts";
 
 /** Settings every role shares: logging, topics, and where the services are. */
 const coreEnv = {
@@ -31,6 +31,8 @@ const coreEnv = {
   FG_S3_BUCKET: z.string().default("fluxgate").describe("S3 bucket of the cold archive"),
   FG_S3_REGION: z.string().default("us-east-1").describe("S3 region"),
 
+  FG_ADMIN_HOST: z.string().default("127.0.0.1").describe("Bind address of the admin endpoint"),
+  FG_ADMIN_PORT: port.optional().describe("Serve /healthz, /readyz and /metrics on this port in processes without the gateway role (which serves them itself); unset = none"),
   FG_SHUTDOWN_TIMEOUT_MS: positiveInt.default(15000).describe("How long a graceful shutdown may drain in-flight work"),
   FG_OTEL_ENABLED: bool.default(false).describe("Start the OpenTelemetry SDK (exporters from the standard OTEL_* variables)"),
 };

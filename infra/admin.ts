@@ -1,0 +1,16 @@
+/**
+ * The admin endpoint of processes without a gateway (processor, store, alerts run alone):
+ * /healthz, /readyz and /metrics on FG_ADMIN_PORT, the same routes the gateway serves on its own
+ * port. Readiness is every started role's: a role without a notion of it is ready once started.
+ */
+import { healthRoutes } from "../gateway/http/health.ts";
+import type { Role } from "./role.ts";
+
+export function startAdminServer(o: { host: string; port: number; roles: () => readonly Role[] }): { url: string; stop(): Promise<void> } {
+  const ready = () => {
+    const roles = o.roles();
+    return roles.length > 0 && roles.every((r) => r.ready?.() ?? true);
+  };
+  const server = Bun.serve({ hostname: o.host, port: o.port, fetch: healthRoutes(ready).fetch });
+  return { url: server.url.href, stop: () => server.stop(true) };
+}
