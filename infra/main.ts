@@ -7,6 +7,7 @@
  */
 import { createGatewayRole } from "../gateway/role.ts";
 import { createProcessorRole } from "../processor/role.ts";
+import { runKeysCommand } from "../gateway/keys/cli.ts";
 import { runRulesCommand } from "../rules/cli.ts";
 import { createAlertDeliveryRole } from "../rules/role.ts";
 import { runReplayCommand } from "../store/replay/index.ts";
@@ -30,6 +31,7 @@ const roles: Record<string, RoleFactory> = {
 
 /** One-shot commands: they get the arguments after their name and return the exit code. */
 const tools: Record<string, (argv: string[], env: Env) => Promise<number>> = {
+  keys: runKeysCommand,
   rules: runRulesCommand,
   replay: runReplayCommand,
 };
