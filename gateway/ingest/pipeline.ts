@@ -1,0 +1,66 @@
+/**
+ * The one ingest pipeline behind every protocol: auth -> limits -> schema check -> enrich ->
+ * produce -> ack. A submission's events are checked one by one (each accepted or rejected on its
+ * own); the accepted ones are acknowledged only after Kafka has them all.
+ */
+import type { OutgoingRecord } from "../../infra/bus/port.ts";
+import { counter, histogram } from "../../infra/telemetry/metrics.ts";
+import { busKey } from "../../schemas/envelope.ts";
+import type { Authenticator } from "../keys/index.ts";
+import type { BucketSpec, RateLimiter } from "../limits/index.ts";
+import { prepareEvent, type PrepareSettings } from "./prepare.ts";
+import type { AckingProducer } from "./producer.ts";
+import type { EventResult, Ingest, Principal } from "./types.ts";
+
+const events = counter("gateway_events_total", "Events submitted, by protocol and outcome", ["source", "outcome"]);
+const ackSeconds = histogram("gateway_ack_seconds", "From a submission's arrival to Kafka's ack of all its events", ["source"]);
+
+export interface IngestOptions extends PrepareSettings {
+  authenticator: Authenticator;
+  limiter: RateLimiter;
+  buckets: (p: Principal) => BucketSpec[];
+  producer: AckingProducer;
+  /** How soon a client may retry after a 503: Kafka is usually back within this. */
+  unavailableRetryMs?: number;
+  now?: () => number;
+}
+
+export function createIngest(o: IngestOptions): Ingest {
+  const now = o.now ?? Date.now;
+  const retryMs = o.unavailableRetryMs ?? 1_000;
+  return {
+    authenticate: (apiKey) => o.authenticator.authenticate(apiKey),
+    isReady: () => o.producer.ready(),
+    async submit(principal, submitted, source) {
+      const started = performance.now();
+      if (!o.producer.ready()) return { kind: "unavailable", retryAfterMs: retryMs, message: "Kafka is not acknowledging events; retry later" };
+      const limit = await o.limiter.take(o.buckets(principal), submitted.length);
+      if (!limit.allowed) {
+        events.inc({ source, outcome: "rate_limited" }, submitted.length);
+        return { kind: "rate_limited", retryAfterMs: limit.retryAfterMs, limit: limit.limit, remaining: 0, resetMs: limit.resetMs };
+      }
+      const receivedAt = now();
+      const results: EventResult[] = [];
+      const records: OutgoingRecord[] = [];
+      let bytes = 0;
+      submitted.forEach((raw, index) => {
+        const p = prepareEvent(raw, principal, source, receivedAt, o);
+        if (!p.ok) {
+          events.inc({ source, outcome: p.code });
+          results.push({ index, status: "rejected", code: p.code, errors: p.errors });
+          return;
+        }
+        records.push({ key: busKey(p.envelope), value: p.value });
+        bytes += p.bytes;
+        results.push({ index, status: "accepted", event_id: p.envelope.event_id });
+      });
+      if (records.length && (await o.producer.publish(records, bytes)) === "unavailable") {
+        events.inc({ source, outcome: "unavailable" }, records.length);
+        return { kind: "unavailable", retryAfterMs: retryMs, message: "Kafka did not acknowledge in time; none of these events is acknowledged" };
+      }
+      events.inc({ source, outcome: "accepted" }, records.length);
+      ackSeconds.observe({ source }, (performance.now() - started) / 1000);
+      return { kind: "done", results };
+    },
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * The gateway's durable ack: events of concurrent submissions are grouped into one Kafka send
+ * (group commit: while one send is in flight the next batch fills, so batches grow with load and
+ * an idle gateway waits at most the linger), and each submission learns when Kafka has all of
+ * its events. It never makes a caller wait on a Kafka that does not answer: a send unanswered
+ * for `stallMs` answers its callers "unavailable" (their events may still land; they were not
+ * acknowledged, and a client retry with the same event_id is deduplicated downstream), and until
+ * Kafka answers again new events are refused at once. In-flight bytes are bounded.
+ */
+import type { OutgoingRecord, Publisher } from "../../infra/bus/port.ts";
+import { gauge } from "../../infra/telemetry/metrics.ts";
+
+export type PublishOutcome = "acked" | "unavailable";
+
+export interface AckingProducer {
+  publish(records: OutgoingRecord[], bytes: number): Promise<PublishOutcome>;
+  /** False while Kafka is not answering or the in-flight bound is reached. */
+  ready(): boolean;
+  /** Resolves when every accepted submission has its answer. */
+  drain(): Promise<void>;
+}
+
+export interface AckingProducerOptions {
+  publisher: Publisher;
+  topic: string;
+  lingerMs: number;
+  maxBatchBytes: number;
+  maxInflightBytes: number;
+  stallMs: number;
+  now?: () => number;
+}
+
+interface Waiter {
+  records: OutgoingRecord[];
+  bytes: number;
+  resolve: (o: PublishOutcome) => void;
+}
+
+const inflightBytesGauge = gauge("gateway_inflight_bytes", "Bytes of events accepted but not yet acknowledged by Kafka");
+
+export function createAckingProducer(o: AckingProducerOptions): AckingProducer {
+  const now = o.now ?? Date.now;
+  let buffer: Waiter[] = [];
+  let bufferBytes = 0;
+  let inflight: { startedAt: number; waiters: Waiter[]; bytes: number; stalled: boolean } | undefined;
+  let linger: ReturnType<typeof setTimeout> | undefined;
+  const outstanding = new Set<Promise<PublishOutcome>>();
+
+  const total = () => bufferBytes + (inflight?.bytes ?? 0);
+  const stalled = () => inflight !== undefined && (inflight.stalled || now() - inflight.startedAt > o.stallMs);
+  const settle = (waiters: Waiter[], outcome: PublishOutcome) => waiters.forEach((w) => w.resolve(outcome));
+
+  function failBuffered() {
+    settle(buffer, "unavailable");
+    buffer = [];
+    bufferBytes = 0;
+  }
+
+  function flush() {
+    linger = undefined;
+    if (inflight || buffer.length === 0) return;
+    // One send holds at most maxBatchBytes (Kafka refuses oversized requests); the rest goes next.
+    let bytes = 0;
+    let count = 0;
+    while (count < buffer.length && (count === 0 || bytes + buffer[count]!.bytes <= o.maxBatchBytes)) bytes += buffer[count++]!.bytes;
+    const waiters = buffer.slice(0, count);
+    buffer = buffer.slice(count);
+    bufferBytes -= bytes;
+    const current = { startedAt: now(), waiters, bytes, stalled: false };
+    inflight = current;
+    const stallTimer = setTimeout(() => {
+      current.stalled = true;
+      settle(current.waiters, "unavailable");
+      failBuffered();
+    }, o.stallMs);
+    o.publisher.send(o.topic, waiters.flatMap((w) => w.records)).then(
+      () => settle(current.waiters, "acked"),
+      () => settle(current.waiters, "unavailable"),
+    ).finally(() => {
+      clearTimeout(stallTimer);
+      inflight = undefined;
+      inflightBytesGauge.set(total());
+      if (buffer.length) flush();
+    });
+  }
+
+  return {
+    publish(records, bytes) {
+      if (stalled() || !o.publisher.isReady() || total() + bytes > o.maxInflightBytes) return Promise.resolve("unavailable");
+      const { promise, resolve } = Promise.withResolvers<PublishOutcome>();
+      // A settled promise ignores later settles: the stall and the send's end may both answer.
+      buffer.push({ records, bytes, resolve });
+      bufferBytes += bytes;
+      inflightBytesGauge.set(total());
+      outstanding.add(promise);
+      void promise.finally(() => outstanding.delete(promise));
+      if (!inflight && bufferBytes >= o.maxBatchBytes) {
+        clearTimeout(linger);
+        flush();
+      } else if (!inflight && !linger) {
+        linger = setTimeout(flush, o.lingerMs);
+      }
+      return promise;
+    },
+    ready: () => !stalled() && o.publisher.isReady() && total() < o.maxInflightBytes,
+    async drain() {
+      while (outstanding.size) await Promise.allSettled([...outstanding]);
+    },
+  };
+}
