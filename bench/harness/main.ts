@@ -28,7 +28,7 @@ const ports = { bare: 18090, gateway: 18080, grpc: 18051 };
 const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
 const dataDir = join(".fluxgate", `bench-data-${stamp}`);
 // Limits high enough that the benchmark measures the gateway, not its rate limiter.
-const gatewayEnv = { FG_GATEWAY_PORT: String(ports.gateway), FG_GRPC_PORT: String(ports.grpc), FG_DATA_DIR: dataDir, FG_LOG_LEVEL: "warn", FG_RATE_LIMIT_DEFAULT: JSON.stringify({ rate: 10_000_000, burst: 10_000_000 }) };
+const gatewayEnv = { FG_GATEWAY_PORT: String(ports.gateway), FG_GRPC_PORT: String(ports.grpc), FG_DATA_DIR: dataDir, FG_LOG_LEVEL: "warn", FG_RATE_LIMIT_APP_RATE: "10000000", FG_RATE_LIMIT_APP_BURST: "10000000", FG_RATE_LIMIT_KEY_RATE: "10000000", FG_RATE_LIMIT_KEY_BURST: "10000000" };
 const embedded = { FG_KAFKA_BROKERS: "", FG_REDIS_URL: "", FG_POSTGRES_URL: "", FG_CLICKHOUSE_URL: "", FG_S3_ENDPOINT: "" };
 
 const result: RunResult = {
