@@ -113,7 +113,7 @@ test("over the app's rate: 429 with Retry-After and RateLimit headers, and nothi
 });
 
 test("schemas and the OpenAPI document are served from the zod schemas", async () => {
-  const list = (await (await fetch(`${base}/v1/schemas`)).json()) as { types: { type: string; latest: number }[]; envelope: { properties: object } };
+  const list = (await (await fetch(`${base}/v1/schemas`)).json()) as { types: { type: string; versions: number[]; latest: number }[]; envelope: { properties: object } };
   expect(list.types).toContainEqual({ type: "page_view", versions: [1, 2], latest: 2 });
   expect(Object.keys(list.envelope.properties)).toContain("app_id");
   const pageView = (await (await fetch(`${base}/v1/schemas/page_view?version=1`)).json()) as { required: string[] };
