@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     return key;
   };
   const k6 = (key: string | Error, extra: Record<string, string>) => () => ({ BASE_URL: gatewayUrl, API_KEY: usable(key), APP_ID: "bench", DURATION: duration, VUS: "50", ...extra });
-  const bareEnv = (extra: Record<string, string>) => () => ({ BASE_URL: `http://127.0.0.1:${ports.bare}`, PATH: "/", DURATION: duration, VUS: "50", ...extra });
+  const bareEnv = (extra: Record<string, string>) => () => ({ BASE_URL: `http://127.0.0.1:${ports.bare}`, URL_PATH: "/", DURATION: duration, VUS: "50", ...extra });
 
   for (const [group, script, metrics, extra] of [
     ["HTTP, one event per request (closed loop)", "http-single.js", single, {}],

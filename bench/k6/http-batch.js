@@ -8,7 +8,7 @@ export const options = { scenarios: { load: scenario(__ENV) }, summaryTrendStats
 const events = new Counter("events_sent");
 const size = Number(__ENV.BATCH || 100);
 const next = createEventSource({ seed: Number(__ENV.SEED || 42) + __VU, apps: Number(__ENV.APPS || 1), users: Number(__ENV.USERS || 10000), padBytes: Number(__ENV.PAD_BYTES || 0) });
-const url = `${__ENV.BASE_URL || "http://127.0.0.1:8080"}${__ENV.PATH || "/v1/events/batch"}`;
+const url = `${__ENV.BASE_URL || "http://127.0.0.1:8080"}${__ENV.URL_PATH || "/v1/events/batch"}`;
 const params = { headers: { "content-type": "application/json", authorization: `Bearer ${__ENV.API_KEY || ""}` } };
 
 const body = createBodyPool(next, { bodies: 16, perBody: size, appId: __ENV.APP_ID });
