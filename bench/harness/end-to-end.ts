@@ -92,7 +92,8 @@ export async function runEndToEnd(o: Options): Promise<EndToEnd> {
       const lag: Record<string, number> = {};
       for (const g of await groups()) {
         const committed = await admin.fetchOffsets({ groupId: g, topics: [eventsTopic] }).catch(() => []);
-        const parts = committed.flatMap((t) => t.partitions);
+        // Groups that read other topics (results, alerts, repartitioned events) have no offsets here.
+        const parts = committed.flatMap((t) => t.partitions).filter((p) => Number(p.offset) >= 0);
         if (!parts.length) continue;
         lag[g] = end.reduce((s, p) => s + Number(p.offset) - Math.max(0, Number(parts.find((c) => c.partition === p.partition)?.offset ?? 0)), 0);
         maxLag[g] = Math.max(maxLag[g] ?? 0, lag[g]);
