@@ -50,7 +50,7 @@ export function eventRoutes(o: EventRoutesOptions): Hono<Env> {
   app.post("/v1/events", async (c) => {
     const parsed = await jsonBody(c);
     if ("error" in parsed) return parsed.error;
-    const outcome = await o.ingest.submit(c.get("principal"), [parsed.body], "http");
+    const outcome = await o.ingest.submit(c.get("principal"), [parsed.body], "http", c.req.header("traceparent"));
     if (outcome.kind !== "done") return refusal(outcome);
     const [result] = outcome.results;
     if (result!.status === "accepted") return c.json({ event_id: result!.event_id }, 202);
@@ -64,7 +64,7 @@ export function eventRoutes(o: EventRoutesOptions): Hono<Env> {
     const events = Array.isArray(body) ? body : (body as { events?: unknown })?.events;
     if (!Array.isArray(events)) return errorResponse(400, "invalid", 'expected a JSON array of events, or {"events": [...]}');
     if (events.length === 0 || events.length > o.maxBatch) return errorResponse(400, "invalid", `a batch holds 1 to ${o.maxBatch} events; this one has ${events.length}`);
-    const outcome = await o.ingest.submit(c.get("principal"), events, "http");
+    const outcome = await o.ingest.submit(c.get("principal"), events, "http", c.req.header("traceparent"));
     if (outcome.kind !== "done") return refusal(outcome);
     const body202 = summary(outcome.results);
     return c.json(body202, body202.rejected === 0 ? 202 : 207);
@@ -82,7 +82,7 @@ export function eventRoutes(o: EventRoutesOptions): Hono<Env> {
       const parsedLines = chunk;
       chunk = [];
       if (parsedLines.length === 0) return undefined;
-      const outcome = await o.ingest.submit(principal, parsedLines.map((l) => l.value), "http");
+      const outcome = await o.ingest.submit(principal, parsedLines.map((l) => l.value), "http", c.req.header("traceparent"));
       if (outcome.kind !== "done") return refusal(outcome, summary(results, { next_line: parsedLines[0]!.line }));
       for (const r of outcome.results) results.push({ ...r, index: parsedLines[r.index]!.line });
       return undefined;

@@ -42,16 +42,17 @@ afterAll(async () => {
   await bus.close();
 });
 
+const trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 const post = (path: string, body: unknown, key: string | null = keys.shop!, type = "application/json") =>
-  fetch(`${base}${path}`, { method: "POST", headers: { "content-type": type, ...(key !== null && { "x-api-key": key }) }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  fetch(`${base}${path}`, { method: "POST", headers: { "content-type": type, traceparent: trace, ...(key !== null && { "x-api-key": key }) }, body: typeof body === "string" ? body : JSON.stringify(body) });
 
-async function published(count: number): Promise<{ key: string; value: Record<string, unknown> }[]> {
+async function published(count: number): Promise<{ key: string; value: Record<string, unknown>; traceparent: string }[]> {
   const kafka = new Kafka({ clientId: "gw-reader", brokers: brokers.split(","), logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: uniqueName("reader") });
-  const seen: { key: string; value: Record<string, unknown> }[] = [];
+  const seen: { key: string; value: Record<string, unknown>; traceparent: string }[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic: topics.events, fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void seen.push({ key: message.key!.toString(), value: JSON.parse(message.value!.toString()) }) });
+  await consumer.run({ eachMessage: async ({ message }) => void seen.push({ key: message.key!.toString(), value: JSON.parse(message.value!.toString()), traceparent: String(message.headers?.traceparent) }) });
   await waitFor(() => seen.length, (n) => n >= count, { what: `${count} events on ${topics.events}` });
   await Bun.sleep(500); // anything beyond `count` would be a rejected event that got through
   await consumer.disconnect();
@@ -86,6 +87,7 @@ test("one event, a batch and an NDJSON stream: accepted events arrive enriched a
   expect(first.key).toBe("gw-shop:u1");
   expect(first.value).toMatchObject({ app_id: "gw-shop", type: "checkout_completed", user_id: "u1", key: "u1", source: "http", props: { amount: 12.5, currency: "EUR" } });
   expect(first.value.ts).toBe(first.value.received_at);
+  expect(seen.every((s) => s.traceparent === trace)).toBe(true);
   expect(seen.find((s) => s.value.type === "signup")!.key).toBe("gw-shop:s1");
 }, 30_000);
 

@@ -9,6 +9,7 @@ import { busKey } from "../../schemas/envelope.ts";
 import type { Authenticator } from "../keys/index.ts";
 import type { BucketSpec, RateLimiter } from "../limits/index.ts";
 import { prepareEvent, type PrepareSettings } from "./prepare.ts";
+import { traceContext } from "./trace.ts";
 import type { AckingProducer } from "./producer.ts";
 import type { EventResult, Ingest, Principal } from "./types.ts";
 
@@ -31,7 +32,7 @@ export function createIngest(o: IngestOptions): Ingest {
   return {
     authenticate: (apiKey) => o.authenticator.authenticate(apiKey),
     isReady: () => o.producer.ready(),
-    async submit(principal, submitted, source) {
+    async submit(principal, submitted, source, traceparent) {
       const started = performance.now();
       if (!o.producer.ready()) return { kind: "unavailable", retryAfterMs: retryMs, message: "Kafka is not acknowledging events; retry later" };
       const limit = await o.limiter.take(o.buckets(principal), submitted.length);
@@ -43,6 +44,7 @@ export function createIngest(o: IngestOptions): Ingest {
       const results: EventResult[] = [];
       const records: OutgoingRecord[] = [];
       let bytes = 0;
+      const headers = { traceparent: traceContext(traceparent) };
       submitted.forEach((raw, index) => {
         const p = prepareEvent(raw, principal, source, receivedAt, o);
         if (!p.ok) {
@@ -50,7 +52,7 @@ export function createIngest(o: IngestOptions): Ingest {
           results.push({ index, status: "rejected", code: p.code, errors: p.errors });
           return;
         }
-        records.push({ key: busKey(p.envelope), value: p.value });
+        records.push({ key: busKey(p.envelope), value: p.value, headers });
         bytes += p.bytes;
         results.push({ index, status: "accepted", event_id: p.envelope.event_id });
       });

@@ -39,7 +39,11 @@ export type SubmitOutcome =
 
 export interface Ingest {
   authenticate(apiKey: string | undefined): Promise<AuthResult>;
-  submit(principal: Principal, events: unknown[], source: Source): Promise<SubmitOutcome>;
+  /**
+   * `traceparent`: the caller's W3C trace context, carried to Kafka as the records' `traceparent`
+   * header; a new trace is started when it is absent or malformed.
+   */
+  submit(principal: Principal, events: unknown[], source: Source, traceparent?: string): Promise<SubmitOutcome>;
   /** True while events can be acknowledged (publisher connected, below the in-flight bound). */
   isReady(): boolean;
 }
