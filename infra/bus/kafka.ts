@@ -80,7 +80,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         if (records.length === 0) return;
         await producer.send({
           topic, acks: -1, timeout: sendTimeoutMs, compression,
-          messages: records.map((r) => ({ key: r.key, value: Buffer.from(r.value), headers: r.headers })),
+          // kafkajs encodes strings itself; bytes are wrapped, not copied.
+          messages: records.map((r) => ({ key: r.key, value: typeof r.value === "string" ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength), headers: r.headers })),
         });
       },
       isReady: () => connected,
