@@ -1,13 +1,17 @@
 /**
  * The alerts role: delivers what the processor puts on fg.alerts to the sinks each rule names
  * (the Postgres alerts table, webhooks). It is a consumer group of its own, so a slow webhook or
- * a Postgres outage delays alert delivery only, never the processor or the store.
+ * a Postgres outage delays alert delivery only, never the processor or the store. On embedded
+ * defaults (no FG_POSTGRES_URL) it delivers webhooks only, with jobs and attempt records in memory
+ * (docs/rules.md, "Alerts").
  */
 import postgres, { type Sql } from "postgres";
 import type { Role, RoleContext } from "../infra/role.ts";
 import { createAlertDeliveryService, type DeliveryService } from "./alerts/delivery-service.ts";
 import { createAlertStore } from "./alerts/store/alert-store.ts";
 import { createMemoryAlertStore } from "./alerts/store/memory-alert-store.ts";
+
+const DRAIN_MS = 5_000;
 
 export function createAlertDeliveryRole(ctx: RoleContext): Role {
   const { env } = ctx;
@@ -31,7 +35,9 @@ export function createAlertDeliveryRole(ctx: RoleContext): Role {
     },
     async stop() {
       await service?.stop();
-      // Deliveries still queued are durable jobs in Postgres and resume on the next start.
+      // Give deliveries under way a bounded chance to finish; whatever is still queued then is a
+      // durable job in Postgres that resumes on the next start (in memory only on embedded defaults).
+      if (service) await Promise.race([service.idle(), Bun.sleep(DRAIN_MS)]);
       await sql?.end({ timeout: 5 });
     },
   };

@@ -3,11 +3,12 @@
  * table (written before the offset is committed) and webhooks. A webhook delivery becomes a
  * durable job first, then runs on that sink's own queue, so a slow or dead endpoint delays only
  * its own deliveries; jobs left pending by a crash are resumed on start. A job that fails for
- * good is a dead letter, replayable with `fluxgate rules alerts replay`.
+ * good is a dead letter, replayable with `fluxgate rules replay-dead-letters`.
  */
 import type { Bus, Subscription } from "../../infra/bus/port.ts";
 import type { Logger } from "../../infra/telemetry/logger.ts";
 import type { WebhookSinkConfig } from "../config.ts";
+import { rulesMetrics } from "../metrics.ts";
 import type { Alert } from "./alert.ts";
 import type { BackoffOptions } from "./backoff.ts";
 import { createSinkQueue, type SinkQueue } from "./sinks/sink-queue.ts";
@@ -45,7 +46,12 @@ export function createWebhookQueues(options: Pick<DeliveryServiceOptions, "store
   for (const [name, config] of Object.entries(options.webhooks)) {
     const sink = `${WEBHOOK}${name}`;
     const deliverer: WebhookDeliverer = createWebhookDeliverer({
-      name: sink, config, record: (a) => options.store.recordAttempt(a),
+      name: sink, config,
+      record: (a) => {
+        rulesMetrics.webhookAttempts.inc({ sink, status: a.status });
+        rulesMetrics.webhookSeconds.observe({ sink }, a.durationMs / 1_000);
+        return options.store.recordAttempt(a);
+      },
       ...(options.backoff && { backoff: options.backoff }), ...(options.sleep && { sleep: options.sleep }),
     });
     queues.set(sink, createSinkQueue<Job>({

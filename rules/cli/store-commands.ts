@@ -72,12 +72,15 @@ export async function listCommand(env: RulesEnv, io: CliIo): Promise<number> {
 }
 
 export async function historyCommand(id: string, env: RulesEnv, io: CliIo): Promise<number> {
-  const rows = await withStore(env, (store) => store.history(id));
-  if (rows.length === 0) {
+  const [versions, switches] = await withStore(env, (store) => Promise.all([store.history(id), store.switches(id)]));
+  if (versions.length === 0) {
     io.err(`no rule ${id}`);
     return 1;
   }
-  for (const r of rows)
+  for (const r of versions)
     io.out(`${r.current ? "*" : " "} v${r.version}  ${r.created_at.toISOString()}  ${r.author}  ${r.definition_hash}  ${r.comment}`);
+  io.out("made current:");
+  for (const r of switches)
+    io.out(`  revision ${r.revision}  ${r.created_at.toISOString()}  ${r.author}  ${r.previous === null ? "" : `v${r.previous} -> `}v${r.version}  ${r.comment}`);
   return 0;
 }

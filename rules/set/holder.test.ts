@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { rulesMetrics } from "../metrics.ts";
 import { createRuleSetHolder } from "./holder.ts";
 import type { RuleSet } from "./rule-set.ts";
 
@@ -40,4 +41,14 @@ test("duplicate ids across files refuse the set", () => {
   const holder = createRuleSetHolder();
   const result = holder.offer("1", [rule("a"), { ...rule("a"), file: "other.yaml" }]);
   expect(!result.ok && result.problems[0]?.message).toStartWith('duplicate rule id "a" (first defined at a.yaml:1:1)');
+});
+
+test("applied and refused sets are counted in the metrics", async () => {
+  const count = async (result: string) => (await rulesMetrics.ruleSets.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
+  const [applied, refused] = [await count("applied"), await count("refused")];
+  const holder = createRuleSetHolder();
+  holder.offer("1", [rule("a")]);
+  holder.offer("2", [broken]);
+  holder.offer("2b", [rule("a"), broken]);
+  expect([(await count("applied")) - applied, (await count("refused")) - refused]).toEqual([1, 2]);
 });

@@ -5,6 +5,7 @@
  * older one runs), failed (nothing valid has ever been offered).
  */
 import { formatProblem, type RuleProblem } from "../language/parse.ts";
+import { rulesMetrics } from "../metrics.ts";
 import { toRuleSet, validateRuleTexts, type RuleSet, type RuleText } from "./rule-set.ts";
 
 export interface RuleSourceStatus {
@@ -43,12 +44,14 @@ export function createRuleSetHolder(onError: (message: string, problems: string[
       const result = validateRuleTexts(texts);
       if (!result.ok) {
         const problems = result.problems.map(formatProblem);
+        rulesMetrics.ruleSets.inc({ result: "refused" });
         status = { state: current ? "outdated" : "failed", running: current?.version ?? null, latest: version, problems };
         onError(`rule set ${version} refused; ${current ? `keeping ${current.version}` : "no rule set running"}`, problems);
         return { ok: false, problems: result.problems };
       }
       const next = toRuleSet(version, result.rules);
       current = next;
+      rulesMetrics.ruleSets.inc({ result: "applied" });
       status = { state: "ok", running: version, latest: version, problems: [] };
       for (const l of listeners) l(next);
       return { ok: true, ruleSet: next };

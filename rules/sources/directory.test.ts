@@ -43,3 +43,21 @@ test("hot reload: an edit swaps the set, a broken edit keeps it (outdated), a fi
   expect(sets[2]!.rules.map((r) => r.id)).toEqual(["a", "b"]);
   expect(source.status().state).toBe("ok");
 });
+
+test("hot reload latency: with the default debounce every edit reaches the listeners within 1 s", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fg-rules-dir-"));
+  writeFileSync(join(dir, "a.yaml"), rule(1));
+  source = createDirectoryRuleSource({ path: dir });
+  const arrivals: number[] = [];
+  source.onRuleSet(() => arrivals.push(performance.now()));
+  await source.start();
+  const latencies: number[] = [];
+  for (let t = 2; t <= 5; t++) {
+    const written = performance.now();
+    writeFileSync(join(dir, "a.yaml"), rule(t));
+    await waitFor(() => arrivals.length, (n) => n === t, { timeoutMs: 1_000, what: `edit ${t} within 1 s` });
+    latencies.push(arrivals.at(-1)! - written);
+  }
+  console.log(`rules directory edit -> listeners: max ${Math.max(...latencies).toFixed(0)} ms over ${latencies.length} edits (debounce 300 ms)`);
+  expect(Math.max(...latencies)).toBeLessThan(1_000);
+});

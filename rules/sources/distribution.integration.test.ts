@@ -4,6 +4,9 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import postgres from "postgres";
 import { createKafkaBus } from "../../infra/bus/kafka.ts";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
@@ -114,7 +117,16 @@ test("push -> compacted topic -> every subscriber switches within 1 s; invalid p
 
   out.length = 0;
   expect(await runRulesCommand(["history", "a"], env, io)).toBe(0);
-  expect(out[0]).toMatch(/^\* v1 .* ann /);
+  // Who and when, newest state first: v1 is current again, v2 stays in the history.
+  expect(out[0]).toMatch(/^\* v1  \d{4}-\d\d-\d\dT[\d:.]+Z  ann  \S+  first$/);
+  expect(out[1]).toMatch(/^  v2  \d{4}-\d\d-\d\dT[\d:.]+Z  bob  /);
+  // ... and who made which version current when, the rollback included.
+  expect(out.slice(2, 6).map((l) => l.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/, "<time>"))).toEqual([
+    "made current:",
+    `  revision ${first.revision}  <time>  ann  v1  first`,
+    `  revision ${second.revision}  <time>  bob  v1 -> v2  `,
+    `  revision ${second.revision + 1}  <time>  ops  v2 -> v1  rollback a to version 1`,
+  ]);
   expect(await runRulesCommand(["list"], env, io)).toBe(0);
   expect(out.join("\n")).toContain("a  v1 (latest v2)  ann");
 });
@@ -137,3 +149,59 @@ test("a subscriber refuses a set it cannot validate, keeps the running one (outd
   await waitFor(() => sets.length, (n) => n === 2, { what: "revision 3" });
   expect([source.status().state, threshold(sets[1], "a")]).toEqual(["ok", 3]);
 });
+
+test("`rules push` reaches two running instances within 1 s, every time (p50/max measured); a bad push changes nothing", async () => {
+  const own = `${uniqueName("t")}.`;
+  const ownEnv = { ...env, FG_TOPIC_PREFIX: own, FG_RULES_SCHEMA: uniqueName("rules").toLowerCase() };
+  const dir = mkdtempSync(join(tmpdir(), "fg-rules-push-"));
+  const instances = await Promise.all([0, 1].map(async () => {
+    const sets: (RuleSet & { at: number })[] = [];
+    const source = createTopicRuleSource({ bus, topic: rulesTopic(own) });
+    sources.push(source);
+    source.onRuleSet((s) => sets.push({ ...s, at: performance.now() }));
+    await source.start();
+    return { source, sets };
+  }));
+  const lines: string[] = [];
+  const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+  const push = (t: number) => {
+    writeFileSync(join(dir, "limits.yaml"), rule("limits", t).text);
+    return runRulesCommand(["push", dir, "--author", "ci", "--comment", `threshold ${t}`], ownEnv, io);
+  };
+  try {
+    // The first push also waits for both instances' consumer groups to join: not measured.
+    expect(await push(100)).toBe(0);
+    await waitFor(() => instances.map((i) => i.sets.length), (n) => n.every((x) => x === 1), { timeoutMs: 15_000, what: "both instances on the first set" });
+
+    const latencies: number[] = [];
+    for (let t = 101; t <= 106; t++) {
+      const before = instances.map((i) => i.sets.length);
+      const started = performance.now();
+      expect(await push(t)).toBe(0);
+      await waitFor(() => instances.map((i, k) => i.sets.length - before[k]!), (d) => d.every((x) => x === 1), { timeoutMs: 1_000, what: `both instances on threshold ${t} within 1 s` });
+      const versions = instances.map((i) => i.sets.at(-1)!.version);
+      expect(versions[0]).toBe(versions[1]!);
+      expect(instances.map((i) => threshold(i.sets.at(-1), "limits"))).toEqual([t, t]);
+      // From the command's start (validate, store, publish) to the slower instance's switch.
+      latencies.push(Math.max(...instances.map((i) => i.sets.at(-1)!.at)) - started);
+    }
+    latencies.sort((a, b) => a - b);
+    const p50 = latencies[Math.floor(latencies.length / 2)]!;
+    const max = latencies.at(-1)!;
+    console.log(`rules push -> 2 instances switched: p50 ${p50.toFixed(0)} ms, max ${max.toFixed(0)} ms over ${latencies.length} pushes`);
+    expect(max).toBeLessThan(1_000);
+
+    // A push with one invalid file: exit 1, a file:line:column error, nothing stored or published.
+    writeFileSync(join(dir, "limits.yaml"), rule("limits", 999).text);
+    writeFileSync(join(dir, "broken.yaml"), "id: broken\napp: shop\nseverity: loud\n");
+    lines.length = 0;
+    expect(await push(999)).toBe(1);
+    expect(lines.join("\n")).toMatch(/broken\.yaml:\d+:\d+: /);
+    expect(lines.at(-1)).toContain("refused");
+    await Bun.sleep(500);
+    expect(instances.map((i) => [i.sets.length, threshold(i.sets.at(-1), "limits"), i.source.status().state])).toEqual([[7, 106, "ok"], [7, 106, "ok"]]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await sql`drop schema if exists ${sql(ownEnv.FG_RULES_SCHEMA)} cascade`;
+  }
+}, 60_000);

@@ -51,12 +51,24 @@ export interface RuleVersionRow {
   body: unknown;
 }
 
+/** A revision that made another version of a rule current: a push, or a rollback. */
+export interface RuleSwitchRow {
+  revision: number;
+  version: number;
+  previous: number | null;
+  author: string;
+  comment: string;
+  created_at: Date;
+}
+
 export interface RuleStore {
   init(): Promise<void>;
   push(texts: readonly RuleText[], meta: ChangeMeta): Promise<ChangeResult>;
   rollback(id: string, version: number, meta: ChangeMeta): Promise<ChangeResult>;
   list(): Promise<RuleSummary[]>;
   history(id: string): Promise<RuleVersionRow[]>;
+  /** Who made which version current when, oldest first (versions say who wrote them; this says who ran them). */
+  switches(id: string): Promise<RuleSwitchRow[]>;
   current(): Promise<PublishedRuleSet | null>;
 }
 
@@ -176,6 +188,17 @@ export function createRuleStore(sql: Sql, schema = "fluxgate"): RuleStore {
         select v.id, v.version, (r.current_version = v.version) as current, v.author, v.comment, v.created_at, v.definition_hash, v.body
         from ${s}.rule_versions v left join ${s}.rules r on r.id = v.id
         where v.id = ${id} order by v.version`;
+    },
+
+    async switches(id) {
+      const rows = await sql<(Omit<RuleSwitchRow, "revision"> & { revision: string })[]>`
+        select revision, version, previous, author, comment, created_at from (
+          select revision, (versions->>${id})::int as version, author, comment, created_at,
+                 lag((versions->>${id})::int) over (order by revision) as previous
+          from ${s}.rule_sets) x
+        where version is not null and version is distinct from previous
+        order by revision`;
+      return rows.map((r) => ({ ...r, revision: Number(r.revision) }));
     },
 
     current: () => latest(sql),
