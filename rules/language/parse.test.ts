@@ -91,6 +91,9 @@ describe("errors name file, line and column, and say what was expected", () => {
     expect(problems("id: [\n")[0]).toStartWith("r.yaml:1:");
     expect(problems("")).toEqual(["r.yaml:1:1: no rule found: expected a rule or `rules:` with a list of rules"]);
     expect(problems("id: a\nid: b\n")[0]).toContain("not valid YAML/JSON: Map keys must be unique");
+    // A syntax error is placed where it is, not at the top of the file.
+    expect(problems("id: a\nid: b\n")[0]).toStartWith("r.yaml:2:1:");
+    expect(problems("a: 1\nb: { c: 1\nd: 2\n")[0]).toMatch(/^r\.yaml:3:/);
   });
 
   test("pattern checks that span steps", () => {

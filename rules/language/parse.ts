@@ -45,7 +45,9 @@ export function parseRuleText(text: string, file: string): ParseResult {
   for (const doc of docs) {
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
-        const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+        // prettyErrors is off, so linePos is never filled in: place the error by its offset, and an
+        // error at the end of input (an unclosed bracket) on the last character written.
+        const pos = e.linePos?.[0] ?? counter.linePos(Math.min(e.pos[0], Math.max(0, text.trimEnd().length - 1)));
         problems.push({ file, line: pos.line, column: pos.col, path: "", message: `not valid YAML/JSON: ${e.message.split("\n")[0]}` });
       }
       continue;
