@@ -1,6 +1,8 @@
-/** The gateway's settings (FG_GATEWAY_*, FG_RATE_LIMIT_*, FG_PRODUCER_*), merged into the one schema in infra/config. */
+/** The gateway's settings (FG_GATEWAY_*, FG_RATE_LIMIT_*, FG_PRODUCER_*, and the fronts' FG_WS_*, FG_GRPC_*), merged into the one schema in infra/config. */
 import { z } from "zod";
-import { nonNegativeInt, port, positiveInt } from "../infra/config/types.ts";
+import { bool, nonNegativeInt, port, positiveInt } from "../infra/config/types.ts";
+import { grpcEnv } from "./grpc/config.ts";
+import { wsEnv } from "./ws/config.ts";
 
 const appLimits = z
   .string()
@@ -22,6 +24,8 @@ export const gatewayEnv = {
   FG_GATEWAY_MAX_REQUEST_BYTES: positiveInt.default(8 * 1_048_576).describe("Largest request body (HTTP), frame (WebSocket) or message (gRPC)"),
   FG_GATEWAY_MAX_BATCH: positiveInt.default(1_000).describe("Most events in one batch request, frame or gRPC batch"),
   FG_GATEWAY_UNKNOWN_TYPES: z.enum(["reject", "accept"]).default("reject").describe("An event type without a schema: reject it, or accept it with any props"),
+  FG_GATEWAY_ALERT_FEED: bool.default(true)
+    .describe("Serve the live alert feed on /v1/alerts/stream (each gateway then follows fg.alerts with a consumer of its own)"),
   FG_GATEWAY_KEY_CACHE_TTL_MS: nonNegativeInt.default(30_000).describe("How long a gateway trusts a cached API key: a revocation takes effect within this"),
 
   FG_RATE_LIMIT_APP_RATE: positiveInt.default(50_000).describe("Events per second per app (all its keys together)"),
@@ -38,4 +42,7 @@ export const gatewayEnv = {
   FG_PRODUCER_MAX_BATCH_BYTES: positiveInt.default(1_048_576).describe("A batch is sent once it holds this many bytes"),
   FG_PRODUCER_MAX_INFLIGHT_BYTES: positiveInt.default(64 * 1_048_576).describe("Unacknowledged bytes before the gateway answers 503"),
   FG_PRODUCER_STALL_MS: positiveInt.default(750).describe("A Kafka send unanswered this long marks Kafka unavailable: new events get 503 at once"),
+
+  ...wsEnv,
+  ...grpcEnv,
 };

@@ -1,11 +1,15 @@
 /**
  * The gateway role: one ingest pipeline (keys, limits, schema checks, the acking producer)
- * served over HTTP on Bun.serve. Stopping refuses new connections, waits until every accepted
+ * behind three fronts: HTTP and WebSocket (/v1/stream, /v1/alerts/stream) on one Bun.serve, and
+ * gRPC on FG_GRPC_PORT. Stopping refuses new work on every front, waits until every accepted
  * event has its answer from Kafka, then closes the producer.
  */
+import type { Server } from "bun";
 import { Hono } from "hono";
-import type { Publisher } from "../infra/bus/port.ts";
+import type { Publisher, Subscription } from "../infra/bus/port.ts";
 import type { Role, RoleContext } from "../infra/role.ts";
+import { createLiveFeedHub, followAlerts } from "../rules/alerts/live-feed.ts";
+import { grpcServerOptions, startGrpcServer, type GrpcServer } from "./grpc/index.ts";
 import { eventRoutes } from "./http/events.ts";
 import { healthRoutes } from "./http/health.ts";
 import { openApiDocument } from "./http/openapi.ts";
@@ -15,10 +19,14 @@ import { createAckingProducer, type AckingProducer } from "./ingest/producer.ts"
 import type { Ingest } from "./ingest/types.ts";
 import { createAuthenticator, openKeyStore, type KeyStore } from "./keys/index.ts";
 import { bucketsFor, createRateLimiter, type RateLimiter } from "./limits/index.ts";
+import { createAlertFeedSocket, createGatewaySockets, createStreamSocket, streamSocketOptions, type GatewaySocketData, type GatewaySockets } from "./ws/index.ts";
 
 export function createGatewayRole(ctx: RoleContext): Role {
   const { env, logger } = ctx;
-  let server: ReturnType<typeof Bun.serve> | undefined;
+  let server: Server<GatewaySocketData> | undefined;
+  let sockets: GatewaySockets | undefined;
+  let grpc: GrpcServer | undefined;
+  let alerts: Subscription | undefined;
   let publisher: Publisher | undefined;
   let producer: AckingProducer | undefined;
   let keys: KeyStore | undefined;
@@ -28,7 +36,7 @@ export function createGatewayRole(ctx: RoleContext): Role {
   return {
     name: "gateway",
     async start() {
-      await ctx.bus.ensureTopics([{ name: ctx.topics.events, partitions: 4 }, { name: ctx.topics.dlq, partitions: 4 }]);
+      await ctx.bus.ensureTopics([ctx.topics.events, ctx.topics.dlq, ctx.topics.alerts].map((name) => ({ name, partitions: 4 })));
       publisher = await ctx.bus.publisher();
       producer = createAckingProducer({
         publisher, topic: ctx.topics.events, lingerMs: env.FG_PRODUCER_LINGER_MS, maxBatchBytes: env.FG_PRODUCER_MAX_BATCH_BYTES,
@@ -36,30 +44,45 @@ export function createGatewayRole(ctx: RoleContext): Role {
       });
       keys = await openKeyStore(env);
       limiter = createRateLimiter(env, logger.child({ component: "rate-limit" }));
-      ingest = createIngest({
+      const pipeline = createIngest({
         authenticator: createAuthenticator(keys, { ttlMs: env.FG_GATEWAY_KEY_CACHE_TTL_MS }),
         limiter, buckets: (p) => bucketsFor(env, p), producer,
         maxEventBytes: env.FG_GATEWAY_MAX_EVENT_BYTES, unknownTypes: env.FG_GATEWAY_UNKNOWN_TYPES,
       });
+      ingest = pipeline;
+
+      const hub = env.FG_GATEWAY_ALERT_FEED ? createLiveFeedHub() : undefined;
+      if (hub) alerts = await followAlerts({ bus: ctx.bus, topic: ctx.topics.alerts, hub, logger });
+      const stream = createStreamSocket(pipeline, streamSocketOptions(env, logger.child({ component: "ws" })));
+      const ws = createGatewaySockets(stream, hub && createAlertFeedSocket(pipeline, hub));
+      sockets = ws;
+
       const openapi = openApiDocument({ maxBatch: env.FG_GATEWAY_MAX_BATCH });
       const app = new Hono()
-        .route("/", healthRoutes(() => ingest?.isReady() ?? false))
-        .route("/", eventRoutes({ ingest, maxRequestBytes: env.FG_GATEWAY_MAX_REQUEST_BYTES, maxBatch: env.FG_GATEWAY_MAX_BATCH }))
+        .route("/", healthRoutes(() => pipeline.isReady()))
+        .route("/", eventRoutes({ ingest: pipeline, maxRequestBytes: env.FG_GATEWAY_MAX_REQUEST_BYTES, maxBatch: env.FG_GATEWAY_MAX_BATCH }))
         .route("/", schemaRoutes())
         .get("/openapi.json", (c) => c.json(openapi));
-      server = Bun.serve({
+      server = Bun.serve<GatewaySocketData>({
         hostname: env.FG_GATEWAY_HOST,
         port: env.FG_GATEWAY_PORT,
         // Headroom over the body limit so the routes, not the server, say what was too large.
         maxRequestBodySize: env.FG_GATEWAY_MAX_REQUEST_BYTES + 1_048_576,
-        fetch: app.fetch,
+        // WebSocket routes first: they answer undefined once the socket is upgraded.
+        fetch: (req, srv) => ws.route(req, srv) ?? app.fetch(req),
+        websocket: ws.websocket,
       });
       logger.info("gateway listening", { url: server.url.href });
+      grpc = await startGrpcServer(pipeline, grpcServerOptions(env, logger.child({ component: "grpc" })));
     },
     ready: () => ingest?.isReady() ?? false,
     async stop() {
-      await server?.stop(false);
+      // Fronts first (each drains what it has accepted), then the events still queued for Kafka.
+      const listening = server?.stop(false);
+      await Promise.all([sockets?.close(), grpc?.stop()]);
+      await listening;
       await producer?.drain();
+      await alerts?.stop();
       await publisher?.close();
       await limiter?.close();
       await keys?.close();

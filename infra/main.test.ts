@@ -28,7 +28,7 @@ test("all roles on embedded defaults answer /healthz, then drain and exit 0 on S
   } finally {
     child.kill("SIGKILL");
   }
-});
+}, 30_000);
 
 test("a role without the gateway serves health and metrics on FG_ADMIN_PORT when asked", async () => {
   const port = freePort();
@@ -48,7 +48,7 @@ test("a role without the gateway serves health and metrics on FG_ADMIN_PORT when
   } finally {
     child.kill("SIGKILL");
   }
-});
+}, 30_000);
 
 test("a bad variable stops the program with exit 78 and names it", async () => {
   const child = Bun.spawn(["bun", "infra/main.ts", "gateway"], {
@@ -58,7 +58,7 @@ test("a bad variable stops the program with exit 78 and names it", async () => {
   });
   expect(await child.exited).toBe(78);
   expect(await new Response(child.stderr).text()).toContain("FG_GATEWAY_PORT");
-});
+}, 20_000);
 
 test("commands run and exit: `rules validate` accepts the examples and refuses a broken file with its line", async () => {
   const cwd = new URL("..", import.meta.url).pathname;
@@ -73,4 +73,4 @@ test("commands run and exit: `rules validate` accepts the examples and refuses a
   const name = broken.split("/").at(-1)!;
   expect(output).toContain(`${name}:1:1: description`);
   expect(output).toContain(`${name}:3:11: severity`);
-});
+}, 20_000);

@@ -10,6 +10,7 @@ import { loadConfig } from "../../infra/config/load.ts";
 import { createLogger } from "../../infra/telemetry/logger.ts";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
+import { healthClient } from "../grpc/grpc-test-client.ts";
 import { runKeysCommand } from "../keys/cli.ts";
 import { createGatewayRole } from "../role.ts";
 
@@ -125,4 +126,22 @@ test("schemas and the OpenAPI document are served from the zod schemas", async (
   expect(doc.openapi).toBe("3.1.0");
   expect(Object.keys(doc.paths["/v1/events"]!.post!.responses).sort()).toEqual(["202", "400", "401", "403", "413", "415", "429", "503"]);
   expect(doc.paths["/v1/events/batch"]!.post!.responses["207"]).toBeDefined();
+});
+
+test("the role mounts the WebSocket and gRPC fronts on the same pipeline", async () => {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/stream`, { headers: { "x-api-key": keys.shop! } } as unknown as string[]);
+  const reply = new Promise<Record<string, unknown>>((resolve, reject) => {
+    ws.onmessage = (m) => resolve(JSON.parse(String(m.data)));
+    ws.onerror = () => reject(new Error("WebSocket failed"));
+  });
+  await new Promise((resolve) => (ws.onopen = resolve));
+  ws.send(JSON.stringify({ seq: 7, event: { app_id: "gw-shop", type: "signup", user_id: "ws-1" } }));
+  expect(await reply).toMatchObject({ type: "ack", seq: 7, accepted: 1 });
+  ws.close();
+
+  const health = healthClient(port + 1);
+  const status = await new Promise<{ status: string }>((resolve, reject) =>
+    health.Check({ service: "" }, (err: Error | null, res: { status: string }) => (err ? reject(err) : resolve(res))));
+  expect(status.status).toBe("SERVING");
+  health.close();
 });

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { checkPayload, declaredFields, latestVersion, payloadJsonSchema } from "./index.ts";
+import { checkPayload, declaredFields, declaredFieldsOf, latestVersion, payloadJsonSchema, payloadSchema } from "./index.ts";
 
 test("an event matches any version of its type; the newest that fits is named", () => {
   expect(checkPayload("page_view", { url: "https://x.test/", duration_ms: 12 })).toEqual({ ok: true, version: 2 });
@@ -30,4 +30,19 @@ test("JSON Schema per version, and the declared scalar fields for typed columns"
   expect(fields).toContainEqual({ name: "amount", type: "number" });
   expect(fields).toContainEqual({ name: "url", type: "string" });
   expect(fields.find((f) => f.name === "items")).toBeUndefined();
+});
+
+test("the registry looks schemas up by type and version, newest by default", () => {
+  expect(payloadSchema("page_view")).toBe(payloadSchema("page_view", 2)!);
+  expect(payloadSchema("page_view", 1)!.safeParse({ path: "/" }).success).toBe(true);
+  expect(payloadSchema("page_view", 3)).toBeUndefined();
+  expect(payloadSchema("teleported")).toBeUndefined();
+});
+
+test("declared fields per type: path and scalar type across its versions", () => {
+  expect(declaredFieldsOf("checkout_completed")).toEqual([
+    { path: "amount", type: "number" }, { path: "currency", type: "string" }, { path: "order_id", type: "string" },
+  ]);
+  expect(declaredFieldsOf("page_view")!.map((f) => f.path)).toEqual(["duration_ms", "path", "referrer", "title", "url"]);
+  expect(declaredFieldsOf("teleported")).toBeUndefined();
 });

@@ -28,6 +28,8 @@ export const eventTypes = {
   payment_failed: [z.looseObject({ amount: money, currency: currency.optional(), reason: z.string().max(256).optional() })],
   error_raised: [
     z.looseObject({ message: z.string().min(1).max(8192), code: z.string().max(128).optional(), level: z.enum(["warning", "error", "fatal"]).optional() }),
+    // v2 takes the level as the app's logger names it (debug, warn, ...): rules filter on it by value.
+    z.looseObject({ message: z.string().min(1).max(8192), code: z.string().max(128).optional(), level: z.string().min(1).max(32).optional() }),
   ],
 } satisfies Record<string, z.ZodObject[]>;
 

@@ -1,0 +1,80 @@
+// WebSocket ingest on /v1/stream: each VU holds one connection for DURATION and keeps WINDOW
+// frames of BATCH events in flight (closed loop), or paces frames to RATE events/s per VU (open
+// loop: a frame due while the window is full is counted in frames_skipped, not queued).
+// Env: BASE_URL (http or ws), API_KEY / APP_ID or API_KEYS / APP_IDS (comma lists, VU n uses
+// entry n mod length), VUS, DURATION, BATCH, WINDOW, RATE, SEED, APPS, USERS, PAD_BYTES.
+// Metrics for bench/harness: ws_frames_acked, ws_ack_latency (ms), events_sent (acknowledged).
+import { WebSocket } from "k6/websockets";
+import { check } from "k6";
+import { Counter, Trend } from "k6/metrics";
+import { createBodyPool, createEventSource, summaryTrendStats } from "./lib/events.js";
+
+const duration = __ENV.DURATION || "20s";
+const seconds = (d) => Number(d.replace(/s$/, "").replace(/m$/, "")) * (d.endsWith("m") ? 60 : 1);
+export const options = {
+  scenarios: { stream: { executor: "per-vu-iterations", vus: Number(__ENV.VUS || 10), iterations: 1, maxDuration: `${seconds(duration) + 30}s` } },
+  summaryTrendStats,
+};
+
+const framesAcked = new Counter("ws_frames_acked");
+const eventsSent = new Counter("events_sent");
+const rejected = new Counter("ws_frames_rejected");
+const skipped = new Counter("frames_skipped");
+const ackLatency = new Trend("ws_ack_latency", true);
+
+const batch = Number(__ENV.BATCH || 100);
+const windowSize = Number(__ENV.WINDOW || 8);
+const rate = Number(__ENV.RATE || 0);
+const list = (many, one) => (many || one || "").split(",").filter(Boolean);
+const keys = list(__ENV.API_KEYS, __ENV.API_KEY);
+const apps = list(__ENV.APP_IDS, __ENV.APP_ID);
+const key = keys[(__VU - 1) % Math.max(keys.length, 1)] || "";
+const appId = apps.length ? apps[(__VU - 1) % apps.length] : undefined;
+const url = `${(__ENV.BASE_URL || "http://127.0.0.1:8080").replace(/^http/, "ws")}/v1/stream`;
+
+const next = createEventSource({ seed: Number(__ENV.SEED || 42) + __VU, apps: Number(__ENV.APPS || 1), users: Number(__ENV.USERS || 10000), padBytes: Number(__ENV.PAD_BYTES || 0) });
+const body = createBodyPool(next, { bodies: 16, perBody: batch, appId });
+
+export default function () {
+  const ws = new WebSocket(url, null, { headers: { "x-api-key": key } });
+  const sentAt = new Map();
+  let seq = 0;
+  let stopping = false;
+  const send = () => {
+    sentAt.set(seq, Date.now());
+    ws.send(`{"seq":${seq++},"events":${body()}}`);
+  };
+  const fill = () => {
+    while (!stopping && sentAt.size < windowSize) send();
+  };
+  ws.onopen = () => {
+    if (rate > 0) {
+      const every = Math.max(1, Math.round((1000 * batch) / rate));
+      const timer = setInterval(() => {
+        if (stopping) return clearInterval(timer);
+        if (sentAt.size < windowSize) send();
+        else skipped.add(1);
+      }, every);
+    } else fill();
+    setTimeout(() => {
+      stopping = true;
+      if (sentAt.size === 0) ws.close();
+    }, seconds(duration) * 1000);
+  };
+  ws.onmessage = (e) => {
+    const m = JSON.parse(e.data);
+    const t = sentAt.get(m.seq);
+    if (t === undefined) return;
+    sentAt.delete(m.seq);
+    const ok = m.type === "ack" && m.rejected.length === 0;
+    check(m, { "frame acked in full": () => ok });
+    if (m.type === "ack") {
+      framesAcked.add(1);
+      eventsSent.add(m.accepted);
+      ackLatency.add(Date.now() - t);
+    } else rejected.add(1, { code: m.code });
+    if (rate === 0) fill();
+    if (stopping && sentAt.size === 0) ws.close();
+  };
+  ws.onerror = (e) => check(e, { "no socket error": () => false });
+}

@@ -1,0 +1,38 @@
+/**
+ * GET /v1/alerts/stream?app=<app>: the live alert feed of rules/alerts/live-feed.ts behind an API
+ * key. A key may follow only its own app, so `app` must name the key's app (403 otherwise); the
+ * subscribe / unsubscribe messages of the feed are held to the same app.
+ */
+import type { Server } from "bun";
+import { createLiveFeedSocket, type LiveFeedHub, type LiveFeedSocketData } from "../../rules/alerts/live-feed.ts";
+import { apiKeyOf } from "../http/api-key.ts";
+import type { Ingest } from "../ingest/types.ts";
+
+export type AlertFeedSocketData = LiveFeedSocketData & { route: "alerts" };
+
+export interface AlertFeedSocket {
+  upgrade(req: Request, server: Server<AlertFeedSocketData>): Promise<Response | undefined>;
+  websocket: ReturnType<typeof createLiveFeedSocket>["websocket"];
+}
+
+export function createAlertFeedSocket(ingest: Ingest, hub: LiveFeedHub, opts: { maxBufferedBytes?: number } = {}): AlertFeedSocket {
+  const feed = createLiveFeedSocket(hub, {
+    maxBufferedBytes: opts.maxBufferedBytes,
+    async authorize(req) {
+      const url = new URL(req.url);
+      if (!url.searchParams.get("app")) return Response.json({ error: "missing_app", message: "?app=<app> is required" }, { status: 400 });
+      const auth = await ingest.authenticate(apiKeyOf(req.headers, url)).catch(() => null);
+      if (!auth) return new Response("cannot check API keys right now", { status: 503, headers: { "retry-after": "1" } });
+      if (!auth.ok) return Response.json({ error: auth.reason, message: auth.message }, { status: 401 });
+      return [auth.principal.appId];
+    },
+  });
+  return {
+    // The feed upgrades with its own data; the route tag lets one Bun websocket handler serve both fronts.
+    upgrade: (req, server) =>
+      feed.upgrade(req, {
+        upgrade: (r: Request, o: { data: LiveFeedSocketData }) => server.upgrade(r, { ...o, data: { ...o.data, route: "alerts" } }),
+      } as unknown as Server<LiveFeedSocketData>),
+    websocket: feed.websocket,
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * GET /v1/stream: event ingest over Bun's native WebSocket server. The API key is checked on
+ * upgrade (401 before any socket exists). Every client frame gets exactly one reply; the acks and
+ * rejects of processed frames go out in the order the frames came, however the pipeline
+ * interleaves them. Bun gives no inbound backpressure, so a
+ * connection's unacknowledged frames are counted: a frame over the bound is answered `slow_down`
+ * unprocessed, and a client that keeps sending regardless is closed with 4008.
+ */
+import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
+import { counter, gauge } from "../../infra/telemetry/metrics.ts";
+import type { Logger } from "../../infra/telemetry/logger.ts";
+import { apiKeyOf } from "../http/api-key.ts";
+import type { Ingest, Principal } from "../ingest/types.ts";
+import { summarizeResults } from "./ack.ts";
+import { parseClientFrame, type ServerFrame } from "./frame.ts";
+
+/** Close codes this front uses besides the standard ones (1001 going away, 1009 frame too large). */
+export const CLOSE_FLOOD = 4008;
+
+const connections = gauge("gateway_ws_connections", "Open WebSocket connections, by route", ["route"]);
+const frames = counter("gateway_ws_frames_total", "WebSocket frames received on /v1/stream, by reply", ["reply"]);
+
+export interface StreamSocketOptions {
+  /** Largest frame; Bun closes a connection sending a larger one with 1009. */
+  maxFrameBytes: number;
+  maxBatch: number;
+  maxInflightFrames: number;
+  /** Bytes of unacknowledged frames per connection; a frame that would pass it waits (slow_down) unless nothing is in flight. */
+  maxInflightBytes: number;
+  floodStrikes: number;
+  idleTimeoutSec: number;
+  maxBufferedBytes: number;
+  /** Retry hint sent with "unavailable" rejects while the server shuts down. */
+  shutdownRetryMs?: number;
+  logger?: Logger;
+}
+
+export interface StreamSocketData {
+  route: "stream";
+  principal: Principal;
+  /** Replies not yet sent, oldest first; a null text is a frame still in the pipeline. */
+  replies: { text: string | null }[];
+  inflight: number;
+  inflightBytes: number;
+  strikes: number;
+}
+
+export interface StreamSocket {
+  /** Authenticates and upgrades; a Response when refused, undefined once upgraded. */
+  upgrade(req: Request, server: Server<StreamSocketData>): Promise<Response | undefined>;
+  websocket: WebSocketHandler<StreamSocketData>;
+  /** Stops taking frames, waits for every pending ack to be sent, closes the sockets with 1001. */
+  close(): Promise<void>;
+}
+
+export function createStreamSocket(ingest: Ingest, opts: StreamSocketOptions): StreamSocket {
+  const sockets = new Set<ServerWebSocket<StreamSocketData>>();
+  const pending = new Set<Promise<void>>();
+  let closing = false;
+  const shutdownRetryMs = opts.shutdownRetryMs ?? 1_000;
+
+  const flush = (ws: ServerWebSocket<StreamSocketData>) => {
+    const q = ws.data.replies;
+    while (q.length && q[0]!.text !== null) ws.send(q.shift()!.text!);
+  };
+  // Replies to frames that never reach the pipeline (errors, slow_down, shutdown) go out at once,
+  // ahead of pending acks: they carry the seq, and a flooding client must hear slow_down now.
+  const replyNow = (ws: ServerWebSocket<StreamSocketData>, frame: ServerFrame) => {
+    frames.inc({ reply: frame.type === "ack" ? "ack" : frame.code });
+    ws.send(JSON.stringify(frame));
+  };
+
+  const submitFrame = async (ws: ServerWebSocket<StreamSocketData>, seq: number, events: unknown[], bytes: number, slot: { text: string | null }) => {
+    let frame: ServerFrame;
+    try {
+      const outcome = await ingest.submit(ws.data.principal, events, "ws");
+      frame =
+        outcome.kind === "done" ? { type: "ack", seq, ...summarizeResults(outcome.results) }
+        : outcome.kind === "rate_limited" ? { type: "reject", seq, code: "rate_limited", retry_after_ms: outcome.retryAfterMs }
+        : { type: "reject", seq, code: "unavailable", retry_after_ms: outcome.retryAfterMs, message: outcome.message };
+    } catch (err) {
+      opts.logger?.error("WebSocket frame failed in the pipeline", { err, seq });
+      frame = { type: "reject", seq, code: "internal", retry_after_ms: shutdownRetryMs, message: "internal error; nothing of this frame is acknowledged" };
+    }
+    frames.inc({ reply: frame.type === "ack" ? "ack" : frame.code });
+    slot.text = JSON.stringify(frame);
+    ws.data.inflight--;
+    ws.data.inflightBytes -= bytes;
+    flush(ws);
+  };
+
+  return {
+    async upgrade(req, server) {
+      if (closing) return new Response("shutting down", { status: 503, headers: { "retry-after": String(Math.ceil(shutdownRetryMs / 1000)) } });
+      const auth = await ingest.authenticate(apiKeyOf(req.headers, new URL(req.url))).catch((err: unknown) => {
+        opts.logger?.error("API key check failed", { err });
+        return null;
+      });
+      if (!auth) return new Response("cannot check API keys right now", { status: 503, headers: { "retry-after": "1" } });
+      if (!auth.ok) return Response.json({ error: auth.reason, message: auth.message }, { status: 401 });
+      const data: StreamSocketData = { route: "stream", principal: auth.principal, replies: [], inflight: 0, inflightBytes: 0, strikes: 0 };
+      return server.upgrade(req, { data }) ? undefined : new Response("expected a WebSocket upgrade", { status: 426 });
+    },
+    websocket: {
+      maxPayloadLength: opts.maxFrameBytes,
+      idleTimeout: opts.idleTimeoutSec,
+      sendPings: true,
+      backpressureLimit: opts.maxBufferedBytes,
+      closeOnBackpressureLimit: true,
+      perMessageDeflate: false,
+      open(ws) {
+        sockets.add(ws);
+        connections.inc({ route: "stream" });
+      },
+      message(ws, raw) {
+        const frame = parseClientFrame(raw, opts.maxBatch);
+        if (!frame.ok) return replyNow(ws, { type: "error", seq: frame.seq, code: frame.code, message: frame.message });
+        if (closing) return replyNow(ws, { type: "reject", seq: frame.seq, code: "unavailable", retry_after_ms: shutdownRetryMs, message: "server shutting down; reconnect" });
+        const bytes = raw.length;
+        const full = ws.data.inflight >= opts.maxInflightFrames || (ws.data.inflight > 0 && ws.data.inflightBytes + bytes > opts.maxInflightBytes);
+        if (full) {
+          if (++ws.data.strikes > opts.floodStrikes) {
+            frames.inc({ reply: "flood_close" });
+            ws.close(CLOSE_FLOOD, "flood: kept sending past the in-flight limit");
+            return;
+          }
+          return replyNow(ws, {
+            type: "reject", seq: frame.seq, code: "slow_down", retry_after_ms: 0,
+            message: `over ${opts.maxInflightFrames} frames or ${opts.maxInflightBytes} bytes unacknowledged; wait for acks, then resend this frame`,
+          });
+        }
+        ws.data.strikes = 0;
+        ws.data.inflight++;
+        ws.data.inflightBytes += bytes;
+        const slot = { text: null as string | null };
+        ws.data.replies.push(slot);
+        const done = submitFrame(ws, frame.seq, frame.events, bytes, slot);
+        pending.add(done);
+        void done.finally(() => pending.delete(done));
+      },
+      close(ws) {
+        sockets.delete(ws);
+        connections.dec({ route: "stream" });
+      },
+    },
+    async close() {
+      closing = true;
+      while (pending.size) await Promise.allSettled([...pending]);
+      for (const ws of sockets) ws.close(1001, "server shutting down");
+    },
+  };
+}
