@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { Consumer, Producer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
 import { CompressionTypes, Kafka, logLevel, Partitioners } from "kafkajs";
 import { createKafkaBus } from "../infra/bus/kafka.ts";
+import { benchAdmin } from "./harness/topics.ts";
 
 const { values } = parseArgs({
   options: { records: { type: "string", default: "200000" }, size: { type: "string", default: "512" }, batch: { type: "string", default: "1000" } },
@@ -24,8 +25,10 @@ const payload = "x".repeat(size);
 const messages = (from: number) =>
   Array.from({ length: Math.min(batch, records - from) }, (_, i) => ({ key: `user-${(from + i) % 5000}`, value: payload }));
 
+const made: string[] = [];
 async function freshTopic(name: string): Promise<string> {
   const topic = `bench.${name}.${Date.now().toString(36)}`;
+  made.push(topic);
   const bus = createKafkaBus({ brokers, clientId: "bench" });
   await bus.ensureTopics([{ name: topic, partitions: 4 }]);
   await bus.close();
@@ -77,5 +80,8 @@ async function platformatic() {
 }
 
 const result = { records, size, batch, bun: Bun.version, kafkajs: await kafkajs(), platformatic: await platformatic() };
+const admin = benchAdmin();
+await admin.connect();
+await admin.deleteTopics({ topics: made }).finally(() => admin.disconnect());
 console.log(JSON.stringify(result));
 process.exit(0);

@@ -13,7 +13,11 @@ import { createLogger } from "../../infra/telemetry/logger.ts";
 const discard: Bus = {
   kind: "memory",
   publisher: async () => ({ send: async () => {}, isReady: () => true, close: async () => {} }),
-  subscribe: () => Promise.reject(new Error("the no-op bus has nothing to consume")),
+  // The live alert feed follows fg.alerts: on this bus nothing ever arrives there.
+  subscribe: async () => {
+    const { promise: done, resolve } = Promise.withResolvers<void>();
+    return { stop: async () => resolve(), done };
+  },
   ensureTopics: async () => {},
   close: async () => {},
 };

@@ -8,10 +8,13 @@ import { createClient } from "@clickhouse/client";
 import { Kafka, logLevel } from "kafkajs";
 import { join } from "node:path";
 import { runK6 } from "./k6.ts";
+import { deleteRunLeftovers } from "./topics.ts";
 import { start, summarize, waitReady, type Managed } from "./processes.ts";
-import { percentiles, type EndToEnd } from "./report.ts";
+import { percentiles, type Arrival, type EndToEnd } from "./report.ts";
 
 interface Options {
+  /** Prefix of the topics and consumer groups of this run. */
+  run: string;
   quick: boolean;
   logs: string;
   gatewayEnv: Record<string, string>;
@@ -21,7 +24,7 @@ interface Options {
 }
 
 export async function runEndToEnd(o: Options): Promise<EndToEnd> {
-  const run = `bench${Date.now().toString(36)}`;
+  const run = o.run;
   const prefix = `${run}.`;
   const env = { ...o.gatewayEnv, FG_TOPIC_PREFIX: prefix, FG_PROCESSOR_GROUP: `${run}-processor`, FG_STORE_GROUP_PREFIX: `${run}-store`, FG_RULES_DIR: "bench/rules" };
   const kafka = new Kafka({ clientId: "bench", brokers: process.env.FG_KAFKA_BROKERS!.split(","), logLevel: logLevel.NOTHING });
@@ -39,8 +42,14 @@ export async function runEndToEnd(o: Options): Promise<EndToEnd> {
     for (let i = 0; i < 240 && (await groups()).length < 2; i++) await Bun.sleep(250);
 
     const sentAt = new Map<string, number>();
-    const toClickhouse: number[] = [];
-    const toAlert: number[] = [];
+    // Per tracer: when it was accepted (s into the load) and how long it took to arrive.
+    const toClickhouse: Arrival[] = [];
+    const toAlert: Arrival[] = [];
+    const t0 = Date.now();
+    const arrival = (id: string): Arrival | undefined => {
+      const t = sentAt.get(id);
+      return t === undefined ? undefined : { t_s: Math.round((t - t0) / 100) / 10, ms: Date.now() - t };
+    };
     const seenInCh = new Set<string>();
     await alerts.connect();
     await alerts.subscribe({ topic: `${prefix}fg.alerts`, fromBeginning: true });
@@ -48,13 +57,13 @@ export async function runEndToEnd(o: Options): Promise<EndToEnd> {
       eachMessage: async ({ message }) => {
         const alert = JSON.parse(message.value!.toString()) as { events?: { event_id: string }[] };
         for (const e of alert.events ?? []) {
-          const t = sentAt.get(e.event_id);
-          if (t !== undefined) toAlert.push(Date.now() - t);
+          const a = arrival(e.event_id);
+          if (a) toAlert.push(a);
         }
       },
     });
 
-    const seconds = o.quick ? 30 : 90;
+    const seconds = o.quick ? 20 : 90;
     const rate = o.quick ? 500 : 2000;
     o.say(`end to end: ${rate} events/s for ${seconds} s`);
     const load = runK6("bench/k6/http-single.js", { BASE_URL: o.gatewayUrl, API_KEY: o.apiKey, APP_ID: "bench", MODE: "open", RATE: String(rate), DURATION: `${seconds}s` }, { requests: "http_reqs", latency: "http_req_duration" }, join(o.logs, "e2e.k6.log"));
@@ -76,7 +85,6 @@ export async function runEndToEnd(o: Options): Promise<EndToEnd> {
     const maxLag: Record<string, number> = {};
     const sumOffsets = (xs: { offset: string }[]) => xs.reduce((s, x) => s + Number(x.offset), 0);
     let last = { produced: sumOffsets(await admin.fetchTopicOffsets(eventsTopic)), rows: await chCount(ch), at: Date.now() };
-    const t0 = Date.now();
     const until = () => loading || (Date.now() - t0 < (seconds + 30) * 1000 && seenInCh.size + 2 < sentAt.size);
     while (until()) {
       await Bun.sleep(1000);
@@ -84,19 +92,25 @@ export async function runEndToEnd(o: Options): Promise<EndToEnd> {
       if (pending.length) {
         // Literals, not query parameters: ClickHouse 18.16 has none (ids are UUIDs the harness made).
         const rows = await ch.query({ query: `SELECT event_id FROM events WHERE event_id IN (${pending.map((id) => `'${id}'`).join(",")})`, format: "JSONEachRow" }).then((r) => r.json<{ event_id: string }>());
-        for (const r of rows) if (!seenInCh.has(r.event_id)) (seenInCh.add(r.event_id), toClickhouse.push(Date.now() - sentAt.get(r.event_id)!));
+        for (const r of rows) if (!seenInCh.has(r.event_id)) (seenInCh.add(r.event_id), toClickhouse.push(arrival(r.event_id)!));
       }
       const end = await admin.fetchTopicOffsets(eventsTopic);
       const produced = sumOffsets(end);
       const rowsNow = await chCount(ch);
       const lag: Record<string, number> = {};
+      const ends = new Map<string, Promise<{ partition: number; offset: string }[]>>();
+      const endOf = (topic: string) => ends.get(topic) ?? (ends.set(topic, admin.fetchTopicOffsets(topic)), ends.get(topic)!);
       for (const g of await groups()) {
-        const committed = await admin.fetchOffsets({ groupId: g, topics: [eventsTopic] }).catch(() => []);
-        // Groups that read other topics (results, alerts, repartitioned events) have no offsets here.
-        const parts = committed.flatMap((t) => t.partitions).filter((p) => Number(p.offset) >= 0);
-        if (!parts.length) continue;
-        lag[g] = end.reduce((s, p) => s + Number(p.offset) - Math.max(0, Number(parts.find((c) => c.partition === p.partition)?.offset ?? 0)), 0);
-        maxLag[g] = Math.max(maxLag[g] ?? 0, lag[g]);
+        // Each group's lag on the topics it reads (events, repartitioned events, results, alerts).
+        const committed = await admin.fetchOffsets({ groupId: g }).catch(() => []);
+        let total = 0;
+        for (const t of committed) {
+          const topicEnd = await endOf(t.topic).catch(() => []);
+          for (const p of topicEnd) total += Math.max(0, Number(p.offset) - Math.max(0, Number(t.partitions.find((c) => c.partition === p.partition)?.offset ?? 0)));
+        }
+        if (!committed.length) continue;
+        lag[g] = total;
+        maxLag[g] = Math.max(maxLag[g] ?? 0, total);
       }
       const now = Date.now();
       const dt = (now - last.at) / 1000;
@@ -107,8 +121,9 @@ export async function runEndToEnd(o: Options): Promise<EndToEnd> {
     const ack = await load;
     return {
       accepted_events: Math.round(ack.requests_per_s * seconds * (1 - ack.failed_ratio)),
-      accept_to_clickhouse_ms: percentiles(toClickhouse),
-      accept_to_alert_ms: percentiles(toAlert),
+      accept_to_clickhouse_ms: percentiles(toClickhouse.map((a) => a.ms)),
+      accept_to_alert_ms: percentiles(toAlert.map((a) => a.ms)),
+      tracers: { to_clickhouse: toClickhouse, to_alert: toAlert },
       max_lag: maxLag,
       resources: Object.fromEntries(roles.map((r) => [r.name, summarize(r.samples)])),
       series,
@@ -118,6 +133,7 @@ export async function runEndToEnd(o: Options): Promise<EndToEnd> {
     await alerts.disconnect().catch(() => {});
     await admin.disconnect();
     await ch.close();
+    await deleteRunLeftovers(run).catch(() => {});
   }
 }
 

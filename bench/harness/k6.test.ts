@@ -1,6 +1,9 @@
 import { expect, test } from "bun:test";
-import { parseSummary } from "./k6.ts";
-import { parseProducerPerf } from "./kafka-perf.ts";
+import { k6Trouble, parseSummary } from "./k6.ts";
+import { parseProducerPerf, writePayloadFile } from "./kafka-perf.ts";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const summary = {
   metrics: {
@@ -22,6 +25,19 @@ test("k6 summary: a metric the script did not produce is an error naming it", ()
   expect(() => parseSummary(summary, { requests: "ws_frames", latency: "http_req_duration" })).toThrow(/ws_frames/);
 });
 
+test("ProducerPerformance payloads: one seeded event JSON per line, the same file every time", () => {
+  const dir = mkdtempSync(join(tmpdir(), "fg-bench-"));
+  const size = writePayloadFile(join(dir, "a.jsonl"), 200);
+  writePayloadFile(join(dir, "b.jsonl"), 200);
+  const lines = readFileSync(join(dir, "a.jsonl"), "utf8").split("\n");
+  expect(lines).toHaveLength(200);
+  expect(JSON.parse(lines[0]!)).toMatchObject({ app_id: expect.any(String), type: expect.any(String) });
+  expect(size).toBe(Math.round(lines.reduce((s, l) => s + l.length, 0) / 200));
+  // The ts field is the generation time; everything else repeats.
+  const noTs = (f: string) => readFileSync(join(dir, f), "utf8").replace(/"ts":\d+/g, "");
+  expect(noTs("a.jsonl")).toBe(noTs("b.jsonl"));
+});
+
 test("ProducerPerformance: the closing line, not the progress lines", () => {
   const out = [
     "120000 records sent, 24000.0 records/sec (11.72 MB/sec), 900.1 ms avg latency, 1500.0 ms max latency.",
@@ -29,4 +45,12 @@ test("ProducerPerformance: the closing line, not the progress lines", () => {
   ].join("\n");
   expect(parseProducerPerf(out)).toEqual({ records_per_s: 61050, mb_per_s: 29.81, avg_latency_ms: 812.45, p50_ms: 790, p95_ms: 1400, p99_ms: 1580 });
   expect(() => parseProducerPerf("Exception in thread main")).toThrow(/no summary line/);
+});
+
+test("k6 trouble: its first error line, else the checks that failed", () => {
+  const stderr = 'time="x" level=warn msg="slow"\ntime="x" level=error msg="GoError: connection error: desc = \\"transport: dial tcp 127.0.0.1:18051: connect: connection refused\\"\\n\\tat default (file:///grpc-stream.js:45:17(10))\\n" executor=per-vu-iterations\n';
+  expect(k6Trouble({ metrics: {} }, stderr)).toBe('k6: GoError: connection error: desc = "transport: dial tcp 127.0.0.1:18051: connect: connection refused"');
+  const checks = { "no socket error": { name: "no socket error", passes: 0, fails: 50 }, "202": { name: "202", passes: 9, fails: 0 } };
+  expect(k6Trouble({ metrics: {}, root_group: { checks } }, "")).toBe("k6: checks failed: no socket error");
+  expect(k6Trouble({ metrics: {} }, "")).toBe("k6 reported no error");
 });

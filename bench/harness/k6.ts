@@ -1,5 +1,5 @@
 /** Runs a k6 script and reads its summary export: throughput and latency percentiles. */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -52,7 +52,8 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 export async function runK6(script: string, env: Record<string, string>, names: SummaryMetrics, logFile: string): Promise<LoadResult> {
   const k6 = process.env.FG_K6;
   if (!k6) throw new Error("FG_K6 is not set: run through bench/run, which installs k6");
-  const summary = join(mkdtempSync(join(tmpdir(), "fg-k6-")), "summary.json");
+  const dir = mkdtempSync(join(tmpdir(), "fg-k6-"));
+  const summary = join(dir, "summary.json");
   const proc = Bun.spawn([k6, "run", "--quiet", "--no-usage-report", `--summary-export=${summary}`, script], {
     env: { ...process.env, ...env },
     stdout: Bun.file(logFile),
@@ -61,5 +62,19 @@ export async function runK6(script: string, env: Record<string, string>, names: 
   const code = await proc.exited;
   // k6 exits 99 when thresholds fail; the summary is still valid and the failure shows in failed_ratio.
   if (code !== 0 && code !== 99) throw new Error(`k6 ${script} exited ${code}: see ${logFile}.err`);
-  return parseSummary(JSON.parse(readFileSync(summary, "utf8")), names);
+  const parsed = JSON.parse(readFileSync(summary, "utf8"));
+  rmSync(dir, { recursive: true, force: true });
+  try {
+    return parseSummary(parsed, names);
+  } catch (err) {
+    throw new Error(`${k6Trouble(parsed, readFileSync(`${logFile}.err`, "utf8"))}; ${(err as Error).message}`);
+  }
+}
+
+/** Why a k6 run produced no results, in one line: its first error, else its failed checks. */
+export function k6Trouble(summary: { metrics: Record<string, Metric>; root_group?: { checks?: Record<string, { name: string; fails: number }> } }, stderr: string): string {
+  const error = /level=error msg="((?:[^"\\]|\\.)*)"/.exec(stderr)?.[1]?.split("\\n")[0];
+  if (error) return `k6: ${error.replace(/\\"/g, '"').slice(0, 200)}`;
+  const failed = Object.values(summary.root_group?.checks ?? {}).filter((c) => c.fails > 0).map((c) => c.name);
+  return failed.length ? `k6: checks failed: ${failed.join(", ")}` : "k6 reported no error";
 }

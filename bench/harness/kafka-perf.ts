@@ -3,6 +3,9 @@
  * local stack installs): the ceiling for the bus at the same record size as the gateway's events.
  */
 
+import { writeFileSync } from "node:fs";
+import { createEventSource } from "../k6/lib/events.js";
+
 export interface ProducerPerfResult {
   records_per_s: number;
   mb_per_s: number;
@@ -27,12 +30,23 @@ export function parseProducerPerf(output: string): ProducerPerfResult {
   };
 }
 
-export async function runProducerPerf(o: { topic: string; records: number; recordSize: number; brokers: string; libs: string }): Promise<ProducerPerfResult> {
+/**
+ * Writes the seeded event mix the k6 scripts send, one JSON per line, for --payload-file: random
+ * bytes would not compress like events do under the gateway's gzip. Returns the mean record size.
+ */
+export function writePayloadFile(file: string, count = 10_000): number {
+  const next = createEventSource({ seed: 7, users: 10_000 });
+  const lines = Array.from({ length: count }, () => JSON.stringify(next()));
+  writeFileSync(file, lines.join("\n"));
+  return Math.round(lines.reduce((s, l) => s + l.length, 0) / count);
+}
+
+export async function runProducerPerf(o: { topic: string; records: number; payloadFile: string; brokers: string; libs: string }): Promise<ProducerPerfResult> {
   // The gateway's producer settings, so the ratio compares like with like.
   const props = [`bootstrap.servers=${o.brokers}`, "acks=all", "enable.idempotence=true", "compression.type=gzip", "linger.ms=5", "batch.size=1048576"];
   const proc = Bun.spawn(
     ["java", "-Xmx512m", "-cp", `${o.libs}/*`, "org.apache.kafka.tools.ProducerPerformance",
-      "--topic", o.topic, "--num-records", String(o.records), "--record-size", String(o.recordSize), "--throughput", "-1",
+      "--topic", o.topic, "--num-records", String(o.records), "--payload-file", o.payloadFile, "--throughput", "-1",
       "--producer-props", ...props],
     { stdout: "pipe", stderr: "pipe" },
   );

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { percentiles, renderMarkdown, type RunResult } from "./report.ts";
+import { kafkaClientAdvice, medianRates, percentiles, renderMarkdown, shortGroupName, type RunResult } from "./report.ts";
 
 const load = (events_per_s: number) => ({ requests_per_s: events_per_s, events_per_s, p50_ms: 1.5, p95_ms: 4, p99_ms: 9, failed_ratio: 0 });
 
@@ -14,7 +14,7 @@ const run: RunResult = {
 };
 
 test("a scenario is shown as a ratio to the baseline of its group", () => {
-  const md = renderMarkdown(run, undefined);
+  const md = renderMarkdown(run);
   expect(md).toContain("| gateway on Kafka | 5,000 | 0.25× of bare Bun.serve |");
   expect(md).toContain("| bare Bun.serve | 20,000 | baseline |");
   expect(md).toContain("`bench/run --quick`");
@@ -24,4 +24,25 @@ test("a scenario is shown as a ratio to the baseline of its group", () => {
 test("percentiles by rank; none for no samples", () => {
   expect(percentiles([5, 1, 4, 2, 3])).toEqual({ samples: 5, p50: 3, p95: 5, max: 5 });
   expect(percentiles([]).samples).toBe(0);
+});
+
+test("Kafka client advice: producer and consumers judged apart, a switch only beyond the noise", () => {
+  const k = (pp: number, pc: number) => ({ records: 1, size: 1, repeats: 3, kafkajs: { produce_per_s: 100, consume_per_s: 100 }, platformatic: { produce_per_s: pp, consume_per_s: pc } });
+  expect(kafkaClientAdvice(k(333, 79))).toStartWith("@platformatic/kafka for the producer (gateway) (@platformatic/kafka at 3.33× kafkajs's produce rate, 0.79× its consume rate; median of 3)");
+  expect(kafkaClientAdvice(k(100, 150))).toStartWith("@platformatic/kafka for consumers (processor, store)");
+  expect(kafkaClientAdvice(k(130, 150))).toStartWith("@platformatic/kafka for the producer (gateway) and consumers");
+  expect(kafkaClientAdvice(k(110, 105))).toStartWith("stay on kafkajs");
+});
+
+test("Kafka client runs: the median of each client's rates", () => {
+  const run = (kp: number, kc: number, pp: number, pc: number) => ({ records: 10, size: 512, kafkajs: { produce_per_s: kp, consume_per_s: kc }, platformatic: { produce_per_s: pp, consume_per_s: pc } });
+  expect(medianRates([run(30, 140, 90, 110), run(40, 60, 36, 50), run(13, 33, 25, 28)])).toEqual({
+    records: 10, size: 512, repeats: 3, kafkajs: { produce_per_s: 30, consume_per_s: 60 }, platformatic: { produce_per_s: 36, consume_per_s: 50 },
+  });
+});
+
+test("group names lose the run's shared prefix, cut at a dash", () => {
+  const all = ["bench-2026-11-23T08-25-17-018Z-e2e-store-archive", "bench-2026-11-23T08-25-17-018Z-e2e-store-clickhouse", "bench-2026-11-23T08-25-17-018Z-e2e-processor"];
+  expect(all.map((g) => shortGroupName(g, all))).toEqual(["store-archive", "store-clickhouse", "processor"]);
+  expect(shortGroupName("run-processor", ["run-processor"])).toBe("processor");
 });
