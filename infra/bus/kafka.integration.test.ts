@@ -1,5 +1,32 @@
-import { requireEnv } from "../../test/support/services.ts";
+import { expect, test } from "bun:test";
+import { requireEnv, uniqueName } from "../../test/support/services.ts";
+import { waitFor } from "../../test/support/wait-for.ts";
+import type { IncomingRecord } from "./port.ts";
 import { busContract } from "./bus.contract.ts";
 import { createKafkaBus } from "./kafka.ts";
 
 busContract("kafka", () => createKafkaBus({ brokers: requireEnv("FG_KAFKA_BROKERS").split(","), clientId: "fluxgate-test" }));
+
+busContract("kafka, @platformatic/kafka publisher", () =>
+  createKafkaBus({ brokers: requireEnv("FG_KAFKA_BROKERS").split(","), clientId: "fluxgate-test", producer: "platformatic" }));
+
+test("both publishers put a key on the same partition (Kafka's murmur2), so clients can be mixed", async () => {
+  const brokers = requireEnv("FG_KAFKA_BROKERS").split(",");
+  const topic = uniqueName("placement");
+  const buses = [createKafkaBus({ brokers, clientId: "t" }), createKafkaBus({ brokers, clientId: "t", producer: "platformatic" })];
+  await buses[0]!.ensureTopics([{ name: topic, partitions: 4 }]);
+  const keys = Array.from({ length: 40 }, (_, i) => `app:user-${i}`);
+  for (const [i, bus] of buses.entries()) {
+    const pub = await bus.publisher();
+    await pub.send(topic, keys.map((key) => ({ key, value: String(i) })));
+    await pub.close();
+  }
+  const seen: IncomingRecord[] = [];
+  const sub = await buses[0]!.subscribe({ groupId: uniqueName("g"), topics: [topic], fromBeginning: true }, async ({ records }) => void seen.push(...records));
+  await waitFor(() => seen.length, (n) => n === 80, { what: "80 records" });
+  await sub.stop();
+  const partitionOf = (client: string) => new Map(seen.filter((r) => r.value.toString() === client).map((r) => [r.key, r.partition]));
+  expect(partitionOf("1")).toEqual(partitionOf("0"));
+  expect(new Set(partitionOf("0").values()).size).toBe(4);
+  await Promise.all(buses.map((b) => b.close()));
+});

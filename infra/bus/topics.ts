@@ -8,6 +8,8 @@ export interface Topics {
   alerts: string;
   /** Events too late for their windows (beyond allowed lateness): kept, never dropped. */
   late: string;
+  /** Internal: events of rules whose grouping does not follow fg.events' partitioning, keyed by rule and group (processor/repartition). */
+  repartition: string;
 }
 
 export function topicNames(prefix: string): Topics {
@@ -17,6 +19,7 @@ export function topicNames(prefix: string): Topics {
     windows: `${prefix}fg.windows`,
     alerts: `${prefix}fg.alerts`,
     late: `${prefix}fg.windows.late`,
+    repartition: `${prefix}fg.repartition`,
   };
 }
 
