@@ -6,11 +6,12 @@
  */
 import type { Server } from "bun";
 import { Hono } from "hono";
-import type { Publisher, Subscription } from "../infra/bus/port.ts";
+import type { Subscription } from "../infra/bus/port.ts";
 import type { Role, RoleContext } from "../infra/role.ts";
 import { createLiveFeedHub, followAlerts } from "../rules/alerts/live-feed.ts";
 import { grpcServerOptions, startGrpcServer, type GrpcServer } from "./grpc/index.ts";
 import { eventRoutes } from "./http/events.ts";
+import { linkToKafka, type KafkaLink } from "./kafka-link.ts";
 import { healthRoutes } from "./http/health.ts";
 import { openApiDocument } from "./http/openapi.ts";
 import { schemaRoutes } from "./http/schemas.ts";
@@ -27,7 +28,7 @@ export function createGatewayRole(ctx: RoleContext): Role {
   let sockets: GatewaySockets | undefined;
   let grpc: GrpcServer | undefined;
   let alerts: Subscription | undefined;
-  let publisher: Publisher | undefined;
+  let kafka: KafkaLink | undefined;
   let producer: AckingProducer | undefined;
   let keys: KeyStore | undefined;
   let limiter: RateLimiter | undefined;
@@ -36,10 +37,18 @@ export function createGatewayRole(ctx: RoleContext): Role {
   return {
     name: "gateway",
     async start() {
-      await ctx.bus.ensureTopics([ctx.topics.events, ctx.topics.dlq, ctx.topics.alerts].map((name) => ({ name, partitions: 4 })));
-      publisher = await ctx.bus.publisher();
+      const hub = env.FG_GATEWAY_ALERT_FEED ? createLiveFeedHub() : undefined;
+      kafka = linkToKafka({
+        bus: ctx.bus, logger,
+        topics: [ctx.topics.events, ctx.topics.dlq, ctx.topics.alerts].map((name) => ({ name, partitions: 4 })),
+        onConnect: async () => {
+          if (hub) alerts = await followAlerts({ bus: ctx.bus, topic: ctx.topics.alerts, hub, logger });
+        },
+      });
+      // Kafka usually answers at once: wait for it a little, so a healthy start is ready when it returns.
+      await Promise.race([kafka.connected, Bun.sleep(5_000)]);
       producer = createAckingProducer({
-        publisher, topic: ctx.topics.events, lingerMs: env.FG_PRODUCER_LINGER_MS, maxBatchBytes: env.FG_PRODUCER_MAX_BATCH_BYTES,
+        publisher: kafka.publisher, topic: ctx.topics.events, lingerMs: env.FG_PRODUCER_LINGER_MS, maxBatchBytes: env.FG_PRODUCER_MAX_BATCH_BYTES,
         maxInflightBytes: env.FG_PRODUCER_MAX_INFLIGHT_BYTES, stallMs: env.FG_PRODUCER_STALL_MS,
       });
       keys = await openKeyStore(env);
@@ -51,8 +60,6 @@ export function createGatewayRole(ctx: RoleContext): Role {
       });
       ingest = pipeline;
 
-      const hub = env.FG_GATEWAY_ALERT_FEED ? createLiveFeedHub() : undefined;
-      if (hub) alerts = await followAlerts({ bus: ctx.bus, topic: ctx.topics.alerts, hub, logger });
       const stream = createStreamSocket(pipeline, streamSocketOptions(env, logger.child({ component: "ws" })));
       const ws = createGatewaySockets(stream, hub && createAlertFeedSocket(pipeline, hub));
       sockets = ws;
@@ -83,7 +90,7 @@ export function createGatewayRole(ctx: RoleContext): Role {
       await listening;
       await producer?.drain();
       await alerts?.stop();
-      await publisher?.close();
+      await kafka?.stop();
       await limiter?.close();
       await keys?.close();
     },
