@@ -9,6 +9,26 @@ export const processorEnv = {
     .nonnegative()
     .default(0)
     .describe("How far behind its partition's highest event time an event may arrive and still be on time for its windows"),
+  FG_PROCESSOR_EVENT_PARTITIONS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(4)
+    .describe("Partitions of fg.events. Rules grouped other than by key run after a repartition that waits for a watermark from each of them: it must match the topic"),
+  FG_PROCESSOR_REPARTITION_PARTITIONS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(4)
+    .describe("Partitions of the internal topic fg.repartition (created so if missing; must match it if it exists): how far stage 2 spreads over processors"),
+  FG_PROCESSOR_IDLE_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2_000)
+    .describe(
+      "Processing time an fg.events partition may go without a batch before stage 2 stops waiting for its watermark (Flink's withIdleness). Events it sends later behind the others' progress are late",
+    ),
   FG_PROCESSOR_STATE_PREFIX: z
     .string()
     .regex(/^fg:[A-Za-z0-9:_.-]*$/, "must start with fg:")

@@ -36,6 +36,9 @@ export function createProcessorRole(ctx: RoleContext): Role {
         store,
         logger,
         outOfOrdernessMs: env.FG_PROCESSOR_OUT_OF_ORDERNESS_MS,
+        eventPartitions: env.FG_PROCESSOR_EVENT_PARTITIONS,
+        repartitionPartitions: env.FG_PROCESSOR_REPARTITION_PARTITIONS,
+        idleMs: env.FG_PROCESSOR_IDLE_MS,
       });
       const r = runtime;
       unsubscribe = source.onRuleSet((set) => {

@@ -5,6 +5,10 @@
  * watermark moves after every event (the partition's highest event time minus the out-of-orderness
  * bound) before the event itself is processed.
  *
+ * Events of a repartitioned stream (processor/repartition) come with the watermark their source
+ * partition had decided for them and are for one rule each: `processRouted` takes them so, and
+ * moves event time to each one's watermark instead of deriving it from event times.
+ *
  * State lives in flat records (records.ts) that the runtime persists per batch (`flush`), or all
  * at once (`snapshot`); `createPartitionEngine` resumes from them. Rules whose state fingerprint is
  * unchanged by `setRules` keep their state; a changed window or pattern (or filter, grouping, app)
@@ -37,9 +41,22 @@ export interface EngineStats {
   watermark: number | null;
 }
 
+/** An event for one rule at a watermark decided upstream (processor/repartition). */
+export interface RoutedEvent {
+  event: Envelope;
+  ruleId: string;
+  watermark: number;
+}
+
 export interface PartitionEngine {
   /** Runs a batch of the partition's events, in offset order. */
   process(events: readonly Envelope[]): EngineOutput;
+  /**
+   * Runs routed events in order: event time moves to each one's watermark, then its rule (only)
+   * takes it. Event time then moves on to `until`, if given: the caller knows no event before it
+   * can come any more.
+   */
+  processRouted(events: readonly RoutedEvent[], until?: number): EngineOutput;
   /** Moves event time to `watermark` without an event (e.g. the end of a bounded replay). */
   advanceTo(watermark: number): EngineOutput;
   /** Swaps the rule set; see the module comment for what keeps its state. */
@@ -107,24 +124,38 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
   const advanceAll = (w: number, out: EngineOutput) => {
     for (const r of runners.values()) r.advance(w, out);
   };
+  const apply = (r: RuleRunner, e: Envelope, out: EngineOutput) => {
+    // Deterministic like everything else here: a replay fails on the same event in the same state.
+    try {
+      r.process(e, out);
+    } catch (err) {
+      out.failed.push({ event: e, rule_id: r.rule.id, error: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  /** Moves the highest event time to `ts` if that is progress, closing what the new watermark passes. */
+  const reach = (ts: number, out: EngineOutput) => {
+    if (maxTs !== null && ts <= maxTs) return;
+    maxTs = ts;
+    advanceAll(maxTs - outOfOrderness, out);
+  };
 
   return {
     process(events) {
       const out = emptyOutput();
       for (const e of events) {
-        if (maxTs === null || e.ts > maxTs) {
-          maxTs = e.ts;
-          advanceAll(maxTs - outOfOrderness, out);
-        }
-        for (const r of runners.values()) {
-          // Deterministic like everything else here: a replay fails on the same event in the same state.
-          try {
-            r.process(e, out);
-          } catch (err) {
-            out.failed.push({ event: e, rule_id: r.rule.id, error: err instanceof Error ? err.message : String(err) });
-          }
-        }
+        reach(e.ts, out);
+        for (const r of runners.values()) apply(r, e, out);
       }
+      return out;
+    },
+    processRouted(events, until) {
+      const out = emptyOutput();
+      for (const { event, ruleId, watermark: w } of events) {
+        reach(w + outOfOrderness, out);
+        const r = runners.get(ruleId);
+        if (r) apply(r, event, out);
+      }
+      if (until !== undefined) reach(until + outOfOrderness, out);
       return out;
     },
     advanceTo(w) {

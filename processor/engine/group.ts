@@ -3,8 +3,10 @@
  * (just [app_id] when the rule groups by app_id), as processor/window builds them. Events
  * without the group field are not the rule's (rules/language/rule.ts: they are skipped).
  */
+import type { CompiledRule } from "../../rules/compile/rule.ts";
 import { windowGroupBy } from "../../rules/compile/window.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
+import { compileCondition } from "../cep/predicate.ts";
 import { fieldReader } from "../window/field.ts";
 import { groupKeyOf } from "../window/group-key.ts";
 
@@ -27,4 +29,16 @@ export function groupKeyReader(groupBy: string): (e: Envelope) => string | null 
 export function identityOf(key: string): GroupIdentity {
   const values = JSON.parse(key) as unknown[];
   return { appId: String(values[0]), groupKey: String(values.at(-1)) };
+}
+
+const noMatchView = { eventsOf: () => [] };
+
+/**
+ * Which events a rule takes and under which group key: its filter (app scope included) and its
+ * group field. One definition for the rule runners and the repartition step, so both agree.
+ */
+export function ruleSelector(rule: Pick<CompiledRule, "filter" | "groupBy">): (e: Envelope) => string | null {
+  const accepts = compileCondition(rule.filter);
+  const keyOf = groupKeyReader(rule.groupBy);
+  return (e) => (accepts(e, noMatchView) ? keyOf(e) : null);
 }

@@ -2,6 +2,6 @@
  * The processor engine: pure per-partition evaluation of a rule set (window rules and pattern
  * rules) into window results, alert candidates and late events, with state as flat records.
  */
-export { createPartitionEngine, type EngineOptions, type EngineStats, type PartitionEngine } from "./engine.ts";
+export { createPartitionEngine, type EngineOptions, type EngineStats, type PartitionEngine, type RoutedEvent } from "./engine.ts";
 export { emptyOutput, type AlertCandidate, type EngineOutput, type WindowRecord } from "./output.ts";
 export { mergeDelta, type RecordDelta, type Records } from "./records.ts";

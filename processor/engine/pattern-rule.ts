@@ -10,9 +10,8 @@ import type { CompiledRule } from "../../rules/compile/rule.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
 import { advanceTime, compilePattern, createKeyState, processEvent, restoreState, type KeyState, type StepResult } from "../cep/index.ts";
 import type { Nfa } from "../cep/nfa.ts";
-import { compileCondition } from "../cep/predicate.ts";
 import { isFresh } from "../cep/successors.ts";
-import { groupKeyReader, identityOf } from "./group.ts";
+import { identityOf, ruleSelector } from "./group.ts";
 import type { EngineOutput } from "./output.ts";
 import { patternKeyPrefix, type RecordDelta, type Records } from "./records.ts";
 import type { RuleRunner, RunnerOptions } from "./runner.ts";
@@ -20,15 +19,12 @@ import { createTimers } from "./timers.ts";
 
 type PatternRule = Extract<CompiledRule, { kind: "pattern" }>;
 
-const noMatchView = { eventsOf: () => [] };
-
 export function createPatternRunner(initial: PatternRule, options: RunnerOptions, saved: Records | null): RuleRunner {
   let rule = initial;
   const compiled = compilePattern(rule.pattern);
   if (!compiled.ok) throw new Error(`internal: rule ${rule.id} was validated but its pattern does not compile: ${compiled.error}`);
   const nfa: Nfa = compiled.nfa;
-  const accepts = compileCondition(rule.filter);
-  const keyOf = groupKeyReader(rule.groupBy);
+  const takes = ruleSelector(rule);
   const prefix = patternKeyPrefix(rule.id);
   const states = new Map<string, KeyState>();
   const dirty = new Set<string>();
@@ -86,8 +82,7 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
       rule = next as PatternRule;
     },
     process(e: Envelope, out: EngineOutput) {
-      if (!accepts(e, noMatchView)) return;
-      const key = keyOf(e);
+      const key = takes(e);
       if (key === null) return;
       apply(key, processEvent(nfa, states.get(key) ?? createKeyState(nfa, key), e), out);
     },

@@ -8,7 +8,6 @@ import { windowAlert } from "../../rules/alerts/alert.ts";
 import type { CompiledRule } from "../../rules/compile/rule.ts";
 import { crosses, VALUE } from "../../rules/compile/window.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
-import { compileCondition } from "../cep/predicate.ts";
 import {
   createWindowOperator,
   restoreWindowOperator,
@@ -18,7 +17,7 @@ import {
   type WindowOutput,
   type WindowResult,
 } from "../window/index.ts";
-import { groupKeyReader, identityOf } from "./group.ts";
+import { identityOf, ruleSelector } from "./group.ts";
 import type { EngineOutput } from "./output.ts";
 import { windowGroupPrefix, windowMetaName, type RecordDelta, type Records } from "./records.ts";
 import type { RuleRunner, RunnerOptions } from "./runner.ts";
@@ -27,12 +26,10 @@ type WindowRule = Extract<CompiledRule, { kind: "window" }>;
 
 /** The single partition name the operator sees: the engine runs one Kafka partition. */
 const PARTITION = "p";
-const noMatchView = { eventsOf: () => [] };
 
 export function createWindowRunner(initial: WindowRule, options: RunnerOptions, saved: Records | null): RuleRunner {
   let rule = initial;
-  const accepts = compileCondition(rule.filter);
-  const keyOf = groupKeyReader(rule.groupBy);
+  const takes = ruleSelector(rule);
   const operator = restore(rule, options, saved) ?? createWindowOperator(rule.window, { clock: options.clock });
   const groupPrefix = windowGroupPrefix(rule.id);
   const metaName = windowMetaName(rule.id);
@@ -77,7 +74,7 @@ export function createWindowRunner(initial: WindowRule, options: RunnerOptions, 
       rule = next as WindowRule;
     },
     process(e: Envelope, out: EngineOutput) {
-      if (!accepts(e, noMatchView) || keyOf(e) === null) return;
+      if (takes(e) === null) return;
       collect(operator.process(e, PARTITION), out);
     },
     advance(watermark: number, out: EngineOutput) {

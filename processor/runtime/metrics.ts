@@ -13,5 +13,11 @@ export const processorMetrics = {
   stateKeys: gauge("processor_state_keys", "Group keys with state, per partition and rule", ["partition", "rule"]),
   watermark: gauge("processor_watermark_ms", "Event-time watermark of the partition (ms since epoch)", ["partition"]),
   eventTimeLag: gauge("processor_event_time_lag_seconds", "Wall clock minus the partition's watermark", ["partition"]),
+  forwarded: counter("processor_repartition_forwarded_total", "Events stage 1 forwarded to fg.repartition, per repartitioned rule", ["rule"]),
+  repartitionReleased: counter("processor_repartition_released_total", "Events stage 2 released from its merge and applied to the repartitioned rules"),
+  repartitionDuplicates: counter("processor_repartition_duplicates_total", "Records on fg.repartition dropped as re-publications of ones already taken (after a stage-1 crash)"),
+  repartitionBuffered: gauge("processor_repartition_buffered", "Events on a fg.repartition partition waiting for every source partition's watermark to pass them", ["partition"]),
+  repartitionWatermark: gauge("processor_repartition_watermark_ms", "Minimum over the active (not idle) fg.events partitions of their reported watermarks, per fg.repartition partition", ["partition"]),
+  idleMarkers: counter("processor_repartition_idle_markers_total", "Times an fg.events partition, without a batch for FG_PROCESSOR_IDLE_MS, declared itself idle to every fg.repartition partition"),
   batch: histogram("processor_batch_seconds", "Time to process, publish and checkpoint one batch"),
 };

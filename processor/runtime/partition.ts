@@ -1,11 +1,13 @@
 /**
  * One owned partition: its lease on the state backend, its engine, the offset its state includes
- * and its alert gate. Built from the partition's checkpoint when the partition is assigned.
+ * and its alert gate; on fg.repartition also the merge of the source partitions' streams. Built
+ * from the partition's checkpoint when the partition is assigned.
  */
 import type { Logger } from "../../infra/telemetry/logger.ts";
 import { createAlertGate, type AlertGate } from "../../rules/alerts/gate.ts";
 import type { RuleSet } from "../../rules/set/rule-set.ts";
-import { createPartitionEngine, type PartitionEngine } from "../engine/index.ts";
+import { createPartitionEngine, type PartitionEngine, type Records } from "../engine/index.ts";
+import { isMergeRecord, restoreMerge, type Merge } from "../repartition/merge.ts";
 import type { Lease, PartitionRef, StateStore } from "../state/index.ts";
 
 export interface PartitionTask {
@@ -17,6 +19,8 @@ export interface PartitionTask {
   rulesVersion: string;
   /** Dedup and throttle of this partition's alerts (in memory: sinks dedup replays by id). */
   gate: AlertGate;
+  /** On fg.repartition: the merge of the source partitions (stage 2); null on fg.events. */
+  merge: Merge | null;
 }
 
 export interface RestoreOptions {
@@ -24,14 +28,19 @@ export interface RestoreOptions {
   ruleSet: RuleSet;
   outOfOrdernessMs: number;
   logger: Logger;
+  /** For a partition of fg.repartition: how many partitions fg.events has (the merge's sources). */
+  sources?: number;
 }
 
 export async function restorePartition(partition: PartitionRef, options: RestoreOptions): Promise<PartitionTask> {
   const { lease, checkpoint } = await options.store.claim(partition);
   const where = { topic: partition.topic, partition: partition.partition };
+  const engineRecords: Records = {};
+  const mergeRecords: Records = {};
+  for (const [name, text] of Object.entries(checkpoint.records)) (isMergeRecord(name) ? mergeRecords : engineRecords)[name] = text;
   const engine = createPartitionEngine({
     ruleSet: options.ruleSet,
-    records: checkpoint.records,
+    records: engineRecords,
     outOfOrdernessMs: options.outOfOrdernessMs,
     onDiscard: (rule, reason) => options.logger.warn("saved state not used; the rule starts afresh", { ...where, rule, reason }),
   });
@@ -42,5 +51,6 @@ export async function restorePartition(partition: PartitionRef, options: Restore
     nextOffset: checkpoint.nextOffset === null ? null : BigInt(checkpoint.nextOffset),
     rulesVersion: options.ruleSet.version,
     gate: createAlertGate(),
+    merge: options.sources === undefined ? null : restoreMerge(options.sources, mergeRecords),
   };
 }

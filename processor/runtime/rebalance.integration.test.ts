@@ -2,8 +2,11 @@
  * Partition handover on real Kafka and Redis: a second processor joins the group while the first
  * is consuming, then the first leaves. Each partition's state moves with it (restored from Redis by
  * its new owner), so the results equal those of a single processor that owned every partition.
+ * One rule runs on fg.events' partitions (grouped by key), the other after the repartition
+ * (grouped by user_id): the partitions of fg.repartition change hands with their merge state too.
  */
 import { afterAll, expect, test } from "bun:test";
+import { Kafka, logLevel } from "kafkajs";
 import { createClient } from "redis";
 import { createKafkaBus } from "../../infra/bus/kafka.ts";
 import type { Bus, IncomingRecord } from "../../infra/bus/port.ts";
@@ -23,7 +26,7 @@ const redisUrl = requireEnv("FG_REDIS_URL");
 const run = uniqueName("rebalance");
 const logger = createLogger("error");
 const rules = ruleSetOf(`rules:
-  - { id: counts, app: shop, description: d, severity: info, group_by: user_id, window: { type: tumbling, size: 10s, threshold: { gt: 4 } } }
+  - { id: counts, app: shop, description: d, severity: info, group_by: key, window: { type: tumbling, size: 10s, threshold: { gt: 4 } } }
   - id: seq
     app: shop
     description: d
@@ -34,6 +37,7 @@ const rules = ruleSetOf(`rules:
 
 const redis = createClient({ url: redisUrl });
 await redis.connect();
+const kafka = new Kafka({ brokers, clientId: run, logLevel: logLevel.NOTHING });
 const buses: Bus[] = [];
 const stores: StateStore[] = [];
 afterAll(async () => {
@@ -58,7 +62,9 @@ function bus(): Bus {
 async function processor(topics: Topics, statePrefix: string): Promise<ProcessorRuntime> {
   const store = await createRedisStateStore({ url: redisUrl, keyPrefix: statePrefix });
   stores.push(store);
-  const runtime = createProcessorRuntime({ bus: bus(), topics, groupId: `${statePrefix}group`, store, logger, outOfOrdernessMs: 0 });
+  // Handovers leave partitions without a batch for seconds: with the default idle timeout one could
+  // be declared idle in one run and not the other, and the results must not depend on timing here.
+  const runtime = createProcessorRuntime({ bus: bus(), topics, groupId: `${statePrefix}group`, store, logger, outOfOrdernessMs: 0, idleMs: 600_000 });
   runtime.setRules(rules);
   await runtime.start();
   return runtime;
@@ -69,9 +75,28 @@ async function included(topics: Topics, statePrefix: string): Promise<number> {
   return offsets.reduce((sum, o) => sum + Number(o ?? 0), 0);
 }
 
+/** Stage 2 caught up: its checkpoints include every record stage 1 forwarded to fg.repartition. */
+async function repartitionCaughtUp(topics: Topics, statePrefix: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await waitFor(
+      async () => {
+        const ends = await admin.fetchTopicOffsets(topics.repartition);
+        const offsets = await Promise.all(ends.map((e) => redis.get(`${statePrefix}{${topics.repartition}:${e.partition}}:offset`)));
+        return { written: ends.reduce((n, e) => n + Number(e.high), 0), included: offsets.reduce((n, o) => n + Number(o ?? 0), 0) };
+      },
+      (n) => n.written > 0 && n.included === n.written,
+      { timeoutMs: 60_000, intervalMs: 200, what: "fg.repartition checkpointed to its end" },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Claims so far over all partitions: each owner change is one. */
-async function claims(topics: Topics, statePrefix: string): Promise<number> {
-  const epochs = await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => redis.get(`${statePrefix}{${topics.events}:${p}}:epoch`)));
+async function claims(topics: Topics, statePrefix: string, topic = topics.events): Promise<number> {
+  const epochs = await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => redis.get(`${statePrefix}{${topic}:${p}}:epoch`)));
   return epochs.reduce((sum, e) => sum + Number(e ?? 0), 0);
 }
 
@@ -109,6 +134,7 @@ test("a joining and a leaving processor hand partitions over with their state", 
 
   const single = await processor(reference, `fg:test:${run}:ref:`);
   await waitFor(() => included(reference, `fg:test:${run}:ref:`), (n) => n === EVENTS, { timeoutMs: 60_000, what: "reference run" });
+  await repartitionCaughtUp(reference, `fg:test:${run}:ref:`);
   await single.stop();
   const want = await results(reference, null);
 
@@ -131,11 +157,18 @@ test("a joining and a leaving processor hand partitions over with their state", 
   await waitFor(() => claims(shared, prefix), (n) => n > beforeLeave, { timeoutMs: 60_000, what: "the first processor's partitions taken over" });
   await pub.send(shared.events, stream.slice(3 * part));
   await waitFor(() => included(shared, prefix), (n) => n === EVENTS, { timeoutMs: 60_000, what: "fourth part, after the first left" });
+  await repartitionCaughtUp(shared, prefix);
   await second.stop();
   await pub.close();
 
   expect(want.windows.size).toBeGreaterThan(100);
   expect(want.alerts.size).toBeGreaterThan(10);
+  // Windows come from the local rule, alerts from the repartitioned one.
+  const ruleIds = (m: Map<string, unknown>) => new Set([...m.values()].map((v) => (v as { rule_id: string }).rule_id));
+  expect(ruleIds(want.windows)).toEqual(new Set(["counts"]));
+  expect(ruleIds(want.alerts)).toEqual(new Set(["seq"]));
+  // fg.repartition's partitions (4 by default) changed hands too.
+  expect(await claims(shared, prefix, shared.repartition)).toBeGreaterThan(PARTITIONS);
   const got = await results(shared, { windows: want.windows.size, alerts: want.alerts.size });
   expect(Object.fromEntries(got.windows)).toEqual(Object.fromEntries(want.windows));
   expect(Object.fromEntries(got.alerts)).toEqual(Object.fromEntries(want.alerts));

@@ -15,7 +15,7 @@ const rules = ruleSetOf(`rules:
     app: shop
     description: d
     severity: warning
-    group_by: user_id
+    group_by: key
     filter: { type: fail }
     window: { type: tumbling, size: 1m, threshold: { gt: 1 } }
 `);
@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 
 async function start(bus: Bus, store: StateStore, groupId: string): Promise<ProcessorRuntime> {
-  const runtime = createProcessorRuntime({ bus, topics, groupId, store, logger, outOfOrdernessMs: 0 });
+  const runtime = createProcessorRuntime({ bus, topics, groupId, store, logger, outOfOrdernessMs: 0, eventPartitions: 1 });
   running.push(runtime);
   runtime.setRules(rules);
   await runtime.start();

@@ -1,0 +1,54 @@
+/**
+ * Stage 1's step, per batch of one fg.events partition: its engine runs the local rules, and the
+ * forwarder turns what the repartitioned rules take into records for fg.repartition, each with
+ * the partition's watermark at that event, then a marker of the batch's end watermark. A
+ * partition with no batch for a while sends idle markers instead (`idle`, timed by stage.ts).
+ */
+import type { IncomingRecord, OutgoingRecord, TopicPartition } from "../../infra/bus/port.ts";
+import type { RuleSet } from "../../rules/set/rule-set.ts";
+import { createForwarder, type Forwarder, type SourceEvent } from "../repartition/forward.ts";
+import { repartitionedRules } from "../repartition/placement.ts";
+import { decodeEvent } from "./events.ts";
+import { processorMetrics as metrics } from "./metrics.ts";
+import type { PartitionTask } from "./partition.ts";
+import type { StepResult } from "./stage.ts";
+
+export interface EventsStepOptions {
+  ruleSet: () => RuleSet;
+  outOfOrdernessMs: number;
+  /** One key per partition of fg.repartition (repartition/marker-keys.ts). */
+  markerKeys: readonly string[];
+}
+
+export interface EventsStep {
+  step(task: PartitionTask, records: readonly IncomingRecord[], tp: TopicPartition): StepResult;
+  /** The idle markers of a partition that has had no batch for a while. */
+  idle(task: PartitionTask, tp: TopicPartition): OutgoingRecord[];
+}
+
+export function createEventsStep(options: EventsStepOptions): EventsStep {
+  // Built once per rule set, shared by all partitions.
+  let forwarder: { set: RuleSet; forwarder: Forwarder } | null = null;
+  const forwarderFor = (set: RuleSet): Forwarder => {
+    if (forwarder?.set !== set)
+      forwarder = { set, forwarder: createForwarder(repartitionedRules(set), { outOfOrdernessMs: options.outOfOrdernessMs, markerKeys: options.markerKeys }) };
+    return forwarder.forwarder;
+  };
+
+  const step = (task: PartitionTask, records: readonly IncomingRecord[], tp: TopicPartition): StepResult => {
+    const events: SourceEvent[] = [];
+    const invalid: OutgoingRecord[] = [];
+    for (const record of records) {
+      const decoded = decodeEvent(record);
+      if (decoded.ok) events.push({ event: decoded.event, offset: record.offset, value: record.value });
+      else invalid.push({ key: record.key ?? "", value: record.value, headers: { ...record.headers, "fg-error": decoded.error, "fg-source-offset": `${record.partition}:${record.offset}` } });
+    }
+    const before = task.engine.watermark();
+    const out = task.engine.process(events.map((e) => e.event));
+    const forwarded = forwarderFor(options.ruleSet()).forward(tp.partition, events, before);
+    for (const [rule, n] of forwarded.perRule) metrics.forwarded.inc({ rule }, n);
+    return { out, invalid, forward: forwarded.records, delta: task.engine.flush(), applied: events.length };
+  };
+  const idle = (task: PartitionTask, tp: TopicPartition): OutgoingRecord[] => forwarderFor(options.ruleSet()).idle(tp.partition, task.engine.watermark(), task.nextOffset);
+  return { step, idle };
+}

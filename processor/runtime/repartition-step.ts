@@ -1,0 +1,47 @@
+/**
+ * Stage 2's step, per batch of one fg.repartition partition: the merge takes the records (drops
+ * re-publications, learns the sources' watermarks) and releases the events no source can still
+ * precede; the engine, running the repartitioned rules, takes each at its carried watermark.
+ */
+import { partitionKey, type IncomingRecord, type OutgoingRecord, type TopicPartition } from "../../infra/bus/port.ts";
+import type { Envelope } from "../../schemas/envelope.ts";
+import { mergeDelta } from "../engine/index.ts";
+import { decodeForwarded } from "../repartition/wire.ts";
+import { decodeEvent } from "./events.ts";
+import { processorMetrics as metrics } from "./metrics.ts";
+import type { PartitionTask } from "./partition.ts";
+import type { StepResult } from "./stage.ts";
+
+export function repartitionStep(task: PartitionTask, records: readonly IncomingRecord[], tp: TopicPartition): StepResult {
+  const merge = task.merge;
+  if (merge === null) throw new Error(`internal: ${partitionKey(tp)} has no merge state`);
+  const invalid: OutgoingRecord[] = [];
+  let duplicates = 0;
+  for (const record of records) {
+    const decoded = checked(record);
+    if (!decoded.ok) {
+      invalid.push({ key: record.key ?? "", value: record.value, headers: { ...record.headers, "fg-error": decoded.error, "fg-source-offset": `${record.partition}:${record.offset}` } });
+      continue;
+    }
+    if (merge.accept(decoded.record) === "duplicate") duplicates++;
+  }
+  const released = merge.release().map((f) => ({ event: JSON.parse(f.event) as Envelope, ruleId: f.rule, watermark: f.watermark }));
+  // Every event still to come carries at least the merge's watermark: windows and pattern timers
+  // up to it need not wait for one (an engine's watermark steps add up to one step to the last).
+  const w = merge.watermark();
+  const out = task.engine.processRouted(released, w ?? undefined);
+
+  const partition = partitionKey(tp);
+  metrics.repartitionReleased.inc(released.length);
+  metrics.repartitionDuplicates.inc(duplicates);
+  metrics.repartitionBuffered.set({ partition }, merge.buffered());
+  if (w !== null) metrics.repartitionWatermark.set({ partition }, w);
+  return { out, invalid, forward: [], delta: mergeDelta(task.engine.flush(), merge.flush()), applied: 0 };
+}
+
+/** Stage 1 forwards envelopes it decoded itself: anything else here is a bug, kept on the DLQ rather than in the state. */
+function checked(record: IncomingRecord): ReturnType<typeof decodeForwarded> {
+  const decoded = decodeForwarded(record);
+  if (decoded.ok && decoded.record.kind === "event" && !decodeEvent(record).ok) return { ok: false, error: "forwarded record is not an envelope" };
+  return decoded;
+}

@@ -1,0 +1,127 @@
+import { afterEach, expect, test } from "bun:test";
+import { createMemoryBus } from "../../infra/bus/memory.ts";
+import type { Bus, IncomingRecord } from "../../infra/bus/port.ts";
+import { topicNames } from "../../infra/bus/topics.ts";
+import { createLogger } from "../../infra/telemetry/logger.ts";
+import type { Envelope } from "../../schemas/envelope.ts";
+import { waitFor } from "../../test/support/wait-for.ts";
+import { createPartitionEngine } from "../engine/index.ts";
+import { ruleSetOf } from "../engine/test-kit.ts";
+import { createMemoryStateStore } from "../state/memory.ts";
+import { createProcessorRuntime, type ProcessorRuntime } from "./runtime.ts";
+
+const topics = topicNames("");
+// Neither grouping follows fg.events' key (app:user): both rules span its partitions.
+const rules = ruleSetOf(`rules:
+  - id: errors.per-app
+    app: "*"
+    description: error bursts per app
+    severity: critical
+    group_by: app_id
+    filter: { type: error }
+    window: { type: tumbling, size: 1m, threshold: { gt: 5 } }
+  - id: login-then-buy.per-country
+    app: "*"
+    description: a login then a buy in one country
+    severity: info
+    group_by: props.country
+    pattern:
+      within: 30s
+      steps:
+        - { name: login, filter: { type: login } }
+        - { name: buy, filter: { type: buy } }
+`);
+const logger = createLogger("error");
+const running: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of running.splice(0)) await stop();
+});
+
+function random(seed: number): () => number {
+  let s = seed;
+  return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+}
+
+/** Unique, rising event times (so one partition and two order them alike), many users on two apps. */
+function stream(n: number): Envelope[] {
+  const rand = random(7);
+  const types = ["error", "error", "login", "buy", "view"];
+  return Array.from({ length: n }, (_, i) => {
+    const user = `u${Math.floor(rand() * 40)}`;
+    const app = rand() < 0.6 ? "shop" : "billing";
+    const ts = 1_000 * i + 1;
+    return { event_id: `e${i}`, app_id: app, type: types[Math.floor(rand() * types.length)]!, ts, received_at: ts, key: user, user_id: user, props: { country: rand() < 0.5 ? "fr" : "de" }, source: "http" };
+  });
+}
+
+async function collect(bus: Bus, topic: string): Promise<IncomingRecord[]> {
+  const seen: IncomingRecord[] = [];
+  const sub = await bus.subscribe({ groupId: `reader-${topic}`, topics: [topic], fromBeginning: true }, async (b) => void seen.push(...b.records));
+  running.push(() => sub.stop());
+  return seen;
+}
+
+test("rules grouped across two fg.events partitions give exactly the single-partition results", async () => {
+  const bus = createMemoryBus({ defaultPartitions: 1 });
+  await bus.ensureTopics([{ name: topics.events, partitions: 2 }]);
+  const data = stream(600);
+  const pub = await bus.publisher();
+  const send = (es: Envelope[]) => pub.send(topics.events, es.map((e) => ({ key: `${e.app_id}:${e.key}`, value: JSON.stringify(e) })));
+  for (let i = 0; i < data.length; i += 50) await send(data.slice(i, i + 50));
+  const events = await collect(bus, topics.events);
+  await waitFor(() => events.length, (n) => n === data.length, { what: "the events read back" });
+  // A last event per partition (same app and user as one already there), taken by no rule, moves
+  // both sources' watermarks past the data.
+  const ends = [0, 1].map((p): Envelope => ({ ...(JSON.parse(events.find((r) => r.partition === p)!.value.toString()) as Envelope), event_id: `end-${p}`, type: "end", ts: 10_000_000 }));
+  await send(ends);
+  await waitFor(() => events.length, (n) => n === data.length + 2, { what: "the last events read back" });
+  expect(events.filter((r) => r.value.toString().includes('"end-')).map((r) => r.partition).sort()).toEqual([0, 1]);
+  // The stream does span the partitions: each app's errors are on both.
+  for (const app of ["shop", "billing"])
+    expect(new Set(events.filter((r) => JSON.parse(r.value.toString()).app_id === app).map((r) => r.partition))).toEqual(new Set([0, 1]));
+
+  const runtime: ProcessorRuntime = createProcessorRuntime({ bus, topics, groupId: "g", store: createMemoryStateStore(), logger, outOfOrdernessMs: 0, eventPartitions: 2, repartitionPartitions: 3, idleMs: 60_000 });
+  running.push(() => runtime.stop());
+  runtime.setRules(rules);
+  await runtime.start();
+  const windows = await collect(bus, topics.windows);
+  const alerts = await collect(bus, topics.alerts);
+
+  // Both last events are at the same time: stage 2's watermark reaches it, and so does one partition's.
+  const reference = createPartitionEngine({ ruleSet: rules }).process([...data, ends[0]!]);
+  const want = {
+    windows: reference.windows.map((w) => JSON.stringify(w)).sort(),
+    alerts: reference.alerts.map((a) => a.alert.id).sort(),
+  };
+  expect(want.windows.length).toBeGreaterThan(10);
+  expect(new Set(reference.alerts.map((a) => a.alert.rule_id))).toEqual(new Set(["errors.per-app", "login-then-buy.per-country"]));
+  await waitFor(() => windows.length + alerts.length, (n) => n >= want.windows.length + want.alerts.length, { what: "every result" });
+  await Bun.sleep(50);
+  expect(windows.map((r) => r.value.toString()).sort()).toEqual(want.windows);
+  expect(alerts.map((r) => JSON.parse(r.value.toString()).id).sort()).toEqual(want.alerts);
+});
+
+test("a partition of fg.events that never gets an event goes idle and holds back no result", async () => {
+  const bus = createMemoryBus({ defaultPartitions: 1 });
+  await bus.ensureTopics([{ name: topics.events, partitions: 2 }]);
+  // Every event on one user's key, so on one partition; the other stays empty.
+  const at = (i: number, type: string, ts: number): Envelope => ({ event_id: `q${i}`, app_id: "shop", type, ts, received_at: ts, key: "u1", user_id: "u1", props: { country: "fr" }, source: "http" });
+  const data = [...Array.from({ length: 6 }, (_, i) => at(i, "error", 1_000 * (i + 1))), at(6, "login", 10_000), at(7, "buy", 12_000), at(8, "view", 70_000)];
+  const pub = await bus.publisher();
+  await pub.send(topics.events, data.map((e) => ({ key: `${e.app_id}:${e.key}`, value: JSON.stringify(e) })));
+  const events = await collect(bus, topics.events);
+  await waitFor(() => events.length, (n) => n === data.length, { what: "the events read back" });
+  expect(new Set(events.map((r) => r.partition)).size).toBe(1);
+
+  const started = performance.now();
+  const runtime = createProcessorRuntime({ bus, topics, groupId: "g-idle", store: createMemoryStateStore(), logger, outOfOrdernessMs: 0, eventPartitions: 2, repartitionPartitions: 3, idleMs: 200 });
+  running.push(() => runtime.stop());
+  runtime.setRules(rules);
+  await runtime.start();
+  const windows = await collect(bus, topics.windows);
+  const alerts = await collect(bus, topics.alerts);
+  await waitFor(() => alerts.length, (n) => n === 2, { what: "the window's and the pattern's alerts", timeoutMs: 5_000 });
+  expect(performance.now() - started).toBeLessThan(5_000);
+  expect(alerts.map((r) => JSON.parse(r.value.toString()).rule_id).sort()).toEqual(["errors.per-app", "login-then-buy.per-country"]);
+  expect(windows.map((r) => JSON.parse(r.value.toString())).map((w) => [w.id, w.values.value])).toEqual([['errors.per-app|["shop"]|0', 6]]);
+});

@@ -1,0 +1,240 @@
+/**
+ * One consumer loop of the processor over one topic: fg.events (stage 1) or fg.repartition
+ * (stage 2). The loop is the same for both; what a batch does to a partition is the stage's
+ * `step`. Per batch, in this order:
+ *   1. skip records below the partition's checkpointed offset (redelivered after a crash),
+ *   2. run the step (pure: engine, and the forwarding or the merge),
+ *   3. publish window results (fg.windows), late events, invalid records (DLQ), alerts (through
+ *      the alert emitter to fg.alerts) and forwarded records (fg.repartition), and wait for acks,
+ *   4. save the state delta and the next offset to the state backend in one atomic step,
+ *   5. return, and only then does the bus commit the offsets.
+ * A crash anywhere before 4 replays the batch against the old state: outputs are re-published
+ * under the same deterministic ids (forwarded records under the same source offsets, which stage
+ * 2 drops) and nothing is counted twice. A crash between 4 and 5 is caught by step 1. A failed
+ * subscription (Kafka or Redis trouble, or a fenced save after a rebalance) drops the in-memory
+ * partitions and subscribes again: they are restored from the backend, which holds exactly what
+ * was committed.
+ * With `idle` (stage 1), an owned partition that goes `idle.ms` of processing time without a batch
+ * (including one that never had any) publishes idle markers once, so stage 2 stops waiting for
+ * it; its next batch re-arms the timer. A marker is never sent while the partition's batch is in
+ * hand, and a batch waits for a marker being sent, so they reach fg.repartition in order.
+ */
+import type { Bus, IncomingBatch, IncomingRecord, OutgoingRecord, Publisher, Subscription, TopicPartition } from "../../infra/bus/port.ts";
+import { partitionKey } from "../../infra/bus/port.ts";
+import type { Topics } from "../../infra/bus/topics.ts";
+import type { Logger } from "../../infra/telemetry/logger.ts";
+import { createAlertEmitter } from "../../rules/alerts/emitter.ts";
+import type { RuleSet } from "../../rules/set/rule-set.ts";
+import type { EngineOutput, RecordDelta } from "../engine/index.ts";
+import type { StateStore } from "../state/index.ts";
+import { processorMetrics as metrics } from "./metrics.ts";
+import type { PartitionTask } from "./partition.ts";
+
+/** What a batch did to one partition. */
+export interface StepResult {
+  out: EngineOutput;
+  /** Records for the DLQ. */
+  invalid: OutgoingRecord[];
+  /** Records for fg.repartition, in the order they must land. */
+  forward: OutgoingRecord[];
+  /** The state's change, saved with the batch's next offset. */
+  delta: RecordDelta;
+  /** Events of fg.events applied (stage 2 counts its own, per rule, in the repartition metrics). */
+  applied: number;
+}
+
+export interface StageOptions {
+  bus: Bus;
+  topics: Topics;
+  topic: string;
+  groupId: string;
+  store: StateStore;
+  logger: Logger;
+  publisher: () => Publisher;
+  /** The running rule set, once known. */
+  ruleSet: () => RuleSet;
+  /** The part of the rule set this stage's engines run. */
+  rules: (set: RuleSet) => RuleSet;
+  restore: (tp: TopicPartition, rules: RuleSet) => Promise<PartitionTask>;
+  step: (task: PartitionTask, records: readonly IncomingRecord[], tp: TopicPartition) => StepResult;
+  /** Pause before subscribing again after the subscription failed. */
+  retryDelayMs?: number;
+  /** Idle markers for fg.repartition, sent when an owned partition has had no batch for `ms`. */
+  idle?: { ms: number; records: (task: PartitionTask, tp: TopicPartition) => OutgoingRecord[] };
+}
+
+export interface Stage {
+  /** Consumes until stopped; subscribes again after failures. */
+  run(): Promise<void>;
+  /** Lets the batch in hand finish (published, saved, committed), then leaves the group. */
+  stop(): Promise<void>;
+}
+
+export function createStage(options: StageOptions): Stage {
+  const { bus, topics, store, logger } = options;
+  const tasks = new Map<string, Promise<PartitionTask>>();
+  let subscription: Subscription | undefined;
+  let stopping = false;
+  const lastSizeAt = new Map<string, number>();
+  const idleTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Idle markers being sent, per partition; its next batch waits for them. */
+  const idling = new Map<string, Promise<void>>();
+  const inHand = new Set<string>();
+
+  const quiet = (key: string) => {
+    clearTimeout(idleTimers.get(key));
+    idleTimers.delete(key);
+  };
+  const arm = (tp: TopicPartition) => {
+    const idle = options.idle;
+    const key = partitionKey(tp);
+    quiet(key);
+    if (!idle || stopping || !tasks.has(key)) return;
+    idleTimers.set(key, setTimeout(() => {
+      idleTimers.delete(key);
+      const task = tasks.get(key);
+      if (!task || inHand.has(key) || stopping) return;
+      const sent = task
+        .then((t) => {
+          const records = idle.records(t, tp);
+          return records.length ? options.publisher().send(topics.repartition, records) : undefined;
+        })
+        .then(
+          () => metrics.idleMarkers.inc(),
+          // Lost markers only delay stage 2 until the partition's next batch or idle period.
+          (err) => logger.warn("could not send idle markers", { err, partition: key }),
+        )
+        .finally(() => idling.delete(key));
+      idling.set(key, sent);
+    }, idle.ms));
+  };
+  const quietAll = () => {
+    for (const key of [...idleTimers.keys()]) quiet(key);
+  };
+
+  const taskFor = (tp: TopicPartition): Promise<PartitionTask> => {
+    const key = partitionKey(tp);
+    let task = tasks.get(key);
+    if (!task) {
+      task = options.restore(tp, options.rules(options.ruleSet()));
+      // A failed restore must be retried by the next batch, not remembered.
+      task.catch(() => tasks.delete(key));
+      tasks.set(key, task);
+    }
+    return task;
+  };
+
+  async function onAssignment(assigned: TopicPartition[]): Promise<void> {
+    const now = new Set(assigned.map(partitionKey));
+    // Owned state is saved with every batch, so a revoked partition has nothing left to flush.
+    for (const key of tasks.keys()) if (!now.has(key)) tasks.delete(key);
+    for (const key of idleTimers.keys()) if (!now.has(key)) quiet(key);
+    logger.info("partitions assigned", { partitions: [...now] });
+    await Promise.all(assigned.map(taskFor));
+    for (const tp of assigned) if (!idleTimers.has(partitionKey(tp))) arm(tp);
+  }
+
+  async function handle(batch: IncomingBatch): Promise<void> {
+    const key = partitionKey(batch);
+    quiet(key);
+    inHand.add(key);
+    try {
+      await idling.get(key);
+      await processBatch(batch);
+    } finally {
+      inHand.delete(key);
+      arm(batch);
+    }
+  }
+
+  async function processBatch(batch: IncomingBatch): Promise<void> {
+    const started = performance.now();
+    const task = await taskFor(batch);
+    const current = options.ruleSet();
+    if (task.rulesVersion !== current.version) {
+      task.engine.setRules(options.rules(current));
+      task.rulesVersion = current.version;
+    }
+    const fresh = task.nextOffset === null ? batch.records : batch.records.filter((r) => BigInt(r.offset) >= (task.nextOffset as bigint));
+    metrics.skipped.inc(batch.records.length - fresh.length);
+    if (fresh.length === 0) return;
+
+    const step = options.step(task, fresh, batch);
+    for (const f of step.out.failed) {
+      logger.error("a rule failed on an event; sent to the DLQ", { rule: f.rule_id, event_id: f.event.event_id, error: f.error });
+      step.invalid.push({ key: `${f.event.app_id}:${f.event.key ?? f.event.event_id}`, value: JSON.stringify(f.event), headers: { "fg-error": `rule ${f.rule_id}: ${f.error}` } });
+    }
+    await publish(task, step);
+    const nextOffset = BigInt(batch.records[batch.records.length - 1]!.offset) + 1n;
+    await store.save(task.lease, step.delta, nextOffset.toString());
+    task.nextOffset = nextOffset;
+
+    observe(batch, task, step);
+    metrics.batch.observe((performance.now() - started) / 1000);
+  }
+
+  async function publish(task: PartitionTask, step: StepResult): Promise<void> {
+    const pub = options.publisher();
+    const { out } = step;
+    const windows = out.windows.map((w) => ({ key: `${w.rule_id}:${w.group_key}`, value: JSON.stringify(w), headers: { "window-id": w.id } }));
+    const late = out.late.map((l) => ({ key: `${l.rule_id}:${l.group_key}`, value: JSON.stringify(l), headers: { "event-id": l.event.event_id } }));
+    const emitter = createAlertEmitter({ publisher: pub, topic: topics.alerts, gate: task.gate });
+    const sends: Promise<unknown>[] = [];
+    // One send: a source's records reach each partition in order, its marker after its events.
+    if (step.forward.length) sends.push(pub.send(topics.repartition, step.forward));
+    if (windows.length) sends.push(pub.send(topics.windows, windows));
+    if (late.length) sends.push(pub.send(topics.late, late));
+    if (step.invalid.length) sends.push(pub.send(topics.dlq, step.invalid));
+    if (out.alerts.length)
+      sends.push(emitter.emit(out.alerts).then((verdicts) => verdicts.forEach((v) => metrics.alerts.inc({ verdict: v }))));
+    await Promise.all(sends);
+  }
+
+  function observe(tp: TopicPartition, task: PartitionTask, step: StepResult): void {
+    const partition = partitionKey(tp);
+    const { out } = step;
+    metrics.events.inc(step.applied);
+    metrics.invalid.inc(step.invalid.length);
+    metrics.windows.inc(out.windows.length);
+    metrics.evictions.inc(out.evicted);
+    for (const l of out.late) metrics.late.inc({ rule: l.rule_id });
+    const w = task.engine.watermark();
+    if (w !== null) {
+      metrics.watermark.set({ partition }, w);
+      metrics.eventTimeLag.set({ partition }, (Date.now() - w) / 1000);
+    }
+    // Sizes cost a round trip to the backend: sampled, not per batch.
+    const now = Date.now();
+    if (now - (lastSizeAt.get(partition) ?? 0) < 10_000) return;
+    lastSizeAt.set(partition, now);
+    for (const [rule, keys] of Object.entries(task.engine.stats().keys)) metrics.stateKeys.set({ partition, rule }, keys);
+    void store.size(tp).then((bytes) => metrics.stateBytes.set({ partition }, bytes), () => {});
+  }
+
+  return {
+    async run() {
+      while (!stopping) {
+        try {
+          subscription = await bus.subscribe({ groupId: options.groupId, topics: [options.topic], fromBeginning: true, onAssignment }, handle);
+          if (stopping) await subscription.stop();
+          await subscription.done;
+          return;
+        } catch (err) {
+          if (stopping) return;
+          logger.error("processing failed; restoring partitions from the state backend and subscribing again", { err, topic: options.topic });
+          tasks.clear();
+          quietAll();
+          await subscription?.stop().catch(() => {});
+          await Bun.sleep(options.retryDelayMs ?? 1_000);
+        }
+      }
+    },
+    async stop() {
+      stopping = true;
+      quietAll();
+      await subscription?.stop();
+      quietAll();
+      await Promise.all(idling.values());
+    },
+  };
+}
