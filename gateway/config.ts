@@ -1,20 +1,13 @@
 /** The gateway's settings (FG_GATEWAY_*, FG_RATE_LIMIT_*, FG_PRODUCER_*, and the fronts' FG_WS_*, FG_GRPC_*), merged into the one schema in infra/config. */
 import { z } from "zod";
-import { bool, nonNegativeInt, port, positiveInt } from "../infra/config/types.ts";
+import { bool, json, nonNegativeInt, port, positiveInt } from "../infra/config/types.ts";
 import { grpcEnv } from "./grpc/config.ts";
 import { wsEnv } from "./ws/config.ts";
 
-const appLimits = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: "custom", message: 'must be JSON: {"<app>": {"rate": 500, "burst": 1000}}' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.record(z.string(), z.object({ rate: z.number().positive(), burst: z.number().positive() }).strict()));
+const appLimits = json(
+  z.record(z.string(), z.object({ rate: z.number().positive(), burst: z.number().positive() }).strict()),
+  '{"<app>": {"rate": 500, "burst": 1000}}',
+);
 
 export const gatewayEnv = {
   FG_GATEWAY_HOST: z.string().default("127.0.0.1").describe("Gateway HTTP/WebSocket bind address (0.0.0.0 to serve other hosts)"),

@@ -4,6 +4,7 @@
  * versioned and shown to many people) only ever name a sink, never hold a secret.
  */
 import { z } from "zod";
+import { json } from "../infra/config/types.ts";
 
 export const webhookSinkSchema = z
   .object({
@@ -17,17 +18,7 @@ export const webhookSinkSchema = z
   .strict();
 export type WebhookSinkConfig = z.output<typeof webhookSinkSchema>;
 
-const webhooks = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: "custom", message: 'must be JSON: {"<name>": {"url": "...", "secret": "..."}}' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.record(z.string().regex(/^[a-z0-9_-]{1,64}$/), webhookSinkSchema));
+const webhooks = json(z.record(z.string().regex(/^[a-z0-9_-]{1,64}$/), webhookSinkSchema), '{"<name>": {"url": "...", "secret": "..."}}');
 
 export const rulesEnv = {
   FG_RULES_DIR: z.string().optional().describe("Read rules from this directory (watched, hot reload) instead of the rule store's topic"),

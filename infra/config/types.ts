@@ -10,3 +10,17 @@ export const hostPortList = z
   .string()
   .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
   .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, "each entry must be host:port")).min(1));
+
+/** A variable holding JSON, checked by `schema`; `example` is shown when the text is not JSON. */
+export const json = <T extends z.ZodType>(schema: T, example: string) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: `must be JSON: ${example}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
