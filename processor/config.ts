@@ -29,6 +29,20 @@ export const processorEnv = {
     .describe(
       "Processing time an fg.events partition may go without a batch before stage 2 stops waiting for its watermark (Flink's withIdleness). Events it sends later behind the others' progress are late",
     ),
+  FG_PROCESSOR_DEDUP_HORIZON_MS: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(600_000)
+    .describe(
+      "Event time during which an fg.events partition remembers an event_id: a resent event (same event_id) is skipped until the partition's watermark passes its event time plus this",
+    ),
+  FG_PROCESSOR_DEDUP_MAX_IDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(100_000)
+    .describe("Most event_ids an fg.events partition remembers for dedup; beyond it the oldest are forgotten (processor_dedup_ids_evicted_total)"),
   FG_PROCESSOR_STATE_PREFIX: z
     .string()
     .regex(/^fg:[A-Za-z0-9:_.-]*$/, "must start with fg:")

@@ -39,6 +39,8 @@ export function createProcessorRole(ctx: RoleContext): Role {
         eventPartitions: env.FG_PROCESSOR_EVENT_PARTITIONS,
         repartitionPartitions: env.FG_PROCESSOR_REPARTITION_PARTITIONS,
         idleMs: env.FG_PROCESSOR_IDLE_MS,
+        dedupHorizonMs: env.FG_PROCESSOR_DEDUP_HORIZON_MS,
+        dedupMaxIds: env.FG_PROCESSOR_DEDUP_MAX_IDS,
       });
       const r = runtime;
       unsubscribe = source.onRuleSet((set) => {

@@ -1,11 +1,14 @@
 /**
  * Stage 1's step, per batch of one fg.events partition: its engine runs the local rules, and the
  * forwarder turns what the repartitioned rules take into records for fg.repartition, each with
- * the partition's watermark at that event, then a marker of the batch's end watermark. A
+ * the partition's watermark at that event, then a marker of the batch's end watermark. Events
+ * resent by clients (an event_id the partition saw within the dedup horizon) are dropped first,
+ * so neither takes them (dedup/seen-ids.ts). A
  * partition with no batch for a while sends idle markers instead (`idle`, timed by stage.ts).
  */
 import type { IncomingRecord, OutgoingRecord, TopicPartition } from "../../infra/bus/port.ts";
 import type { RuleSet } from "../../rules/set/rule-set.ts";
+import { mergeDelta } from "../engine/records.ts";
 import { createForwarder, type Forwarder, type SourceEvent } from "../repartition/forward.ts";
 import { repartitionedRules } from "../repartition/placement.ts";
 import { decodeEvent } from "./events.ts";
@@ -44,10 +47,14 @@ export function createEventsStep(options: EventsStepOptions): EventsStep {
       else invalid.push({ key: record.key ?? "", value: record.value, headers: { ...record.headers, "fg-error": decoded.error, "fg-source-offset": `${record.partition}:${record.offset}` } });
     }
     const before = task.engine.watermark();
-    const out = task.engine.process(events.map((e) => e.event));
-    const forwarded = forwarderFor(options.ruleSet()).forward(tp.partition, events, before);
+    const fresh = task.seen ? task.seen.filter(events, before) : { fresh: events, duplicates: 0, evicted: 0 };
+    metrics.duplicates.inc(fresh.duplicates);
+    metrics.dedupEvicted.inc(fresh.evicted);
+    const out = task.engine.process(fresh.fresh.map((e) => e.event));
+    const forwarded = forwarderFor(options.ruleSet()).forward(tp.partition, fresh.fresh, before);
     for (const [rule, n] of forwarded.perRule) metrics.forwarded.inc({ rule }, n);
-    return { out, invalid, forward: forwarded.records, delta: task.engine.flush(), applied: events.length };
+    const delta = task.seen ? mergeDelta(task.engine.flush(), task.seen.flush()) : task.engine.flush();
+    return { out, invalid, forward: forwarded.records, delta, applied: fresh.fresh.length };
   };
   const idle = (task: PartitionTask, tp: TopicPartition): OutgoingRecord[] => forwarderFor(options.ruleSet()).idle(tp.partition, task.engine.watermark(), task.nextOffset);
   return { step, idle };

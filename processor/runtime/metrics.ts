@@ -5,6 +5,8 @@ export const processorMetrics = {
   events: counter("processor_events_total", "Events the processor applied to its state (replays skipped by offset are not counted)"),
   skipped: counter("processor_replayed_events_skipped_total", "Redelivered events skipped because the partition's checkpoint already includes them"),
   invalid: counter("processor_invalid_events_total", "Records on fg.events that are not envelopes, or that a rule failed on; sent to the DLQ"),
+  duplicates: counter("processor_duplicate_events_total", "Events on fg.events skipped because their event_id was seen within FG_PROCESSOR_DEDUP_HORIZON_MS (client resends)"),
+  dedupEvicted: counter("processor_dedup_ids_evicted_total", "Event ids forgotten before their horizon because a partition held FG_PROCESSOR_DEDUP_MAX_IDS"),
   late: counter("processor_late_events_total", "Events too late for their windows (beyond allowed lateness); sent to the late output", ["rule"]),
   evictions: counter("processor_cep_evictions_total", "Partial matches dropped to stay within a pattern's bound"),
   windows: counter("processor_window_results_total", "Window results and retractions published to fg.windows"),

@@ -7,6 +7,7 @@ import type { Logger } from "../../infra/telemetry/logger.ts";
 import { createAlertGate, type AlertGate } from "../../rules/alerts/gate.ts";
 import type { RuleSet } from "../../rules/set/rule-set.ts";
 import { createPartitionEngine, type PartitionEngine, type Records } from "../engine/index.ts";
+import { isSeenIdRecord, restoreSeenIds, type SeenIds } from "../dedup/seen-ids.ts";
 import { isMergeRecord, restoreMerge, type Merge } from "../repartition/merge.ts";
 import type { Lease, PartitionRef, StateStore } from "../state/index.ts";
 
@@ -21,6 +22,8 @@ export interface PartitionTask {
   gate: AlertGate;
   /** On fg.repartition: the merge of the source partitions (stage 2); null on fg.events. */
   merge: Merge | null;
+  /** On fg.events: the event ids seen within the dedup horizon (stage 1); null on fg.repartition. */
+  seen: SeenIds | null;
 }
 
 export interface RestoreOptions {
@@ -30,6 +33,8 @@ export interface RestoreOptions {
   logger: Logger;
   /** For a partition of fg.repartition: how many partitions fg.events has (the merge's sources). */
   sources?: number;
+  /** For a partition of fg.events: how long (event time) and how many event ids it remembers. */
+  dedup?: { horizonMs: number; maxIds: number };
 }
 
 export async function restorePartition(partition: PartitionRef, options: RestoreOptions): Promise<PartitionTask> {
@@ -37,7 +42,8 @@ export async function restorePartition(partition: PartitionRef, options: Restore
   const where = { topic: partition.topic, partition: partition.partition };
   const engineRecords: Records = {};
   const mergeRecords: Records = {};
-  for (const [name, text] of Object.entries(checkpoint.records)) (isMergeRecord(name) ? mergeRecords : engineRecords)[name] = text;
+  const seenRecords: Records = {};
+  for (const [name, text] of Object.entries(checkpoint.records)) (isMergeRecord(name) ? mergeRecords : isSeenIdRecord(name) ? seenRecords : engineRecords)[name] = text;
   const engine = createPartitionEngine({
     ruleSet: options.ruleSet,
     records: engineRecords,
@@ -52,5 +58,6 @@ export async function restorePartition(partition: PartitionRef, options: Restore
     rulesVersion: options.ruleSet.version,
     gate: createAlertGate(),
     merge: options.sources === undefined ? null : restoreMerge(options.sources, mergeRecords),
+    seen: options.dedup === undefined ? null : restoreSeenIds({ ...options.dedup, outOfOrdernessMs: options.outOfOrdernessMs }, seenRecords),
   };
 }

@@ -36,6 +36,10 @@ export interface RuntimeOptions {
   retryDelayMs?: number;
   /** Processing time without a batch after which an owned fg.events partition is declared idle to stage 2. Default 2000. */
   idleMs?: number;
+  /** Event time during which an fg.events partition remembers an event_id to skip resends. Default 600000. */
+  dedupHorizonMs?: number;
+  /** Most event ids an fg.events partition remembers. Default 100000. */
+  dedupMaxIds?: number;
 }
 
 export interface ProcessorRuntime {
@@ -68,8 +72,9 @@ export function createProcessorRuntime(options: RuntimeOptions): ProcessorRuntim
     ruleSet: () => ruleSet as RuleSet,
     retryDelayMs: options.retryDelayMs,
   };
-  const restore = (sources?: number) => (tp: TopicPartition, rules: RuleSet) =>
-    restorePartition(tp, { store, ruleSet: rules, outOfOrdernessMs, logger, ...(sources !== undefined && { sources }) });
+  const dedup = { horizonMs: options.dedupHorizonMs ?? 600_000, maxIds: options.dedupMaxIds ?? 100_000 };
+  const restore = (stage: { sources: number } | { dedup: typeof dedup }) => (tp: TopicPartition, rules: RuleSet) =>
+    restorePartition(tp, { store, ruleSet: rules, outOfOrdernessMs, logger, ...stage });
   const events = createEventsStep({ ruleSet: shared.ruleSet, outOfOrdernessMs, markerKeys: markerKeys(bus.kind, repartitionPartitions) });
   const stages: Stage[] = [
     createStage({
@@ -78,7 +83,7 @@ export function createProcessorRuntime(options: RuntimeOptions): ProcessorRuntim
       groupId: options.groupId,
       logger,
       rules: localRules,
-      restore: restore(),
+      restore: restore({ dedup }),
       step: events.step,
       idle: { ms: options.idleMs ?? 2_000, records: events.idle },
     }),
@@ -88,7 +93,7 @@ export function createProcessorRuntime(options: RuntimeOptions): ProcessorRuntim
       groupId: repartitionGroup(options.groupId),
       logger: logger.child({ stage: "repartition" }),
       rules: repartitionedRules,
-      restore: restore(eventPartitions),
+      restore: restore({ sources: eventPartitions }),
       step: repartitionStep,
     }),
   ];
