@@ -8,14 +8,11 @@
 import grpc from "k6/net/grpc";
 import { check } from "k6";
 import { Counter, Trend } from "k6/metrics";
-import { createEventSource, summaryTrendStats } from "./lib/events.js";
+import { createEventSource } from "./lib/events.js";
+import { streamSettings } from "./lib/stream.js";
 
-const duration = __ENV.DURATION || "20s";
-const seconds = (d) => Number(d.replace(/s$/, "").replace(/m$/, "")) * (d.endsWith("m") ? 60 : 1);
-export const options = {
-  scenarios: { stream: { executor: "per-vu-iterations", vus: Number(__ENV.VUS || 10), iterations: 1, maxDuration: `${seconds(duration) + 30}s` } },
-  summaryTrendStats,
-};
+const { options: streamOptions, durationMs, batch, windowSize, rate, key, appId } = streamSettings(__ENV, __VU);
+export const options = streamOptions;
 
 const batchesAcked = new Counter("grpc_batches_acked");
 const eventsSent = new Counter("events_sent");
@@ -26,14 +23,6 @@ const ackLatency = new Trend("grpc_ack_latency", true);
 const client = new grpc.Client();
 client.load(["../../schemas"], "fluxgate.proto");
 
-const batch = Number(__ENV.BATCH || 100);
-const windowSize = Number(__ENV.WINDOW || 8);
-const rate = Number(__ENV.RATE || 0);
-const list = (many, one) => (many || one || "").split(",").filter(Boolean);
-const keys = list(__ENV.API_KEYS, __ENV.API_KEY);
-const apps = list(__ENV.APP_IDS, __ENV.APP_ID);
-const key = keys[(__VU - 1) % Math.max(keys.length, 1)] || "";
-const appId = apps.length ? apps[(__VU - 1) % apps.length] : undefined;
 
 // Events are built once per VU (k6's JavaScript costs as much CPU as the server); ts is left to
 // the gateway (received_at), so reused batches need no rewriting.
@@ -91,5 +80,5 @@ export default function () {
   setTimeout(() => {
     stopping = true;
     if (sentAt.size === 0) finish();
-  }, seconds(duration) * 1000);
+  }, durationMs);
 }

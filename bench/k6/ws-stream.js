@@ -7,14 +7,11 @@
 import { WebSocket } from "k6/websockets";
 import { check } from "k6";
 import { Counter, Trend } from "k6/metrics";
-import { createBodyPool, createEventSource, summaryTrendStats } from "./lib/events.js";
+import { createBodyPool, createEventSource } from "./lib/events.js";
+import { streamSettings } from "./lib/stream.js";
 
-const duration = __ENV.DURATION || "20s";
-const seconds = (d) => Number(d.replace(/s$/, "").replace(/m$/, "")) * (d.endsWith("m") ? 60 : 1);
-export const options = {
-  scenarios: { stream: { executor: "per-vu-iterations", vus: Number(__ENV.VUS || 10), iterations: 1, maxDuration: `${seconds(duration) + 30}s` } },
-  summaryTrendStats,
-};
+const { options: streamOptions, durationMs, batch, windowSize, rate, key, appId } = streamSettings(__ENV, __VU);
+export const options = streamOptions;
 
 const framesAcked = new Counter("ws_frames_acked");
 const eventsSent = new Counter("events_sent");
@@ -22,14 +19,6 @@ const rejected = new Counter("ws_frames_rejected");
 const skipped = new Counter("frames_skipped");
 const ackLatency = new Trend("ws_ack_latency", true);
 
-const batch = Number(__ENV.BATCH || 100);
-const windowSize = Number(__ENV.WINDOW || 8);
-const rate = Number(__ENV.RATE || 0);
-const list = (many, one) => (many || one || "").split(",").filter(Boolean);
-const keys = list(__ENV.API_KEYS, __ENV.API_KEY);
-const apps = list(__ENV.APP_IDS, __ENV.APP_ID);
-const key = keys[(__VU - 1) % Math.max(keys.length, 1)] || "";
-const appId = apps.length ? apps[(__VU - 1) % apps.length] : undefined;
 const url = `${(__ENV.BASE_URL || "http://127.0.0.1:8080").replace(/^http/, "ws")}/v1/stream`;
 
 const next = createEventSource({ seed: Number(__ENV.SEED || 42) + __VU, apps: Number(__ENV.APPS || 1), users: Number(__ENV.USERS || 10000), padBytes: Number(__ENV.PAD_BYTES || 0) });
@@ -59,7 +48,7 @@ export default function () {
     setTimeout(() => {
       stopping = true;
       if (sentAt.size === 0) ws.close();
-    }, seconds(duration) * 1000);
+    }, durationMs);
   };
   ws.onmessage = (e) => {
     const m = JSON.parse(e.data);
