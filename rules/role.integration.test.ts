@@ -14,10 +14,10 @@ import { requireEnv, uniqueName } from "../test/support/services.ts";
 import { waitFor } from "../test/support/wait-for.ts";
 import { windowAlert } from "./alerts/alert.ts";
 import { createAlertEmitter } from "./alerts/emitter.ts";
-import { verifySignature } from "./alerts/sign.ts";
 import { compileRule } from "./compile/rule.ts";
 import { parseRuleText } from "./language/parse.ts";
 import { createAlertDeliveryRole } from "./role.ts";
+import { signedWebhookReceiver } from "./testing/webhook-receiver.ts";
 
 const pgUrl = requireEnv("FG_POSTGRES_URL");
 requireEnv("FG_KAFKA_BROKERS");
@@ -26,22 +26,15 @@ const schema = uniqueName("alertrole").toLowerCase();
 const prefix = `${uniqueName("t")}.`;
 const secret = "the-role-test-webhook-secret";
 
-const received: { id: string; signed: boolean }[] = [];
-const receiver = Bun.serve({
-  port: 0,
-  async fetch(req) {
-    const body = await req.text();
-    received.push({ id: JSON.parse(body).id as string, signed: verifySignature(secret, body, req.headers.get("x-fluxgate-signature")) });
-    return new Response("ok");
-  },
-});
+const receiver = signedWebhookReceiver(secret);
+const { received } = receiver;
 
 const env = loadConfig({
   ...process.env,
   FG_TOPIC_PREFIX: prefix,
   FG_RULES_SCHEMA: schema,
   FG_RULES_ALERTS_GROUP: uniqueName("sinks"),
-  FG_RULES_WEBHOOKS: JSON.stringify({ ops: { url: `http://127.0.0.1:${receiver.port}/`, secret } }),
+  FG_RULES_WEBHOOKS: JSON.stringify({ ops: { url: receiver.url, secret } }),
 });
 const topics = topicNames(prefix);
 const bus = createBus(env);
@@ -50,7 +43,7 @@ const role = createAlertDeliveryRole({ env, bus, topics, logger: createLogger("e
 afterAll(async () => {
   await role.stop();
   await bus.close();
-  receiver.stop(true);
+  receiver.stop();
   await sql`drop schema if exists ${sql(schema)} cascade`;
   await sql.end();
 });

@@ -8,28 +8,21 @@ import { topicNames } from "../infra/bus/topics.ts";
 import { loadConfig } from "../infra/config/load.ts";
 import { createLogger } from "../infra/telemetry/logger.ts";
 import { waitFor } from "../test/support/wait-for.ts";
-import { verifySignature } from "./alerts/sign.ts";
 import { rulesMetrics } from "./metrics.ts";
 import { createAlertDeliveryRole } from "./role.ts";
+import { signedWebhookReceiver } from "./testing/webhook-receiver.ts";
 
 const secret = "embedded-role-webhook-secret";
-const received: { id: string; signed: boolean }[] = [];
-const receiver = Bun.serve({
-  port: 0,
-  async fetch(req) {
-    const body = await req.text();
-    received.push({ id: JSON.parse(body).id as string, signed: verifySignature(secret, body, req.headers.get("x-fluxgate-signature")) });
-    return new Response("ok");
-  },
-});
-const env = loadConfig({ FG_RULES_WEBHOOKS: JSON.stringify({ embedded: { url: `http://127.0.0.1:${receiver.port}/`, secret } }) });
+const receiver = signedWebhookReceiver(secret);
+const { received } = receiver;
+const env = loadConfig({ FG_RULES_WEBHOOKS: JSON.stringify({ embedded: { url: receiver.url, secret } }) });
 const bus = createMemoryBus();
 const topics = topicNames("");
 const role = createAlertDeliveryRole({ env, bus, topics, logger: createLogger("error") });
 afterAll(async () => {
   await role.stop();
   await bus.close();
-  receiver.stop(true);
+  receiver.stop();
 });
 
 test("embedded: without FG_POSTGRES_URL the role still delivers each alert id once to its webhooks, counted in the metrics", async () => {
