@@ -1,8 +1,6 @@
-/**
- * Retry delays: exponential with "full jitter" (a random delay between 0 and the exponential cap),
- * which spreads retries of many failed deliveries so a recovering endpoint is not hit by all of
- * them at once. Randomness is injected so tests can pin it.
- */
+/** Webhook retry delays: infra/backoff.ts with full jitter and the delivery defaults (0.5 s doubling to 60 s). */
+import { backoffDelay as delay } from "../../infra/backoff.ts";
+
 export interface BackoffOptions {
   baseMs?: number;
   maxMs?: number;
@@ -10,9 +8,5 @@ export interface BackoffOptions {
 }
 
 /** Delay before retry number `attempt` (1 = the first retry). */
-export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
-  const base = options.baseMs ?? 500;
-  const max = options.maxMs ?? 60_000;
-  const cap = Math.min(max, base * 2 ** (attempt - 1));
-  return Math.floor((options.random ?? Math.random)() * cap);
-}
+export const backoffDelay = (attempt: number, o: BackoffOptions = {}): number =>
+  delay(attempt, { baseMs: o.baseMs ?? 500, maxMs: o.maxMs ?? 60_000, jitter: "full" }, o.random);
