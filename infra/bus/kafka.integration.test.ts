@@ -30,3 +30,27 @@ test("both publishers put a key on the same partition (Kafka's murmur2), so clie
   expect(new Set(partitionOf("0").values()).size).toBe(4);
   await Promise.all(buses.map((b) => b.close()));
 });
+
+test("a kafkajs consumer reads what either publisher writes with each codec", async () => {
+  const brokers = requireEnv("FG_KAFKA_BROKERS").split(",");
+  const topic = uniqueName("codecs");
+  const writers = (["kafkajs", "platformatic"] as const).flatMap((producer) =>
+    (["none", "gzip", "zstd"] as const).map((compression) => ({ name: `${producer}/${compression}`, bus: createKafkaBus({ brokers, clientId: "t", producer, compression }) })));
+  await writers[0]!.bus.ensureTopics([{ name: topic, partitions: 1 }]);
+  const body = JSON.stringify({ type: "page_view", props: { url: "/pricing".repeat(20) } });
+  for (const { name, bus } of writers) {
+    const pub = await bus.publisher();
+    await pub.send(topic, Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: `${name} ${body}`, headers: { codec: name } })));
+    await pub.close();
+  }
+  const reader = createKafkaBus({ brokers, clientId: "t" });
+  const seen: IncomingRecord[] = [];
+  const sub = await reader.subscribe({ groupId: uniqueName("g"), topics: [topic], fromBeginning: true }, async ({ records }) => void seen.push(...records));
+  await waitFor(() => seen.length, (n) => n === 300, { what: "300 records" });
+  await sub.stop();
+  for (const { name } of writers) {
+    const mine = seen.filter((r) => r.headers.codec === name);
+    expect(mine.map((r) => r.value.toString())).toEqual(Array.from({ length: 50 }, () => `${name} ${body}`));
+  }
+  await Promise.all([reader, ...writers.map((w) => w.bus)].map((b) => b.close()));
+});

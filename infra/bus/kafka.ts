@@ -6,13 +6,18 @@
 import { CompressionTypes, Kafka, logLevel, Partitioners, type Consumer, type EachBatchPayload, type LogEntry, type Producer } from "kafkajs";
 import { createLogger, type Logger } from "../telemetry/logger.ts";
 import { createPlatformaticPublisher } from "./platformatic-publisher.ts";
+import { registerZstdCodec } from "./zstd-codec.ts";
 import type { Bus, BatchHandler, IncomingRecord, Publisher, SubscribeOptions, Subscription, TopicSpec } from "./port.ts";
+
+export type KafkaCompression = "none" | "gzip" | "zstd";
+
+const codecs = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, zstd: CompressionTypes.ZSTD } as const;
 
 export interface KafkaBusOptions {
   brokers: string[];
   clientId: string;
-  /** gzip is the only codec kafkajs ships without native add-ons. */
-  compression?: "none" | "gzip";
+  /** Codec of published batches (default zstd); consumers read all three. */
+  compression?: KafkaCompression;
   /** How long a send may retry before it fails, so callers can answer 503 rather than hang. */
   sendTimeoutMs?: number;
   /** How long a silent consumer keeps its partitions: also how long a crashed one blocks them. */
@@ -50,7 +55,9 @@ function toIncoming(topic: string, partition: number, m: EachBatchPayload["batch
 }
 
 export function createKafkaBus(options: KafkaBusOptions): Bus {
+  registerZstdCodec();
   const sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
+  const compression = options.compression ?? "zstd";
   const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
   const kafka = new Kafka({
     clientId: options.clientId,
@@ -66,7 +73,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
 
   async function publisher(): Promise<Publisher> {
     if (options.producer === "platformatic") {
-      return createPlatformaticPublisher({ brokers: options.brokers, clientId: options.clientId, compression: options.compression ?? "gzip", sendTimeoutMs });
+      return createPlatformaticPublisher({ brokers: options.brokers, clientId: options.clientId, compression, sendTimeoutMs });
     }
     const producer = kafka.producer({
       idempotent: true,
@@ -80,12 +87,11 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     producer.on(producer.events.DISCONNECT, () => (connected = false));
     await producer.connect();
     producers.push(producer);
-    const compression = options.compression === "none" ? CompressionTypes.None : CompressionTypes.GZIP;
     return {
       async send(topic, records) {
         if (records.length === 0) return;
         await producer.send({
-          topic, acks: -1, timeout: sendTimeoutMs, compression,
+          topic, acks: -1, timeout: sendTimeoutMs, compression: codecs[compression],
           // kafkajs encodes strings itself; bytes are wrapped, not copied.
           messages: records.map((r) => ({ key: r.key, value: typeof r.value === "string" ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength), headers: r.headers })),
         });

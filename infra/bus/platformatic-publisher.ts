@@ -5,12 +5,13 @@
  * producing on Bun (bench/kafka-clients.ts). Consumers stay on kafkajs.
  */
 import { compatibilityPartitioner, Producer, stringSerializers } from "@platformatic/kafka";
+import type { KafkaCompression } from "./kafka.ts";
 import type { Publisher } from "./port.ts";
 
 export interface PlatformaticPublisherOptions {
   brokers: string[];
   clientId: string;
-  compression: "none" | "gzip";
+  compression: KafkaCompression;
   sendTimeoutMs: number;
 }
 
