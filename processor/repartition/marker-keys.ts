@@ -1,23 +1,17 @@
 /**
  * Keys that land a marker on each partition of fg.repartition. The bus port places records by
- * key only, so this asks the adapter's own partitioner (kafkajs' default for Kafka, murmur2 as in
- * Java clients; Bun's murmur32v2 for the embedded bus, as infra/bus/memory.ts does) which key goes
+ * key only, so this asks the adapter's own placement (Kafka's murmur2, which both publishers
+ * use; Bun's murmur32v2 for the embedded bus, as infra/bus/memory.ts does) which key goes
  * where. The clean fix is a `partition` on the port's OutgoingRecord; until then this must follow
  * the adapters.
  */
-import { Partitioners, type PartitionMetadata } from "kafkajs";
+import { kafkaPartition } from "../../infra/bus/murmur2.ts";
 import type { Bus } from "../../infra/bus/port.ts";
 
 type PartitionOf = (key: string, partitions: number) => number;
 
-const kafkaPartitioner = Partitioners.DefaultPartitioner();
 const partitionOf: Record<Bus["kind"], PartitionOf> = {
-  kafka: (key, partitions) =>
-    kafkaPartitioner({
-      topic: "fg.repartition",
-      partitionMetadata: Array.from({ length: partitions }, (_, partitionId): PartitionMetadata => ({ partitionErrorCode: 0, partitionId, leader: 0, replicas: [0], isr: [0] })),
-      message: { key, value: null },
-    }),
+  kafka: (key, partitions) => kafkaPartition(Buffer.from(key), partitions),
   memory: (key, partitions) => Number(Bun.hash.murmur32v2(key) % partitions),
 };
 
