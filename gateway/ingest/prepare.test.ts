@@ -10,7 +10,7 @@ test("enrichment: UUIDv7 id, received_at, ts from received_at, key from user_id,
   if (!p.ok) throw new Error(JSON.stringify(p));
   expect(p.envelope).toMatchObject({ app_id: "shop", type: "signup", ts: at, received_at: at, key: "u1", user_id: "u1", source: "http" });
   expect(p.envelope.event_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
-  expect(JSON.parse(p.value)).toEqual(p.envelope);
+  expect(JSON.parse(p.value.toString())).toEqual(p.envelope);
 });
 
 test("a client's event_id, RFC 3339 ts and key are kept; key falls back to session_id, then event_id", () => {

@@ -12,7 +12,8 @@ export interface PrepareSettings {
 }
 
 export type Prepared =
-  | { ok: true; envelope: Envelope; value: string; bytes: number }
+  /** `value`: the envelope's JSON, encoded once here; the publisher sends these bytes as they are. */
+  | { ok: true; envelope: Envelope; value: Buffer }
   | { ok: false; code: RejectCode; errors: FieldError[] };
 
 const pathOf = (path: readonly PropertyKey[]) => path.map(String).join(".") || "(event)";
@@ -50,10 +51,9 @@ export function prepareEvent(raw: unknown, principal: Principal, source: Source,
     props: input.props,
     source,
   };
-  const value = JSON.stringify(envelope);
-  const bytes = Buffer.byteLength(value);
-  if (bytes > s.maxEventBytes) {
-    return { ok: false, code: "too_large", errors: [{ path: "(event)", message: `the event is ${bytes} bytes as published; the limit is ${s.maxEventBytes}` }] };
+  const value = Buffer.from(JSON.stringify(envelope));
+  if (value.length > s.maxEventBytes) {
+    return { ok: false, code: "too_large", errors: [{ path: "(event)", message: `the event is ${value.length} bytes as published; the limit is ${s.maxEventBytes}` }] };
   }
-  return { ok: true, envelope, value, bytes };
+  return { ok: true, envelope, value };
 }
