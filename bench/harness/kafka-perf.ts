@@ -43,7 +43,7 @@ export function writePayloadFile(file: string, count = 10_000): number {
 
 export async function runProducerPerf(o: { topic: string; records: number; payloadFile: string; brokers: string; libs: string }): Promise<ProducerPerfResult> {
   // The gateway's producer settings, so the ratio compares like with like.
-  const props = [`bootstrap.servers=${o.brokers}`, "acks=all", "enable.idempotence=true", "compression.type=gzip", "linger.ms=5", "batch.size=1048576"];
+  const props = [`bootstrap.servers=${o.brokers}`, "acks=all", "enable.idempotence=true", "compression.type=zstd", "linger.ms=5", "batch.size=1048576"];
   const proc = Bun.spawn(
     ["java", "-Xmx512m", "-cp", `${o.libs}/*`, "org.apache.kafka.tools.ProducerPerformance",
       "--topic", o.topic, "--num-records", String(o.records), "--payload-file", o.payloadFile, "--throughput", "-1",

@@ -1,5 +1,6 @@
 /**
- * The Kafka bus adapter on kafkajs. The producer is idempotent with acks=all, so a resolved
+ * The Kafka bus adapter: consumers on kafkajs, the publisher on @platformatic/kafka (or kafkajs,
+ * FG_KAFKA_PRODUCER). The producer is idempotent with acks=all, so a resolved
  * send() means the record is on every in-sync replica; consumers commit explicitly, only after
  * the batch handler resolves (docs/design.md, "Guarantees").
  */
@@ -22,7 +23,7 @@ export interface KafkaBusOptions {
   sendTimeoutMs?: number;
   /** How long a silent consumer keeps its partitions: also how long a crashed one blocks them. */
   sessionTimeoutMs?: number;
-  /** Which client publishes: kafkajs (default) or @platformatic/kafka (faster on Bun: docs/benchmarks.md). */
+  /** Which client publishes: @platformatic/kafka (default: twice kafkajs' rate on Bun, docs/benchmarks.md) or kafkajs. */
   producer?: "kafkajs" | "platformatic";
   logger?: Logger;
 }
@@ -72,7 +73,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   const consumers: Consumer[] = [];
 
   async function publisher(): Promise<Publisher> {
-    if (options.producer === "platformatic") {
+    if ((options.producer ?? "platformatic") === "platformatic") {
       return createPlatformaticPublisher({ brokers: options.brokers, clientId: options.clientId, compression, sendTimeoutMs });
     }
     const producer = kafka.producer({

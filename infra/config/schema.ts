@@ -19,8 +19,8 @@ const coreEnv = {
 
   FG_KAFKA_BROKERS: hostPortList.optional().describe("Kafka bootstrap servers, host:port[,host:port]; unset = in-process log"),
   FG_KAFKA_CLIENT_ID: z.string().default("fluxgate").describe("Kafka client id"),
-  FG_KAFKA_PRODUCER: z.enum(["kafkajs", "platformatic"]).default("kafkajs")
-    .describe("Client that publishes to Kafka: kafkajs, or @platformatic/kafka (faster producing on Bun, see docs/benchmarks.md); consumers use kafkajs"),
+  FG_KAFKA_PRODUCER: z.enum(["platformatic", "kafkajs"]).default("platformatic")
+    .describe("Client that publishes to Kafka: @platformatic/kafka (twice kafkajs' producing rate on Bun, see docs/benchmarks.md) or kafkajs; consumers use kafkajs"),
   FG_KAFKA_COMPRESSION: z.enum(["zstd", "gzip", "none"]).default("zstd")
     .describe("Codec of the batches Fluxgate publishes: zstd (a fifth of gzip's CPU at about its ratio), gzip, or none"),
   FG_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000, "the broker refuses less than 6000 (group.min.session.timeout.ms)").max(300_000).default(30_000)
