@@ -31,7 +31,8 @@ export const gatewayEnv = {
   FG_RATE_LIMIT_REDIS_DOWN: z.enum(["local", "allow", "deny"]).default("local")
     .describe("When Redis cannot be asked: local (limit each gateway on its own), allow (admit all), deny (admit none)"),
 
-  FG_PRODUCER_LINGER_MS: nonNegativeInt.default(2).describe("How long a batch waits for more events when Kafka is idle (under load, batches fill while the previous one is in flight)"),
+  FG_PRODUCER_LINGER_MS: nonNegativeInt.default(0)
+    .describe("How long an idle producer waits for more events before sending; under load batches fill while the previous send is in flight, so waiting only adds latency"),
   FG_PRODUCER_MAX_BATCH_BYTES: positiveInt.default(1_048_576).describe("A batch is sent once it holds this many bytes"),
   FG_PRODUCER_MAX_INFLIGHT_BYTES: positiveInt.default(64 * 1_048_576).describe("Unacknowledged bytes before the gateway answers 503"),
   FG_PRODUCER_STALL_MS: positiveInt.default(750).describe("A Kafka send unanswered this long marks Kafka unavailable: new events get 503 at once"),

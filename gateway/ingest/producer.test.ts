@@ -76,3 +76,13 @@ test("the in-flight bound refuses what does not fit; batches are split at maxBat
   await Bun.sleep(1);
   expect(drained).toBe(true);
 });
+
+test("linger 0: an idle producer sends what the current turn submitted, at once and together", async () => {
+  const { publisher, sends } = controlledPublisher();
+  const p = createAckingProducer({ publisher, ...options, lingerMs: 0 });
+  void p.publish([rec("a")], 10);
+  void p.publish([rec("b")], 10);
+  expect(sends.length).toBe(0);
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(sends.map((s) => s.records.map((r) => r.value))).toEqual([["a", "b"]]);
+});

@@ -1,7 +1,7 @@
 /**
  * The gateway's durable ack: events of concurrent submissions are grouped into one Kafka send
  * (group commit: while one send is in flight the next batch fills, so batches grow with load and
- * an idle gateway waits at most the linger), and each submission learns when Kafka has all of
+ * an idle gateway sends at once or after the linger), and each submission learns when Kafka has all of
  * its events. It never makes a caller wait on a Kafka that does not answer: a send unanswered
  * for `stallMs` answers its callers "unavailable" (their events may still land; they were not
  * acknowledged, and a client retry with the same event_id is deduplicated downstream), and until
@@ -23,6 +23,7 @@ export interface AckingProducer {
 export interface AckingProducerOptions {
   publisher: Publisher;
   topic: string;
+  /** 0: an idle producer sends at the end of the current event-loop turn (group commit needs no wait). */
   lingerMs: number;
   maxBatchBytes: number;
   maxInflightBytes: number;
@@ -43,7 +44,7 @@ export function createAckingProducer(o: AckingProducerOptions): AckingProducer {
   let buffer: Waiter[] = [];
   let bufferBytes = 0;
   let inflight: { startedAt: number; waiters: Waiter[]; bytes: number; stalled: boolean } | undefined;
-  let linger: ReturnType<typeof setTimeout> | undefined;
+  let cancelLinger: (() => void) | undefined;
   const outstanding = new Set<Promise<PublishOutcome>>();
 
   const total = () => bufferBytes + (inflight?.bytes ?? 0);
@@ -56,8 +57,17 @@ export function createAckingProducer(o: AckingProducerOptions): AckingProducer {
     bufferBytes = 0;
   }
 
+  function lingerThenFlush(): () => void {
+    if (o.lingerMs === 0) {
+      const t = setImmediate(flush);
+      return () => clearImmediate(t);
+    }
+    const t = setTimeout(flush, o.lingerMs);
+    return () => clearTimeout(t);
+  }
+
   function flush() {
-    linger = undefined;
+    cancelLinger = undefined;
     if (inflight || buffer.length === 0) return;
     // One send holds at most maxBatchBytes (Kafka refuses oversized requests); the rest goes next.
     let bytes = 0;
@@ -95,10 +105,10 @@ export function createAckingProducer(o: AckingProducerOptions): AckingProducer {
       outstanding.add(promise);
       void promise.finally(() => outstanding.delete(promise));
       if (!inflight && bufferBytes >= o.maxBatchBytes) {
-        clearTimeout(linger);
+        cancelLinger?.();
         flush();
-      } else if (!inflight && !linger) {
-        linger = setTimeout(flush, o.lingerMs);
+      } else if (!inflight && !cancelLinger) {
+        cancelLinger = lingerThenFlush();
       }
       return promise;
     },
