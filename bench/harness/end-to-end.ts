@@ -7,6 +7,7 @@
 import { createClient } from "@clickhouse/client";
 import { Kafka, logLevel } from "kafkajs";
 import { join } from "node:path";
+import { registerZstdCodec } from "../../infra/bus/zstd-codec.ts";
 import { runK6 } from "./k6.ts";
 import { deleteRunLeftovers } from "./topics.ts";
 import { start, summarize, waitReady, type Managed } from "./processes.ts";
@@ -27,6 +28,8 @@ export async function runEndToEnd(o: Options): Promise<EndToEnd> {
   const run = o.run;
   const prefix = `${run}.`;
   const env = { ...o.gatewayEnv, FG_TOPIC_PREFIX: prefix, FG_PROCESSOR_GROUP: `${run}-processor`, FG_STORE_GROUP_PREFIX: `${run}-store`, FG_RULES_DIR: "bench/rules" };
+  // The processor publishes alerts in zstd, which this kafkajs reader needs a codec for.
+  registerZstdCodec();
   const kafka = new Kafka({ clientId: "bench", brokers: process.env.FG_KAFKA_BROKERS!.split(","), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
