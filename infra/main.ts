@@ -96,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     logger.error("start failed", { err });
-    return shutdown("start failed", 1);
+    return shutdown("start failed", err instanceof ConfigError ? 78 : 1);
   }
   return new Promise<number>(() => {}); // runs until a signal
 }

@@ -14,13 +14,13 @@ export const processorEnv = {
     .int()
     .positive()
     .default(4)
-    .describe("Partitions of fg.events. Rules grouped other than by key run after a repartition that waits for a watermark from each of them: it must match the topic"),
+    .describe("Partitions of fg.events. Rules grouped other than by key run after a repartition that waits for a watermark from each of them: it must match the topic (checked at start)"),
   FG_PROCESSOR_REPARTITION_PARTITIONS: z.coerce
     .number()
     .int()
     .positive()
     .default(4)
-    .describe("Partitions of the internal topic fg.repartition (created so if missing; must match it if it exists): how far stage 2 spreads over processors"),
+    .describe("Partitions of the internal topic fg.repartition (created so if missing; must match it if it exists, checked at start): how far stage 2 spreads over processors"),
   FG_PROCESSOR_IDLE_MS: z.coerce
     .number()
     .int()

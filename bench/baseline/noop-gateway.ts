@@ -18,7 +18,7 @@ const discard: Bus = {
     const { promise: done, resolve } = Promise.withResolvers<void>();
     return { stop: async () => resolve(), done };
   },
-  ensureTopics: async () => {},
+  ensureTopics: async (specs) => Object.fromEntries(specs.map((s) => [s.name, s.partitions])),
   close: async () => {},
 };
 

@@ -24,6 +24,12 @@ export function busContract(name: string, makeBus: () => Bus): void {
       };
     }
 
+    test("ensureTopics answers each topic's partition count; an existing topic keeps its own", async () => {
+      const topic = await freshTopic(3);
+      const other = uniqueName("contract");
+      expect(await bus.ensureTopics([{ name: topic, partitions: 5 }, { name: other, partitions: 2 }])).toEqual({ [topic]: 3, [other]: 2 });
+    });
+
     test("delivers every record once, in order per key, with key and headers", async () => {
       const topic = await freshTopic();
       const pub = await bus.publisher();

@@ -192,6 +192,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
             })),
           });
         }
+        const { topics: metadata } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
+        return Object.fromEntries(metadata.map((t) => [t.name, t.partitions.length]));
       } finally {
         await admin.disconnect();
       }

@@ -117,6 +117,7 @@ export function createMemoryBus(options: { defaultPartitions?: number } = {}): B
       for (const s of specs) {
         if (!topics.has(s.name)) topics.set(s.name, { partitions: Array.from({ length: s.partitions || defaultPartitions }, () => []) });
       }
+      return Object.fromEntries(specs.map((s) => [s.name, topicOf(s.name).partitions.length]));
     },
     async subscribe(options, handler): Promise<Subscription> {
       options.topics.forEach(topicOf);

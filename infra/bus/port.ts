@@ -77,7 +77,11 @@ export interface Bus {
   readonly kind: "kafka" | "memory";
   publisher(): Promise<Publisher>;
   subscribe(options: SubscribeOptions, handler: BatchHandler): Promise<Subscription>;
-  ensureTopics(topics: TopicSpec[]): Promise<void>;
+  /**
+   * Creates the topics that are missing. Answers each named topic's partition count: an existing
+   * topic keeps its own, which may differ from the spec.
+   */
+  ensureTopics(topics: TopicSpec[]): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 

@@ -73,3 +73,11 @@ test("results, alerts, late events and bad records each reach their topic; a rep
   expect(JSON.parse(windows[1]!.value.toString())).toMatchObject({ id: 'fails|["shop","u2"]|60000', values: { value: 1, events: 1 } });
   expect(alerts.length).toBe(1);
 });
+
+test("a partition count that differs from the topic's refuses to start, naming the variable", async () => {
+  const bus = createMemoryBus({ defaultPartitions: 1 });
+  await bus.ensureTopics([{ name: topics.events, partitions: 2 }]);
+  const runtime = createProcessorRuntime({ bus, topics, groupId: "g", store: createMemoryStateStore(), logger, outOfOrdernessMs: 0, eventPartitions: 4 });
+  running.push(runtime);
+  await expect(runtime.start()).rejects.toThrow("FG_PROCESSOR_EVENT_PARTITIONS is 4, but fg.events has 2 partitions: set it to 2");
+});

@@ -9,6 +9,7 @@
  *   (repartition-step.ts). Its checkpoints live under the fg.repartition partitions' names.
  * Both publish, checkpoint and commit alike, so both recover exactly (see stage.ts).
  */
+import { ConfigError } from "../../infra/config/load.ts";
 import type { Bus, Publisher, TopicPartition } from "../../infra/bus/port.ts";
 import type { Topics } from "../../infra/bus/topics.ts";
 import type { Logger } from "../../infra/telemetry/logger.ts";
@@ -105,7 +106,7 @@ export function createProcessorRuntime(options: RuntimeOptions): ProcessorRuntim
     },
     async start() {
       publisher = await bus.publisher();
-      await bus.ensureTopics([
+      const partitions = await bus.ensureTopics([
         { name: topics.events, partitions: eventPartitions },
         { name: topics.windows, partitions: 4 },
         { name: topics.alerts, partitions: 4 },
@@ -113,6 +114,14 @@ export function createProcessorRuntime(options: RuntimeOptions): ProcessorRuntim
         { name: topics.late, partitions: 4 },
         { name: topics.repartition, partitions: repartitionPartitions },
       ]);
+      // Stage 2 waits for a watermark from each events partition and places a marker on each
+      // repartition partition: counts that differ from the topics' would stall it or make results depend on timing.
+      for (const [topic, configured, variable] of [
+        [topics.events, eventPartitions, "FG_PROCESSOR_EVENT_PARTITIONS"],
+        [topics.repartition, repartitionPartitions, "FG_PROCESSOR_REPARTITION_PARTITIONS"],
+      ] as const) {
+        if (partitions[topic] !== configured) throw new ConfigError(`${variable} is ${configured}, but ${topic} has ${partitions[topic]} partitions: set it to ${partitions[topic]}`);
+      }
       running = rulesKnown.then(() => (stopping ? undefined : Promise.all(stages.map((s) => s.run()))));
       running.catch((err) => logger.error("processor stopped consuming", { err }));
     },
