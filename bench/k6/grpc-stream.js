@@ -9,9 +9,10 @@ import grpc from "k6/net/grpc";
 import { check } from "k6";
 import { Counter, Trend } from "k6/metrics";
 import { createEventSource } from "./lib/events.js";
-import { streamSettings } from "./lib/stream.js";
+import { paceStream, streamSettings } from "./lib/stream.js";
 
-const { options: streamOptions, durationMs, batch, windowSize, rate, key, appId } = streamSettings(__ENV, __VU);
+const settings = streamSettings(__ENV, __VU);
+const { options: streamOptions, batch, key, appId } = settings;
 export const options = streamOptions;
 
 const batchesAcked = new Counter("grpc_batches_acked");
@@ -35,15 +36,11 @@ export default function () {
   const stream = new grpc.Stream(client, "fluxgate.v1.Ingest/Stream", { metadata: { "x-api-key": key } });
   const sentAt = new Map();
   let seq = 1;
-  let stopping = false;
   let ended = false;
   const send = () => {
     sentAt.set(seq, Date.now());
     stream.write({ seq, events: pool[seq % pool.length] });
     seq++;
-  };
-  const fill = () => {
-    while (!stopping && sentAt.size < windowSize) send();
   };
   const finish = () => {
     if (ended) return;
@@ -63,22 +60,10 @@ export default function () {
       eventsSent.add(Number(ack.accepted || 0));
       ackLatency.add(Date.now() - t);
     } else refused.add(1, { refused: ack.refused });
-    if (rate === 0) fill();
-    if (stopping && sentAt.size === 0) finish();
+    pacer.answered();
   });
   stream.on("error", (e) => check(e, { "no stream error": () => false }));
   stream.on("end", () => client.close());
 
-  if (rate > 0) {
-    const every = Math.max(1, Math.round((1000 * batch) / rate));
-    const timer = setInterval(() => {
-      if (stopping) return clearInterval(timer);
-      if (sentAt.size < windowSize) send();
-      else skipped.add(1);
-    }, every);
-  } else fill();
-  setTimeout(() => {
-    stopping = true;
-    if (sentAt.size === 0) finish();
-  }, durationMs);
+  const pacer = paceStream(settings, { inFlight: () => sentAt.size, send, skipped, finish });
 }

@@ -8,9 +8,10 @@ import { WebSocket } from "k6/websockets";
 import { check } from "k6";
 import { Counter, Trend } from "k6/metrics";
 import { createBodyPool, createEventSource } from "./lib/events.js";
-import { streamSettings } from "./lib/stream.js";
+import { paceStream, streamSettings } from "./lib/stream.js";
 
-const { options: streamOptions, durationMs, batch, windowSize, rate, key, appId } = streamSettings(__ENV, __VU);
+const settings = streamSettings(__ENV, __VU);
+const { options: streamOptions, batch, key, appId } = settings;
 export const options = streamOptions;
 
 const framesAcked = new Counter("ws_frames_acked");
@@ -28,27 +29,13 @@ export default function () {
   const ws = new WebSocket(url, null, { headers: { "x-api-key": key } });
   const sentAt = new Map();
   let seq = 0;
-  let stopping = false;
+  let pacer;
   const send = () => {
     sentAt.set(seq, Date.now());
     ws.send(`{"seq":${seq++},"events":${body()}}`);
   };
-  const fill = () => {
-    while (!stopping && sentAt.size < windowSize) send();
-  };
   ws.onopen = () => {
-    if (rate > 0) {
-      const every = Math.max(1, Math.round((1000 * batch) / rate));
-      const timer = setInterval(() => {
-        if (stopping) return clearInterval(timer);
-        if (sentAt.size < windowSize) send();
-        else skipped.add(1);
-      }, every);
-    } else fill();
-    setTimeout(() => {
-      stopping = true;
-      if (sentAt.size === 0) ws.close();
-    }, durationMs);
+    pacer = paceStream(settings, { inFlight: () => sentAt.size, send, skipped, finish: () => ws.close() });
   };
   ws.onmessage = (e) => {
     const m = JSON.parse(e.data);
@@ -62,8 +49,7 @@ export default function () {
       eventsSent.add(m.accepted);
       ackLatency.add(Date.now() - t);
     } else rejected.add(1, { code: m.code });
-    if (rate === 0) fill();
-    if (stopping && sentAt.size === 0) ws.close();
+    pacer.answered();
   };
   ws.onerror = (e) => check(e, { "no socket error": () => false });
 }

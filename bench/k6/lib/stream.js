@@ -23,3 +23,32 @@ export function streamSettings(env, vu) {
     appId: apps.length ? apps[(vu - 1) % apps.length] : undefined,
   };
 }
+
+// Keeps a stream busy until durationMs: closed loop (rate 0: windowSize batches in flight, refilled
+// on each answer) or paced to `rate` events/s (a batch due while the window is full is counted in
+// `skipped`). Then it stops sending and calls finish() once nothing is in flight. The caller calls
+// answered() after removing an answered batch from its in-flight count.
+export function paceStream({ batch, windowSize, rate, durationMs }, { inFlight, send, skipped, finish }) {
+  let stopping = false;
+  const fill = () => {
+    while (!stopping && inFlight() < windowSize) send();
+  };
+  if (rate > 0) {
+    const every = Math.max(1, Math.round((1000 * batch) / rate));
+    const timer = setInterval(() => {
+      if (stopping) return clearInterval(timer);
+      if (inFlight() < windowSize) send();
+      else skipped.add(1);
+    }, every);
+  } else fill();
+  setTimeout(() => {
+    stopping = true;
+    if (inFlight() === 0) finish();
+  }, durationMs);
+  return {
+    answered() {
+      if (rate === 0) fill();
+      if (stopping && inFlight() === 0) finish();
+    },
+  };
+}
