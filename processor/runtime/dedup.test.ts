@@ -5,6 +5,7 @@ import { topicNames } from "../../infra/bus/topics.ts";
 import { createLogger } from "../../infra/telemetry/logger.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
+import { readTopic } from "../../test/support/read-topic.ts";
 import { ev, ruleSetOf } from "../engine/test-kit.ts";
 import { createMemoryStateStore } from "../state/memory.ts";
 import type { StateStore } from "../state/port.ts";
@@ -64,10 +65,9 @@ function observedStore(): { store: StateStore; eventsOffset: () => string | unde
 }
 
 async function collect(bus: Bus, topic: string): Promise<IncomingRecord[]> {
-  const seen: IncomingRecord[] = [];
-  const sub = await bus.subscribe({ groupId: `reader-${topic}`, topics: [topic], fromBeginning: true }, async (r) => void seen.push(...r.records));
-  stops.push(() => sub.stop());
-  return seen;
+  const { records, stop } = await readTopic(bus, topic);
+  stops.push(stop);
+  return records;
 }
 
 /** Sends each batch in turn to a processor (a fresh one after each batch with `restart`), and returns its windows and alerts. */

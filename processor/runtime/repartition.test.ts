@@ -5,6 +5,7 @@ import { topicNames } from "../../infra/bus/topics.ts";
 import { createLogger } from "../../infra/telemetry/logger.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
+import { readTopic } from "../../test/support/read-topic.ts";
 import { createPartitionEngine } from "../engine/index.ts";
 import { ruleSetOf } from "../engine/test-kit.ts";
 import { createMemoryStateStore } from "../state/memory.ts";
@@ -55,10 +56,9 @@ function stream(n: number): Envelope[] {
 }
 
 async function collect(bus: Bus, topic: string): Promise<IncomingRecord[]> {
-  const seen: IncomingRecord[] = [];
-  const sub = await bus.subscribe({ groupId: `reader-${topic}`, topics: [topic], fromBeginning: true }, async (b) => void seen.push(...b.records));
-  running.push(() => sub.stop());
-  return seen;
+  const { records, stop } = await readTopic(bus, topic);
+  running.push(stop);
+  return records;
 }
 
 test("rules grouped across two fg.events partitions give exactly the single-partition results", async () => {

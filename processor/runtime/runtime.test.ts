@@ -4,6 +4,7 @@ import type { Bus, IncomingRecord } from "../../infra/bus/port.ts";
 import { topicNames } from "../../infra/bus/topics.ts";
 import { createLogger } from "../../infra/telemetry/logger.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
+import { readTopic } from "../../test/support/read-topic.ts";
 import { ev, ruleSetOf } from "../engine/test-kit.ts";
 import { createMemoryStateStore } from "../state/memory.ts";
 import type { StateStore } from "../state/port.ts";
@@ -34,10 +35,9 @@ async function start(bus: Bus, store: StateStore, groupId: string): Promise<Proc
 }
 
 async function collect(bus: Bus, topic: string): Promise<IncomingRecord[]> {
-  const seen: IncomingRecord[] = [];
-  const sub = await bus.subscribe({ groupId: `reader-${topic}`, topics: [topic], fromBeginning: true }, async (b) => void seen.push(...b.records));
-  running.push({ setRules() {}, start: async () => {}, stop: () => sub.stop() });
-  return seen;
+  const { records, stop } = await readTopic(bus, topic);
+  running.push({ setRules() {}, start: async () => {}, stop });
+  return records;
 }
 
 test("results, alerts, late events and bad records each reach their topic; a replay from offset 0 is skipped, not recounted", async () => {

@@ -11,6 +11,7 @@ import { topicNames } from "../../infra/bus/topics.ts";
 import { createLogger } from "../../infra/telemetry/logger.ts";
 import { busKey, type Envelope } from "../../schemas/envelope.ts";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
+import { readTopic } from "../../test/support/read-topic.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { sampleEvents } from "../s3/sample-events.ts";
 import { SinkError } from "../sink.ts";
@@ -47,9 +48,8 @@ async function send(topic: string, values: (string | Envelope)[]) {
 }
 
 async function collect(topic: string): Promise<IncomingRecord[]> {
-  const records: IncomingRecord[] = [];
-  const sub = await bus.subscribe({ groupId: uniqueName("dlq-reader"), topics: [topic], fromBeginning: true }, async (b) => void records.push(...b.records));
-  running.push({ groupId: "", start: async () => {}, stop: () => sub.stop() });
+  const { records, stop } = await readTopic(bus, topic, uniqueName("dlq-reader"));
+  running.push({ groupId: "", start: async () => {}, stop });
   return records;
 }
 
