@@ -24,6 +24,7 @@ import postgres from "postgres";
 import { createClient } from "redis";
 import { createKafkaBus } from "../infra/bus/kafka.ts";
 import { topicNames } from "../infra/bus/topics.ts";
+import type { WindowResult, WindowRetraction } from "../processor/window/result.ts";
 import { requireEnv, uniqueName } from "../test/support/services.ts";
 import { waitFor } from "../test/support/wait-for.ts";
 import type { Alert } from "./alerts/alert.ts";
@@ -181,18 +182,6 @@ interface Switch {
   latencyMs: Record<string, { logged: number; read: number }>;
 }
 
-/** What the test reads of a record on fg.windows (the processor's window results). */
-interface WindowRecord {
-  kind: "result" | "retraction";
-  id: string;
-  rule_id: string;
-  group_key: string;
-  window_start: number;
-  window_end: number;
-  revision: number;
-  values: { events?: number };
-}
-
 interface Received {
   alert: Alert;
   at: number;
@@ -202,7 +191,7 @@ interface Received {
 interface Observed {
   stream: EventStream;
   received: Received[];
-  windows: Map<string, WindowRecord>;
+  windows: Map<string, WindowResult>;
   v1: string;
   toV2: Switch;
   rollback: Switch;
@@ -227,7 +216,7 @@ async function runScenario(name: string, makeChanges: (run: string, prefix: stri
 
   // Every alert as it arrives, and the newest revision of every window result.
   const received: Received[] = [];
-  const windows = new Map<string, WindowRecord>();
+  const windows = new Map<string, WindowResult>();
   const reader = kafka.consumer({ groupId: `${run}-reader` });
   await reader.connect();
   cleanups.push(() => reader.disconnect());
@@ -238,7 +227,7 @@ async function runScenario(name: string, makeChanges: (run: string, prefix: stri
       const value = JSON.parse(message.value!.toString()) as unknown;
       if (topic === topics.alerts) received.push({ alert: value as Alert, at: Date.now() });
       else {
-        const w = value as WindowRecord;
+        const w = value as WindowResult | WindowRetraction;
         if (w.kind === "result" && (windows.get(w.id)?.revision ?? 0) < w.revision) windows.set(w.id, w);
       }
       readOffsets.set(`${topic}:${partition}`, BigInt(message.offset) + 1n);
