@@ -11,6 +11,7 @@
  * `maxIds` the oldest ids (by event time, then id) go first: a flood of unique ids cannot grow the
  * state without bound, at the price of missing a resend of an evicted id.
  */
+import { Heap } from "mnemonist";
 import type { Envelope } from "../../schemas/envelope.ts";
 import type { RecordDelta, Records } from "../engine/records.ts";
 
@@ -47,59 +48,18 @@ interface Entry {
   id: string;
 }
 
-const older = (a: Entry, b: Entry): boolean => a.ts < b.ts || (a.ts === b.ts && a.id < b.id);
-
-/** Binary min-heap by (event time, id): both evictions take the oldest. */
-function createHeap(entries: Entry[]) {
-  const h = entries;
-  const up = (i: number) => {
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!older(h[i]!, h[p]!)) return;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  };
-  const down = (i: number) => {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && older(h[l]!, h[m]!)) m = l;
-      if (r < h.length && older(h[r]!, h[m]!)) m = r;
-      if (m === i) return;
-      [h[i], h[m]] = [h[m]!, h[i]!];
-      i = m;
-    }
-  };
-  for (let i = (h.length >> 1) - 1; i >= 0; i--) down(i);
-  return {
-    peek: (): Entry | undefined => h[0],
-    push(e: Entry) {
-      h.push(e);
-      up(h.length - 1);
-    },
-    pop(): Entry {
-      const top = h[0]!;
-      const last = h.pop()!;
-      if (h.length > 0) {
-        h[0] = last;
-        down(0);
-      }
-      return top;
-    },
-  };
-}
+/** Oldest first, by event time, then id: both evictions take the oldest. */
+const byAge = (a: Entry, b: Entry): number => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 export function restoreSeenIds(options: SeenIdsOptions, saved: Records = {}): SeenIds {
   const seen = new Map<string, number>();
   for (const [name, text] of Object.entries(saved)) if (isSeenIdRecord(name)) seen.set(name.slice(PREFIX.length), Number(text));
-  const heap = createHeap([...seen].map(([id, ts]) => ({ id, ts })));
+  const heap = Heap.from([...seen].map(([id, ts]) => ({ id, ts })), byAge);
   let put: Records = {};
   let del = new Set<string>();
 
   const forget = (): Entry => {
-    const e = heap.pop();
+    const e = heap.pop()!;
     seen.delete(e.id);
     delete put[recordName(e.id)];
     del.add(recordName(e.id));

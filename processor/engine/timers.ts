@@ -1,3 +1,5 @@
+import { Heap } from "mnemonist";
+
 /**
  * Event-time timers per key: when a key's earliest partial match runs out of time. A binary heap
  * with lazy deletion: rescheduling a key leaves its old entry in place, and `due` skips entries
@@ -11,34 +13,9 @@ export interface Timers {
 }
 
 export function createTimers(): Timers {
-  const heap: [number, string][] = [];
+  // Earliest first; keys break ties so the order never depends on insertion.
+  const heap = new Heap<[number, string]>((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   const current = new Map<string, number>();
-  const less = (i: number, j: number) => heap[i]![0] < heap[j]![0] || (heap[i]![0] === heap[j]![0] && heap[i]![1] < heap[j]![1]);
-  const swap = (i: number, j: number) => ([heap[i], heap[j]] = [heap[j]!, heap[i]!]);
-  const up = (i: number) => {
-    for (let p = (i - 1) >> 1; i > 0 && less(i, p); i = p, p = (i - 1) >> 1) swap(i, p);
-  };
-  const down = (i: number) => {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < heap.length && less(l, m)) m = l;
-      if (r < heap.length && less(r, m)) m = r;
-      if (m === i) return;
-      swap(i, m);
-      i = m;
-    }
-  };
-  const pop = () => {
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      down(0);
-    }
-    return top;
-  };
   return {
     schedule(key, at) {
       if (at === null) {
@@ -48,12 +25,11 @@ export function createTimers(): Timers {
       if (current.get(key) === at) return;
       current.set(key, at);
       heap.push([at, key]);
-      up(heap.length - 1);
     },
     due(time) {
       const keys: string[] = [];
-      while (heap.length > 0 && heap[0]![0] <= time) {
-        const [at, key] = pop();
+      while (heap.size > 0 && heap.peek()![0] <= time) {
+        const [at, key] = heap.pop()!;
         if (current.get(key) !== at) continue;
         current.delete(key);
         keys.push(key);
