@@ -8,4 +8,5 @@ test("a valid traceparent is continued; a missing or malformed one starts a new 
     expect(traceContext(bad)).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     expect(traceContext(bad)).not.toBe(given);
   }
+  expect(traceContext(undefined)).not.toBe(traceContext(undefined));
 });

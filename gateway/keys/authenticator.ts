@@ -13,24 +13,28 @@ export interface Authenticator {
 
 export function createAuthenticator(store: KeyStore, o: { ttlMs: number; now?: () => number }): Authenticator {
   const now = o.now ?? Date.now;
-  const cache = new Map<string, { key: ApiKey | undefined; until: number }>();
+  // The stored hash is decoded once per cache fill, not on every request.
+  type Entry = { key: ApiKey; hash: Buffer } | undefined;
+  const cache = new Map<string, { entry: Entry; until: number }>();
   const MAX_ENTRIES = 100_000;
 
-  async function lookup(id: string): Promise<ApiKey | undefined> {
+  async function lookup(id: string): Promise<Entry> {
     const hit = cache.get(id);
-    if (hit && hit.until > now()) return hit.key;
+    if (hit && hit.until > now()) return hit.entry;
     const key = await store.get(id);
+    const entry = key && { key, hash: Buffer.from(key.hash, "hex") };
     if (cache.size >= MAX_ENTRIES) cache.clear();
-    cache.set(id, { key, until: now() + (key ? o.ttlMs : Math.min(o.ttlMs, 5_000)) });
-    return key;
+    cache.set(id, { entry, until: now() + (key ? o.ttlMs : Math.min(o.ttlMs, 5_000)) });
+    return entry;
   }
 
   return {
     async authenticate(secret) {
       if (!secret) return { ok: false, reason: "missing", message: "an API key is required: X-API-Key header or Authorization: Bearer <key>" };
       const id = keyIdOf(secret);
-      const key = id === undefined ? undefined : await lookup(id);
-      if (!key || !hashMatches(secret, key.hash)) return { ok: false, reason: "invalid", message: "the API key is not valid" };
+      const entry = id === undefined ? undefined : await lookup(id);
+      if (!entry || !hashMatches(secret, entry.hash)) return { ok: false, reason: "invalid", message: "the API key is not valid" };
+      const { key } = entry;
       if (key.revoked_at !== null) return { ok: false, reason: "revoked", message: `API key ${key.id} was revoked at ${key.revoked_at}` };
       return { ok: true, principal: { keyId: key.id, appId: key.app_id } };
     },
