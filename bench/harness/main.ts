@@ -57,8 +57,10 @@ async function scenario(s: { group: string; name: string; baseline?: string; not
     const env = s.env();
     target = await s.launch();
     await runK6(join("bench/k6", s.script), { ...env, DURATION: warmup }, s.metrics, join(logs, `${s.group}-${s.name}.warmup.k6.log`.replace(/[^\w.-]+/g, "_")));
+    // Resources of the measured run only: start-up and warm-up would inflate CPU per event.
+    const measuredFrom = target?.samples.length ?? 0;
     const load = await runK6(join("bench/k6", s.script), env, s.metrics, join(logs, `${s.group}-${s.name}.k6.log`.replace(/[^\w.-]+/g, "_")));
-    const row: Scenario = { group: s.group, name: s.name, load, ...(s.baseline && { baseline: s.baseline }), ...(s.note && { note: s.note }), ...(target && { resources: summarize(target.samples) }) };
+    const row: Scenario = { group: s.group, name: s.name, load, ...(s.baseline && { baseline: s.baseline }), ...(s.note && { note: s.note }), ...(target && { resources: summarize(target.samples.slice(measuredFrom)) }) };
     result.scenarios.push(row);
     return load;
   } catch (err) {

@@ -12,7 +12,7 @@ export interface Scenario {
   /** Name of the scenario in the same group this one is read against. */
   baseline?: string;
   load: LoadResult;
-  /** CPU and memory of the process under test. */
+  /** CPU and memory of the process under test during the measured run (not its start-up or warm-up). */
   resources?: { cpu_avg_pct: number; cpu_max_pct: number; rss_max_mb: number };
   note?: string;
 }
@@ -78,6 +78,9 @@ export function percentiles(values: number[]): Percentiles {
 const fmt = (n: number) => (Number.isFinite(n) ? n.toLocaleString("en-US") : "–");
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : "–");
 
+/** CPU time of the process under test per event (µs): a figure k6 sharing the cores disturbs less than events/s. */
+const cpuPerEvent = (cpuPct: number, eventsPerS: number): string => (eventsPerS > 0 ? fmt(Math.round((cpuPct * 10_000) / eventsPerS)) : "–");
+
 function scenarioTables(scenarios: Scenario[]): string[] {
   const groups = [...new Set(scenarios.map((s) => s.group))];
   return groups.flatMap((group) => {
@@ -86,12 +89,12 @@ function scenarioTables(scenarios: Scenario[]): string[] {
     return [
       `### ${group}`,
       "",
-      "| scenario | events/s | ratio to baseline | requests/s | p50 ms | p95 ms | p99 ms | failed | CPU avg/max % | RSS max MB |",
-      "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+      "| scenario | events/s | ratio to baseline | requests/s | p50 ms | p95 ms | p99 ms | failed | CPU avg/max % | CPU µs per event | RSS max MB |",
+      "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
       ...rows.map((s) => {
         const base = s.baseline ? byName.get(s.baseline) : undefined;
         const r = s.resources;
-        return `| ${s.name}${s.note ? ` (${s.note})` : ""} | ${fmt(s.load.events_per_s)} | ${base ? `${ratio(s.load.events_per_s, base.load.events_per_s)} of ${base.name}` : "baseline"} | ${fmt(s.load.requests_per_s)} | ${s.load.p50_ms} | ${s.load.p95_ms} | ${s.load.p99_ms} | ${(s.load.failed_ratio * 100).toFixed(1)}% | ${r ? `${r.cpu_avg_pct}/${r.cpu_max_pct}` : "–"} | ${r ? r.rss_max_mb : "–"} |`;
+        return `| ${s.name}${s.note ? ` (${s.note})` : ""} | ${fmt(s.load.events_per_s)} | ${base ? `${ratio(s.load.events_per_s, base.load.events_per_s)} of ${base.name}` : "baseline"} | ${fmt(s.load.requests_per_s)} | ${s.load.p50_ms} | ${s.load.p95_ms} | ${s.load.p99_ms} | ${(s.load.failed_ratio * 100).toFixed(1)}% | ${r ? `${r.cpu_avg_pct}/${r.cpu_max_pct}` : "–"} | ${r ? cpuPerEvent(r.cpu_avg_pct, s.load.events_per_s) : "–"} | ${r ? r.rss_max_mb : "–"} |`;
       }),
       "",
     ];
@@ -145,6 +148,9 @@ export function renderMarkdown(run: RunResult, charts: Charts = {}): string {
     "  ack latency at a fixed load without coordinated omission, at half the gateway's closed-loop maximum of the same run.",
     "  k6 runs on the same 2 cores as the server: when the bare server and the no-op gateway come out close, k6 itself was",
     "  the limit. Every scenario first runs unmeasured (5 s; 3 s in quick mode) so JIT warm-up and connection set-up stay out.",
+    "- **CPU** of the process under test is read from /proc once a second during the measured run only. *CPU µs per event*",
+    "  (its average CPU over events/s) is the server's own cost, which k6 and the broker sharing the cores disturb less than",
+    "  events/s: read the gateway's against the bare server's for what each event costs it.",
     "- **Baselines:** `bench/baseline/bare-server.ts` (Bun.serve parsing the JSON, 202) for the HTTP front;",
     "  `bench/baseline/noop-gateway.ts` (the real gateway role on a bus whose sends succeed at once) for the cost of the durable",
     "  Kafka ack; Kafka's own `ProducerPerformance` with the seeded event JSON as payload, with the gateway's producer",
