@@ -37,12 +37,12 @@ const suffix = `bench_${Date.now().toString(36)}`;
 function events(count: number): Envelope[] {
   const start = Date.UTC(2026, 0, 5, 10);
   return Array.from({ length: count }, (_, i) => ({
-    event_id: Bun.randomUUIDv7(), app_id: `app${i % 4}`, type: i % 5 ? "page.view" : "order.paid",
+    event_id: Bun.randomUUIDv7(), app_id: `app${i % 4}`, type: i % 5 ? "page_view" : "checkout_completed",
     ts: start + Math.floor((i * 3_600_000) / count), received_at: start + i, key: `user-${i % 5_000}`,
     user_id: `user-${i % 5_000}`, session_id: `s-${i % 20_000}`, source: "http",
     props: i % 5
-      ? { path: `/products/${i % 997}`, referrer: "https://example.com/search?q=shoes", ms: i % 3_000 }
-      : { product_id: `p-${i % 997}`, price: (i % 10_000) / 100, quantity: 1 + (i % 3), currency: "EUR" },
+      ? { url: `/products/${i % 997}`, referrer: "https://example.com/search?q=shoes", duration_ms: i % 3_000 }
+      : { order_id: `o-${i % 997}`, amount: (i % 10_000) / 100, currency: "EUR", items: 1 + (i % 3) },
   }));
 }
 

@@ -83,5 +83,25 @@ export async function migrate(client: ClickHouseClient, db: string, all: readonl
     });
     applied.push(m.version);
   }
+  await addDeclaredColumns(client, db);
   return applied;
+}
+
+/**
+ * Adds the typed column of every declared field the events table lacks: a table made before a
+ * schema declared the field. 18.16 has no ADD COLUMN IF NOT EXISTS, so the missing columns are
+ * read from system.columns, and "already exists" (another store process added it first) is done.
+ */
+export async function addDeclaredColumns(client: ClickHouseClient, db: string): Promise<string[]> {
+  const present = await (await client.query({
+    query: `SELECT name FROM system.columns WHERE database = '${db}' AND table = 'events'`, format: "JSONEachRow",
+  })).json<{ name: string }>();
+  const have = new Set(present.map((c) => c.name));
+  const missing = declaredFields.filter((f) => !have.has(columnOf(f)));
+  for (const f of missing) {
+    await client.command({ query: `ALTER TABLE ${db}.events ADD COLUMN ${columnOf(f)} ${columnType[f.type]}` }).catch((err: unknown) => {
+      if (!/already exists/i.test(String(err))) throw err;
+    });
+  }
+  return missing.map(columnOf);
 }

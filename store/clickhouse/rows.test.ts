@@ -6,12 +6,12 @@ const base: Envelope = { event_id: "e1", app_id: "a", type: "t", ts: 1_700_000_0
 const fields = (line: string) => line.slice(0, -1).split("\t");
 
 test("an event becomes one TabSeparated line, one field per column", () => {
-  const line = eventLine({ ...base, props: { path: "/x", price: 2.5, quantity: "two" } });
+  const line = eventLine({ ...base, props: { path: "/x", amount: 2.5, duration_ms: "two" } });
   const row = Object.fromEntries(eventColumns.map((c, i) => [c, fields(line)[i]]));
   expect(line.endsWith("\n")).toBe(true);
   expect(fields(line).length).toBe(eventColumns.length);
-  expect(row).toMatchObject({ event_id: "e1", ts: "1700000000", ts_ms: "1700000000123", user_id: "", p_path: "/x", p_price: "2.5", p_quantity: "\\N", p_url: "\\N" });
-  expect(JSON.parse(row.props!)).toEqual({ path: "/x", price: 2.5, quantity: "two" });
+  expect(row).toMatchObject({ event_id: "e1", ts: "1700000000", ts_ms: "1700000000123", user_id: "", p_path: "/x", p_amount: "2.5", p_duration_ms: "\\N", p_url: "\\N" });
+  expect(JSON.parse(row.props!)).toEqual({ path: "/x", amount: 2.5, duration_ms: "two" });
 });
 
 test("free-text ids and props with tabs, newlines or backslashes are escaped", () => {

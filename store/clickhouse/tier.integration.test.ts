@@ -3,7 +3,8 @@ import { afterAll, expect, test } from "bun:test";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { sampleEvents } from "../s3/sample-events.ts";
 import { createClickHouseTier } from "./tier.ts";
-import { migrate } from "./migrations.ts";
+import { columnOf, declaredFields } from "./declared-fields.ts";
+import { addDeclaredColumns, migrate } from "./migrations.ts";
 
 const database = uniqueName("fg_ch");
 const tier = createClickHouseTier({ url: requireEnv("FG_CLICKHOUSE_URL"), database });
@@ -21,11 +22,21 @@ test("migrations are versioned and idempotent", async () => {
   expect(versions.map((r) => Number(r.version))).toEqual([1, 2, 3, 4]);
 });
 
+test("a field the schemas declare gets its typed column in a table made before they declared it", async () => {
+  await tier.prepare();
+  const dropped = ["p_duration_ms", "p_currency"];
+  for (const c of dropped) await tier.client.command({ query: `ALTER TABLE ${database}.events DROP COLUMN ${c}` });
+  expect((await addDeclaredColumns(tier.client, database)).sort()).toEqual(dropped.sort());
+  expect(await addDeclaredColumns(tier.client, database)).toEqual([]);
+  const columns = await rows<{ name: string }>(`SELECT name FROM system.columns WHERE database = '${database}' AND table = 'events'`);
+  expect(columns.map((c) => c.name)).toEqual(expect.arrayContaining(declaredFields.map(columnOf)));
+});
+
 test("a batch written twice counts once with the FINAL-free queries, with typed columns filled", async () => {
   await tier.prepare();
   const events = sampleEvents(50, { app: "chtier" });
-  events[0]!.props.price = 12.5;
-  events[1]!.props.price = "not a number";
+  events[0]!.props.amount = 12.5;
+  events[1]!.props.amount = "not a number";
   events[2]!.props.path = "/p/2\twith tab\\ and \"quotes\"";
   await tier.events.write(events);
   await tier.events.write(events.slice(0, 20));
@@ -33,14 +44,14 @@ test("a batch written twice counts once with the FINAL-free queries, with typed 
   expect(Number(raw!.n)).toBe(70);
   const [deduped] = await rows<{ n: string }>(`SELECT count() AS n FROM (SELECT event_id FROM ${database}.events GROUP BY event_id)`);
   expect(Number(deduped!.n)).toBe(50);
-  const typed = await rows<{ event_id: string; p_path: string | null; p_price: number | null; ts_ms: string; ts_s: number; props: string }>(
-    `SELECT event_id, any(p_path) AS p_path, any(p_price) AS p_price, any(ts_ms) AS ts_ms, any(toUInt32(ts)) AS ts_s, any(props) AS props
+  const typed = await rows<{ event_id: string; p_path: string | null; p_amount: number | null; ts_ms: string; ts_s: number; props: string }>(
+    `SELECT event_id, any(p_path) AS p_path, any(p_amount) AS p_amount, any(ts_ms) AS ts_ms, any(toUInt32(ts)) AS ts_s, any(props) AS props
      FROM ${database}.events GROUP BY event_id`);
   const byId = new Map(typed.map((r) => [r.event_id, r]));
-  expect(byId.get(events[0]!.event_id)).toMatchObject({ p_path: "/p/0", p_price: 12.5 });
+  expect(byId.get(events[0]!.event_id)).toMatchObject({ p_path: "/p/0", p_amount: 12.5 });
   expect(byId.get(events[2]!.event_id)?.p_path).toBe("/p/2\twith tab\\ and \"quotes\"");
   expect(JSON.parse(byId.get(events[2]!.event_id)!.props)).toEqual(events[2]!.props);
-  expect(byId.get(events[1]!.event_id)?.p_price).toBeNull();
+  expect(byId.get(events[1]!.event_id)?.p_amount).toBeNull();
   expect(Number(byId.get(events[3]!.event_id)?.ts_ms)).toBe(events[3]!.ts);
   expect(Number(byId.get(events[3]!.event_id)?.ts_s)).toBe(Math.floor(events[3]!.ts / 1000));
   await tier.client.command({ query: `OPTIMIZE TABLE ${database}.events FINAL` });
