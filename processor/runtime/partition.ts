@@ -10,6 +10,7 @@ import { createPartitionEngine, type PartitionEngine, type Records } from "../en
 import { isSeenIdRecord, restoreSeenIds, type SeenIds } from "../dedup/seen-ids.ts";
 import { isMergeRecord, restoreMerge, type Merge } from "../repartition/merge.ts";
 import type { Lease, PartitionRef, StateStore } from "../state/index.ts";
+import { isThrottleRecord, savedThrottles } from "./throttle-records.ts";
 
 export interface PartitionTask {
   lease: Lease;
@@ -18,7 +19,7 @@ export interface PartitionTask {
   nextOffset: bigint | null;
   /** Version of the rule set the engine runs. */
   rulesVersion: string;
-  /** Dedup and throttle of this partition's alerts (in memory: sinks dedup replays by id). */
+  /** Dedup (in memory: sinks dedup replays by id) and throttle (checkpointed) of this partition's alerts. */
   gate: AlertGate;
   /** On fg.repartition: the merge of the source partitions (stage 2); null on fg.events. */
   merge: Merge | null;
@@ -43,7 +44,11 @@ export async function restorePartition(partition: PartitionRef, options: Restore
   const engineRecords: Records = {};
   const mergeRecords: Records = {};
   const seenRecords: Records = {};
-  for (const [name, text] of Object.entries(checkpoint.records)) (isMergeRecord(name) ? mergeRecords : isSeenIdRecord(name) ? seenRecords : engineRecords)[name] = text;
+  const throttleRecords: Records = {};
+  for (const [name, text] of Object.entries(checkpoint.records)) {
+    const family = isMergeRecord(name) ? mergeRecords : isSeenIdRecord(name) ? seenRecords : isThrottleRecord(name) ? throttleRecords : engineRecords;
+    family[name] = text;
+  }
   const engine = createPartitionEngine({
     ruleSet: options.ruleSet,
     records: engineRecords,
@@ -56,7 +61,7 @@ export async function restorePartition(partition: PartitionRef, options: Restore
     engine,
     nextOffset: checkpoint.nextOffset === null ? null : BigInt(checkpoint.nextOffset),
     rulesVersion: options.ruleSet.version,
-    gate: createAlertGate(),
+    gate: createAlertGate({ throttles: savedThrottles(throttleRecords) }),
     merge: options.sources === undefined ? null : restoreMerge(options.sources, mergeRecords),
     seen: options.dedup === undefined ? null : restoreSeenIds({ ...options.dedup, outOfOrdernessMs: options.outOfOrdernessMs }, seenRecords),
   };

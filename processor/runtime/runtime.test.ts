@@ -81,3 +81,43 @@ test("a partition count that differs from the topic's refuses to start, naming t
   running.push(runtime);
   await expect(runtime.start()).rejects.toThrow("FG_PROCESSOR_EVENT_PARTITIONS is 4, but fg.events has 2 partitions: set it to 2");
 });
+
+test("a throttle period that was running when the processor stopped still holds after it restarts", async () => {
+  const throttled = ruleSetOf(`rules:
+  - id: busy
+    app: shop
+    description: d
+    severity: warning
+    group_by: key
+    filter: { type: fail }
+    window: { type: tumbling, size: 1m, threshold: { gt: 0 } }
+    alert: { throttle: 10m }
+`);
+  const bus = createMemoryBus({ defaultPartitions: 1 });
+  await bus.ensureTopics([{ name: topics.events, partitions: 1 }]);
+  const pub = await bus.publisher();
+  const send = (e: ReturnType<typeof ev>) => pub.send(topics.events, [{ key: `shop:${e.user_id}`, value: JSON.stringify(e) }]);
+  const store = createMemoryStateStore();
+  const startWith = async (groupId: string) => {
+    const runtime = createProcessorRuntime({ bus, topics, groupId, store, logger, outOfOrdernessMs: 0, eventPartitions: 1 });
+    running.push(runtime);
+    runtime.setRules(throttled);
+    await runtime.start();
+    return runtime;
+  };
+  const first = await startWith("g1");
+  const windows = await collect(bus, topics.windows);
+  const alerts = await collect(bus, topics.alerts);
+  await send(ev("1", 0, "fail", "u1"));
+  await send(ev("2", 60_000, "fail", "u1"));
+  await waitFor(() => alerts.length, (n) => n === 1, { what: "the first window's alert" });
+
+  await first.stop();
+  running.splice(running.indexOf(first), 1);
+  await startWith("g2");
+  // Closes the second window, 2 minutes into the 10-minute throttle period of the first alert.
+  await send(ev("3", 120_000, "fail", "u1"));
+  await waitFor(() => windows.length, (n) => n === 2, { what: "the second window's result" });
+  await Bun.sleep(50);
+  expect(alerts.length).toBe(1);
+});

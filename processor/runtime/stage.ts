@@ -25,10 +25,11 @@ import type { Topics } from "../../infra/bus/topics.ts";
 import type { Logger } from "../../infra/telemetry/logger.ts";
 import { createAlertEmitter } from "../../rules/alerts/emitter.ts";
 import type { RuleSet } from "../../rules/set/rule-set.ts";
-import type { EngineOutput, RecordDelta } from "../engine/index.ts";
+import { mergeDelta, type EngineOutput, type RecordDelta } from "../engine/index.ts";
 import type { StateStore } from "../state/index.ts";
 import { processorMetrics as metrics } from "./metrics.ts";
 import type { PartitionTask } from "./partition.ts";
+import { throttleDelta } from "./throttle-records.ts";
 
 /** What a batch did to one partition. */
 export interface StepResult {
@@ -166,7 +167,8 @@ export function createStage(options: StageOptions): Stage {
     }
     await publish(task, step);
     const nextOffset = BigInt(batch.records[batch.records.length - 1]!.offset) + 1n;
-    await store.save(task.lease, step.delta, nextOffset.toString());
+    // The gate decided during publish: its throttle periods go in the same save as the step's state.
+    await store.save(task.lease, mergeDelta(step.delta, throttleDelta(task.gate.takeChanges())), nextOffset.toString());
     task.nextOffset = nextOffset;
 
     observe(batch, task, step);

@@ -38,3 +38,24 @@ test("memory is bounded: the oldest ids are forgotten first", () => {
   expect(gate.admit({ id: "c", dedup_key: "c" }, 0)).toBe("duplicate");
   expect(gate.admit({ id: "a", dedup_key: "a" }, 0)).toBe("send");
 });
+
+test("saved throttle periods hold after a restart; the gate reports the periods it starts and ends", () => {
+  const restored = createAlertGate({ throttles: [["k", 1_000]] });
+  expect(restored.admit({ id: "1", dedup_key: "k" }, 1_000, 500)).toBe("throttled");
+  expect(restored.takeChanges()).toEqual({ started: new Map(), ended: new Set() });
+  expect(restored.admit({ id: "2", dedup_key: "k" }, 1_000, 1_000)).toBe("send");
+  expect(restored.admit({ id: "3", dedup_key: "other" }, 300, 1_100)).toBe("send");
+  expect(restored.takeChanges()).toEqual({ started: new Map([["k", 2_000], ["other", 1_400]]), ended: new Set() });
+  // "other" ends at 1,400: the next alert after that drops it from the saved periods.
+  expect(restored.admit({ id: "4", dedup_key: "k" }, 1_000, 1_500)).toBe("throttled");
+  expect(restored.takeChanges()).toEqual({ started: new Map(), ended: new Set(["other"]) });
+});
+
+test("a period renewed after it ended is running, not ended", () => {
+  const gate = createAlertGate();
+  gate.admit({ id: "1", dedup_key: "k" }, 100, 0);
+  gate.takeChanges();
+  expect(gate.admit({ id: "2", dedup_key: "k" }, 100, 150)).toBe("send");
+  expect(gate.takeChanges()).toEqual({ started: new Map([["k", 250]]), ended: new Set() });
+  expect(gate.admit({ id: "3", dedup_key: "k" }, 100, 200)).toBe("throttled");
+});
