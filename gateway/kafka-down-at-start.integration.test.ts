@@ -7,15 +7,16 @@ import { createKafkaBus } from "../infra/bus/kafka.ts";
 import { topicNames } from "../infra/bus/topics.ts";
 import { loadConfig } from "../infra/config/load.ts";
 import { createLogger } from "../infra/telemetry/logger.ts";
+import { freePort } from "../test/support/free-port.ts";
 import { runKeysCommand } from "./keys/cli.ts";
 import { createGatewayRole } from "./role.ts";
 
 test("Kafka unreachable at start: /healthz 200, /readyz 503, events 503 with Retry-After within a second", async () => {
-  const port = 24_000 + Math.floor(Math.random() * 2_000);
+  const port = freePort();
   const closed = "127.0.0.1:9"; // discard port: nothing listens
   const env = loadConfig({
     ...process.env, FG_KAFKA_BROKERS: closed, FG_POSTGRES_URL: "", FG_REDIS_URL: "", FG_LOG_LEVEL: "error", FG_GATEWAY_ALERT_FEED: "false",
-    FG_DATA_DIR: mkdtempSync(join(tmpdir(), "fg-nokafka-")), FG_GATEWAY_PORT: String(port), FG_GRPC_PORT: String(port + 1),
+    FG_DATA_DIR: mkdtempSync(join(tmpdir(), "fg-nokafka-")), FG_GATEWAY_PORT: String(port), FG_GRPC_PORT: String(freePort()),
   });
   const out: string[] = [];
   await runKeysCommand(["create", "--app", "nokafka"], env, { out: (l) => out.push(l), err: () => {} });

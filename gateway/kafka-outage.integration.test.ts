@@ -12,6 +12,7 @@ import { createKafkaBus } from "../infra/bus/kafka.ts";
 import { topicNames } from "../infra/bus/topics.ts";
 import { loadConfig } from "../infra/config/load.ts";
 import { createLogger } from "../infra/telemetry/logger.ts";
+import { freePort } from "../test/support/free-port.ts";
 import { privateKafka } from "../test/support/private-kafka.ts";
 import { uniqueName } from "../test/support/services.ts";
 import { waitFor } from "../test/support/wait-for.ts";
@@ -23,10 +24,10 @@ afterAll(() => kafka.destroy());
 
 test("Kafka stopped: 503 within a second; every acknowledged event is on the topic once Kafka is back", async () => {
   await kafka.start();
-  const port = 20_000 + Math.floor(Math.random() * 2_000);
+  const port = freePort();
   const env = loadConfig({
     ...process.env, FG_KAFKA_BROKERS: kafka.brokers, FG_POSTGRES_URL: "", FG_REDIS_URL: "", FG_LOG_LEVEL: "error",
-    FG_DATA_DIR: mkdtempSync(join(tmpdir(), "fg-outage-")), FG_TOPIC_PREFIX: `${uniqueName("outage")}.`, FG_GATEWAY_PORT: String(port), FG_GRPC_PORT: String(port + 1),
+    FG_DATA_DIR: mkdtempSync(join(tmpdir(), "fg-outage-")), FG_TOPIC_PREFIX: `${uniqueName("outage")}.`, FG_GATEWAY_PORT: String(port), FG_GRPC_PORT: String(freePort()),
     // The live feed's consumer takes half a minute to leave a restarted broker: not what this test is about.
     FG_GATEWAY_ALERT_FEED: "false",
   });

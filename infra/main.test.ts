@@ -1,15 +1,9 @@
 /** The entry point as a user runs it: `fluxgate all` on embedded defaults serves /healthz and stops on SIGTERM. */
 import { expect, test } from "bun:test";
 import { waitFor } from "../test/support/wait-for.ts";
+import { freePort } from "../test/support/free-port.ts";
 
 const serviceVars = ["FG_KAFKA_BROKERS", "FG_REDIS_URL", "FG_POSTGRES_URL", "FG_CLICKHOUSE_URL", "FG_S3_ENDPOINT"];
-
-function freePort(): number {
-  const server = Bun.serve({ port: 0, fetch: () => new Response() });
-  const port = server.port!;
-  server.stop(true);
-  return port;
-}
 
 test("all roles on embedded defaults answer /healthz, then drain and exit 0 on SIGTERM", async () => {
   const port = freePort();

@@ -9,6 +9,7 @@ import { topicNames } from "../../infra/bus/topics.ts";
 import { loadConfig } from "../../infra/config/load.ts";
 import { createLogger } from "../../infra/telemetry/logger.ts";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
+import { freePort } from "../../test/support/free-port.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { healthClient } from "../grpc/grpc-test-client.ts";
 import { runKeysCommand } from "../keys/cli.ts";
@@ -16,9 +17,10 @@ import { createGatewayRole } from "../role.ts";
 
 const brokers = requireEnv("FG_KAFKA_BROKERS");
 const prefix = `${uniqueName("gw")}.`;
-const port = 18_000 + Math.floor(Math.random() * 2_000);
+const port = freePort();
+const grpcPort = freePort();
 const env = loadConfig({
-  ...process.env, FG_TOPIC_PREFIX: prefix, FG_GATEWAY_PORT: String(port), FG_GRPC_PORT: String(port + 1), FG_LOG_LEVEL: "error",
+  ...process.env, FG_TOPIC_PREFIX: prefix, FG_GATEWAY_PORT: String(port), FG_GRPC_PORT: String(grpcPort), FG_LOG_LEVEL: "error",
   FG_RATE_LIMIT_APPS: JSON.stringify({ "gw-limited": { rate: 1, burst: 3 } }),
 });
 const topics = topicNames(prefix);
@@ -139,7 +141,7 @@ test("the role mounts the WebSocket and gRPC fronts on the same pipeline", async
   expect(await reply).toMatchObject({ type: "ack", seq: 7, accepted: 1 });
   ws.close();
 
-  const health = healthClient(port + 1);
+  const health = healthClient(grpcPort);
   const status = await new Promise<{ status: string }>((resolve, reject) =>
     health.Check({ service: "" }, (err: Error | null, res: { status: string }) => (err ? reject(err) : resolve(res))));
   expect(status.status).toBe("SERVING");

@@ -4,6 +4,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { freePort } from "../../test/support/free-port.ts";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
 
@@ -16,7 +17,7 @@ const env = {
   FG_TOPIC_PREFIX: `${app}.`, FG_LOG_LEVEL: "error", FG_DATA_DIR: mkdtempSync(join(tmpdir(), "fg-rl-")),
   FG_RATE_LIMIT_APPS: JSON.stringify({ [app]: limit }),
 };
-const ports = [0, 1].map(() => 23_000 + Math.floor(Math.random() * 2_000) * 2);
+const ports = [0, 1].map(() => freePort());
 const gateways: Subprocess[] = [];
 afterAll(() => gateways.forEach((g) => g.kill("SIGKILL")));
 
@@ -24,7 +25,7 @@ test("an app limit shared by two gateways holds within 10% of its setting", asyn
   const keys = Bun.spawn(["bun", "infra/main.ts", "keys", "create", "--app", app], { cwd: root, env, stdout: "pipe" });
   const key = (await new Response(keys.stdout).text()).trim().split("\n").at(-1)!;
   for (const port of ports) {
-    gateways.push(Bun.spawn(["bun", "infra/main.ts", "gateway"], { cwd: root, env: { ...env, FG_GATEWAY_PORT: String(port), FG_GRPC_PORT: String(port + 1) }, stdout: "ignore", stderr: "inherit" }));
+    gateways.push(Bun.spawn(["bun", "infra/main.ts", "gateway"], { cwd: root, env: { ...env, FG_GATEWAY_PORT: String(port), FG_GRPC_PORT: String(freePort()) }, stdout: "ignore", stderr: "inherit" }));
   }
   for (const port of ports) await waitFor(() => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0), (s) => s === 200, { timeoutMs: 30_000, what: `gateway on ${port}` });
 

@@ -9,10 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { storeTestEnv, tierReaders } from "../../store/tiers.test-support.ts";
 import { requireEnv } from "../support/services.ts";
+import { freePort } from "../support/free-port.ts";
 import { waitFor } from "../support/wait-for.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
-const port = 22_000 + Math.floor(Math.random() * 2_000);
+const port = freePort();
 const base = storeTestEnv();
 const id = base.FG_STORE_GROUP_PREFIX!;
 const env = {
@@ -24,7 +25,7 @@ const env = {
   FG_PROCESSOR_GROUP: `${id}-processor`,
   FG_PROCESSOR_STATE_PREFIX: `fg:${id}:`,
   FG_GATEWAY_PORT: String(port),
-  FG_GRPC_PORT: String(port + 1),
+  FG_GRPC_PORT: String(freePort()),
   FG_DATA_DIR: mkdtempSync(join(tmpdir(), "fg-e2e-")),
 };
 const tiers = tierReaders(env);

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./free-port.ts";
 
 export interface PrivateKafka {
   brokers: string;
@@ -14,13 +15,6 @@ export interface PrivateKafka {
   stop(): Promise<void>;
   /** Stops the broker and deletes its data. */
   destroy(): Promise<void>;
-}
-
-function freePort(): number {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = server.port;
-  server.stop(true);
-  return port;
 }
 
 export function privateKafka(): PrivateKafka {
