@@ -112,7 +112,10 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       sessionTimeout,
       rebalanceTimeout: 30_000,
       heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
-      maxWaitTimeInMs: 100,
+      // How long the broker holds a fetch that finds nothing: data returns it at once (minBytes 1),
+      // so this bounds only idle polling. Measured idle (`fluxgate all` + broker): 22% of a core at
+      // 100 ms, 14% at 500 ms; the price is a slower stop (0.4 -> 1.7 s) while fetches finish.
+      maxWaitTimeInMs: 500,
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
     });
     consumers.push(consumer);
