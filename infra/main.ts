@@ -18,7 +18,7 @@ import { topicNames } from "./bus/topics.ts";
 import { ConfigError, loadConfig } from "./config/load.ts";
 import type { Env } from "./config/schema.ts";
 import type { Role, RoleFactory } from "./role.ts";
-import { createLogger } from "./telemetry/logger.ts";
+import { createLogger, logProcessWarnings } from "./telemetry/logger.ts";
 import { startTracing } from "./telemetry/tracing.ts";
 
 /** In start order: consumers first, ingest last, so that stopping in reverse drains front to back. */
@@ -56,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const env = loadConfig();
   const logger = createLogger(env.FG_LOG_LEVEL, { role: command });
+  logProcessWarnings(logger);
   const stopTracing = await startTracing(env.FG_OTEL_ENABLED, `fluxgate-${command}`);
   const bus = createBus(env);
   const ctx = { env, bus, topics: topicNames(env.FG_TOPIC_PREFIX), logger };

@@ -30,3 +30,24 @@ export function createLogger(level: Level = (process.env.FG_LOG_LEVEL as Level) 
     child: (fields) => createLogger(level, { ...base, ...fields }),
   };
 }
+
+/**
+ * Sends the runtime's process warnings to `logger` as structured lines, in place of the runtime's
+ * own listener, which prints them as plain text among the JSON. kafkajs's request queue sets a
+ * negative timeout whenever it is not throttled (clamped to 1 ms): that warning is debug.
+ * Returns the function that puts the runtime's listener back.
+ */
+export function logProcessWarnings(logger: Logger): () => void {
+  const previous = process.listeners("warning");
+  const onWarning = (w: Error) => {
+    const fields = { name: w.name, message: w.message };
+    if (w.name === "TimeoutNegativeWarning") logger.debug("process warning", fields);
+    else logger.warn("process warning", fields);
+  };
+  process.removeAllListeners("warning");
+  process.on("warning", onWarning);
+  return () => {
+    process.off("warning", onWarning);
+    for (const listener of previous) process.on("warning", listener);
+  };
+}
