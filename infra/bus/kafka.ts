@@ -8,7 +8,7 @@ import { CompressionTypes, Kafka, logLevel, Partitioners, type Consumer, type Ea
 import { createLogger, type Logger } from "../telemetry/logger.ts";
 import { createPlatformaticPublisher } from "./platformatic-publisher.ts";
 import { registerZstdCodec } from "./zstd-codec.ts";
-import type { Bus, BatchHandler, IncomingRecord, Publisher, SubscribeOptions, Subscription, TopicSpec } from "./port.ts";
+import { asBuffer, type Bus, type BatchHandler, type IncomingRecord, type Publisher, type SubscribeOptions, type Subscription, type TopicSpec } from "./port.ts";
 
 export type KafkaCompression = "none" | "gzip" | "zstd";
 
@@ -94,7 +94,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         await producer.send({
           topic, acks: -1, timeout: sendTimeoutMs, compression: codecs[compression],
           // kafkajs encodes strings itself; bytes are wrapped, not copied.
-          messages: records.map((r) => ({ key: r.key, value: typeof r.value === "string" ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength), headers: r.headers })),
+          messages: records.map((r) => ({ key: r.key, value: typeof r.value === "string" ? r.value : asBuffer(r.value), headers: r.headers })),
         });
       },
       isReady: () => connected,

@@ -27,5 +27,8 @@ export function murmur2(data: Uint8Array): number {
   return h;
 }
 
+/** The hash with its sign bit cleared (the Java client's toPositive), before the modulo by the partition count. */
+export const positiveMurmur2 = (key: Uint8Array): number => murmur2(key) & 0x7fffffff;
+
 /** The partition Kafka's default partitioner picks for a key, given the topic's partition count. */
-export const kafkaPartition = (key: Uint8Array, partitions: number): number => (murmur2(key) & 0x7fffffff) % partitions;
+export const kafkaPartition = (key: Uint8Array, partitions: number): number => positiveMurmur2(key) % partitions;

@@ -6,8 +6,8 @@
  */
 import { Producer } from "@platformatic/kafka";
 import type { KafkaCompression } from "./kafka.ts";
-import { murmur2 } from "./murmur2.ts";
-import type { Publisher } from "./port.ts";
+import { positiveMurmur2 } from "./murmur2.ts";
+import { asBuffer, type Publisher } from "./port.ts";
 
 export interface PlatformaticPublisherOptions {
   brokers: string[];
@@ -15,8 +15,6 @@ export interface PlatformaticPublisherOptions {
   compression: KafkaCompression;
   sendTimeoutMs: number;
 }
-
-const bytes = (v: string | Uint8Array): Buffer => (typeof v === "string" ? Buffer.from(v) : Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
 
 /**
  * The records of one submission share their header values (the trace context): each distinct
@@ -41,10 +39,10 @@ export async function createPlatformaticPublisher(o: PlatformaticPublisherOption
     compression: o.compression,
     autocreateTopics: false,
     // Kafka's default partitioner (as the Java client and kafkajs place keys); the modulo by the partition count is the client's.
-    partitioner: (_message, key) => (key ? murmur2(key) & 0x7fffffff : 0),
+    partitioner: (_message, key) => (key ? positiveMurmur2(key) : 0),
     serializers: {
       key: (v: string | undefined) => (v === undefined ? undefined : Buffer.from(v)),
-      value: (v: string | Uint8Array | undefined) => (v === undefined ? undefined : bytes(v)),
+      value: (v: string | Uint8Array | undefined) => (v === undefined ? undefined : typeof v === "string" ? Buffer.from(v) : asBuffer(v)),
       headerKey: repeatingStringSerializer(),
       headerValue: repeatingStringSerializer(),
     },

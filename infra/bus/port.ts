@@ -86,3 +86,6 @@ export interface Bus {
 }
 
 export const partitionKey = (tp: TopicPartition): string => `${tp.topic}:${tp.partition}`;
+
+/** Bytes as a Buffer over the same memory, without a copy (Kafka clients take Buffers). */
+export const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));

@@ -5,6 +5,7 @@
  * Bun has it built in, so no native add-on is needed.
  */
 import { CompressionCodecs, CompressionTypes } from "kafkajs";
+import { asBuffer } from "./port.ts";
 
 let registered = false;
 
@@ -12,7 +13,7 @@ export function registerZstdCodec(): void {
   if (registered) return;
   registered = true;
   CompressionCodecs[CompressionTypes.ZSTD] = () => ({
-    compress: (encoder: { buffer: Buffer }) => Bun.zstdCompress(encoder.buffer, { level: 1 }).then((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)),
-    decompress: (buffer: Buffer) => Bun.zstdDecompress(buffer).then((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)),
+    compress: (encoder: { buffer: Buffer }) => Bun.zstdCompress(encoder.buffer, { level: 1 }).then(asBuffer),
+    decompress: (buffer: Buffer) => Bun.zstdDecompress(buffer).then(asBuffer),
   });
 }
