@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { bool, json, nonNegativeInt, port, positiveInt } from "../infra/config/types.ts";
 import { grpcEnv } from "./grpc/config.ts";
+import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_FUTURE_SKEW_MS } from "./ingest/prepare.ts";
 import { wsEnv } from "./ws/config.ts";
 
 const appLimits = json(
@@ -16,6 +17,10 @@ export const gatewayEnv = {
   FG_GATEWAY_MAX_EVENT_BYTES: positiveInt.default(32_768).describe("Largest event accepted, as published (JSON bytes)"),
   FG_GATEWAY_MAX_REQUEST_BYTES: positiveInt.default(8 * 1_048_576).describe("Largest request body (HTTP), frame (WebSocket) or message (gRPC)"),
   FG_GATEWAY_MAX_BATCH: positiveInt.default(1_000).describe("Most events in one batch request, frame or gRPC batch"),
+  FG_GATEWAY_MAX_FUTURE_SKEW_MS: nonNegativeInt.default(DEFAULT_MAX_FUTURE_SKEW_MS)
+    .describe("How far ahead of the gateway's clock an event's ts may be (ms); later ones are rejected (400 naming ts)"),
+  FG_GATEWAY_MAX_DEPTH: positiveInt.max(256).default(DEFAULT_MAX_DEPTH)
+    .describe("Most levels props may nest (props itself is level 1); deeper events are rejected (400 naming the path) before any recursive work"),
   FG_GATEWAY_UNKNOWN_TYPES: z.enum(["reject", "accept"]).default("reject").describe("An event type without a schema: reject it, or accept it with any props"),
   FG_GATEWAY_ALERT_FEED: bool.default(true)
     .describe("Serve the live alert feed on /v1/alerts/stream (each gateway then follows fg.alerts with a consumer of its own)"),

@@ -14,8 +14,10 @@ import { eventRoutes } from "./http/events.ts";
 import { linkToKafka, type KafkaLink } from "./kafka-link.ts";
 import { healthRoutes } from "./http/health.ts";
 import { openApiDocument } from "./http/openapi.ts";
+import { internalError, withJsonErrors } from "./http/responses.ts";
 import { schemaRoutes } from "./http/schemas.ts";
 import { createIngest } from "./ingest/pipeline.ts";
+import { prepareSettings } from "./ingest/prepare.ts";
 import { createAckingProducer, type AckingProducer } from "./ingest/producer.ts";
 import type { Ingest } from "./ingest/types.ts";
 import { createAuthenticator, openKeyStore, type KeyStore } from "./keys/index.ts";
@@ -56,7 +58,7 @@ export function createGatewayRole(ctx: RoleContext): Role {
       const pipeline = createIngest({
         authenticator: createAuthenticator(keys, { ttlMs: env.FG_GATEWAY_KEY_CACHE_TTL_MS }),
         limiter, buckets: (p) => bucketsFor(env, p), producer,
-        maxEventBytes: env.FG_GATEWAY_MAX_EVENT_BYTES, unknownTypes: env.FG_GATEWAY_UNKNOWN_TYPES,
+        ...prepareSettings(env),
       });
       ingest = pipeline;
 
@@ -65,18 +67,21 @@ export function createGatewayRole(ctx: RoleContext): Role {
       sockets = ws;
 
       const openapi = openApiDocument({ maxBatch: env.FG_GATEWAY_MAX_BATCH });
-      const app = new Hono()
+      const httpLogger = logger.child({ component: "http" });
+      const app = withJsonErrors(new Hono(), httpLogger)
         .route("/", healthRoutes(() => pipeline.isReady()))
-        .route("/", eventRoutes({ ingest: pipeline, maxRequestBytes: env.FG_GATEWAY_MAX_REQUEST_BYTES, maxBatch: env.FG_GATEWAY_MAX_BATCH }))
+        .route("/", eventRoutes({ ingest: pipeline, maxRequestBytes: env.FG_GATEWAY_MAX_REQUEST_BYTES, maxBatch: env.FG_GATEWAY_MAX_BATCH, maxDepth: env.FG_GATEWAY_MAX_DEPTH }))
         .route("/", schemaRoutes())
         .get("/openapi.json", (c) => c.json(openapi));
       server = Bun.serve<GatewaySocketData>({
         hostname: env.FG_GATEWAY_HOST,
         port: env.FG_GATEWAY_PORT,
-        // Headroom over the body limit so the routes, not the server, say what was too large.
-        maxRequestBodySize: env.FG_GATEWAY_MAX_REQUEST_BYTES + 1_048_576,
+        // The routes read bodies themselves and stop at FG_GATEWAY_MAX_REQUEST_BYTES with a JSON
+        // answer (NDJSON: with the lines handled); Bun's own limit would answer a bare 413 instead.
+        maxRequestBodySize: Number.MAX_SAFE_INTEGER,
         // WebSocket routes first: they answer undefined once the socket is upgraded.
         fetch: (req, srv) => ws.route(req, srv) ?? app.fetch(req),
+        error: (err) => internalError(err, httpLogger),
         websocket: ws.websocket,
       });
       logger.info("gateway listening", { url: server.url.href });

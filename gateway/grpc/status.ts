@@ -28,6 +28,8 @@ export function unaryAnswer(outcome: SubmitOutcome): { ack: AckMessage } | { err
   if (outcome.kind === "rate_limited")
     return { error: callError(status.RESOURCE_EXHAUSTED, `rate limited: retry in ${outcome.retryAfterMs} ms`, { ...retryTrailers(outcome.retryAfterMs), "ratelimit-limit": String(outcome.limit) }) };
   if (outcome.kind === "unavailable") return { error: callError(status.UNAVAILABLE, outcome.message, retryTrailers(outcome.retryAfterMs)) };
+  // No wait lets it through: a request problem, not a retryable refusal.
+  if (outcome.kind === "over_burst") return { error: callError(status.INVALID_ARGUMENT, outcome.message) };
   const rejections = outcome.results.filter((r) => r.status === "rejected");
   // A call whose every event names another app is a call for the wrong app, not bad data.
   if (rejections.length === outcome.results.length && rejections.every((r) => r.code === "app_mismatch"))
@@ -38,6 +40,7 @@ export function unaryAnswer(outcome: SubmitOutcome): { ack: AckMessage } | { err
 /** For Stream: every outcome is an Ack; refused batches say why and when to retry. */
 export function streamAnswer(outcome: SubmitOutcome, seq: number): AckMessage {
   if (outcome.kind === "done") return ackOf(outcome, seq);
+  if (outcome.kind === "over_burst") return refusedAck(seq, "REFUSAL_INVALID", outcome.message);
   const refused = outcome.kind === "rate_limited" ? "REFUSAL_RATE_LIMITED" : "REFUSAL_UNAVAILABLE";
   const message = outcome.kind === "rate_limited" ? "rate limited" : outcome.message;
   return refusedAck(seq, refused, message, outcome.retryAfterMs);

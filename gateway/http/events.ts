@@ -1,50 +1,78 @@
 /**
  * POST /v1/events (one event), /v1/events/batch (1..max, each accepted or rejected on its own)
  * and /v1/events/ndjson (a newline-delimited stream, handled in chunks as it arrives).
+ * Bodies are read by these routes, never past FG_GATEWAY_MAX_REQUEST_BYTES, decoded as strict
+ * UTF-8 and bounded in nesting before they are parsed (gateway/ingest/json.ts).
  */
 import { Hono, type Context } from "hono";
-import type { EventResult, Ingest, Principal } from "../ingest/types.ts";
+import { parseJsonBytes, type JsonResult } from "../ingest/json.ts";
+import type { EventResult, Ingest, Principal, SubmitOutcome } from "../ingest/types.ts";
 import { apiKeyOf } from "./api-key.ts";
-import { errorResponse, refusal, rejectStatus } from "./responses.ts";
+import { errorResponse, keysUnavailable, mediaTypeOf, refusal, rejectStatus, unauthorized } from "./responses.ts";
 
 export interface EventRoutesOptions {
   ingest: Ingest;
   maxRequestBytes: number;
   maxBatch: number;
+  /** FG_GATEWAY_MAX_DEPTH: props levels; a body's own bound adds the envelope's levels. */
+  maxDepth: number;
 }
 
 type Env = { Variables: { principal: Principal } };
 
 const summary = (results: EventResult[], extra: Record<string, unknown> = {}) => {
+  results.sort((a, b) => a.index - b.index); // NDJSON lines rejected as they arrive come in ahead of their chunk's
   const accepted = results.filter((r) => r.status === "accepted").length;
   return { accepted, rejected: results.length - accepted, results, ...extra };
 };
 
+/** Levels a body has above props: {"events": [ {event: {props}} ] }. */
+export const ENVELOPE_LEVELS = 3;
+
+/** A refused body: the status and code each JSON problem answers with. */
+const jsonProblem = (r: Extract<JsonResult, { ok: false }>) =>
+  errorResponse(400, r.problem, r.problem === "invalid_utf8" ? "the body is not valid UTF-8" : r.problem === "too_deep" ? "the body nests too deeply" : "the body is not JSON", { errors: r.errors });
+
+/** The body's bytes, read until the limit and no further: undefined once it would pass it. */
+async function readBounded(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array | undefined> {
+  if (!body) return new Uint8Array(0);
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const part of body) {
+    size += part.length;
+    if (size > max) return undefined;
+    parts.push(part);
+  }
+  return Buffer.concat(parts);
+}
+
 export function eventRoutes(o: EventRoutesOptions): Hono<Env> {
   const app = new Hono<Env>();
+  const maxBodyDepth = o.maxDepth + ENVELOPE_LEVELS;
+  const tooLarge = (extra: Record<string, unknown> = {}) => errorResponse(413, "too_large", `the request body is over ${o.maxRequestBytes} bytes (FG_GATEWAY_MAX_REQUEST_BYTES)`, extra);
 
-  // Authentication first, and a declared body size over the limit is refused before it is read.
-  const guard = async (c: Context<Env>, next: () => Promise<void>) => {
-    const auth = await o.ingest.authenticate(apiKeyOf(c.req.raw.headers));
-    if (!auth.ok) return errorResponse(401, "unauthorized", auth.message, { reason: auth.reason });
-    const length = Number(c.req.header("content-length") ?? 0);
-    if (length > o.maxRequestBytes) return errorResponse(413, "too_large", `the request is ${length} bytes; the limit is ${o.maxRequestBytes}`);
+  // Authentication first, then the media type; a declared body size over the limit is refused before it is read.
+  const guard = (mediaType: string, whenTooLarge?: Record<string, unknown>) => async (c: Context<Env>, next: () => Promise<void>) => {
+    const auth = await o.ingest.authenticate(apiKeyOf(c.req.raw.headers)).catch(() => null);
+    if (!auth) return keysUnavailable();
+    if (!auth.ok) return unauthorized(auth);
+    if (mediaTypeOf(c.req.header("content-type")) !== mediaType) {
+      return errorResponse(415, "unsupported_media_type", `send Content-Type: ${mediaType} (UTF-8)`);
+    }
+    if (Number(c.req.header("content-length") ?? 0) > o.maxRequestBytes) return tooLarge(whenTooLarge);
     c.set("principal", auth.principal);
     await next();
   };
-  app.use("/v1/events", guard);
-  app.use("/v1/events/*", guard);
+  app.use("/v1/events", guard("application/json"));
+  app.use("/v1/events/batch", guard("application/json"));
+  app.use("/v1/events/ndjson", guard("application/x-ndjson", summary([], { next_line: 0 })));
 
   /** The body as JSON, or the response that says why not. */
   async function jsonBody(c: Context<Env>): Promise<{ body: unknown } | { error: Response }> {
-    if (!(c.req.header("content-type") ?? "").includes("json")) return { error: errorResponse(415, "unsupported_media_type", "send Content-Type: application/json") };
-    const text = await c.req.text();
-    if (Buffer.byteLength(text) > o.maxRequestBytes) return { error: errorResponse(413, "too_large", `the request body is over ${o.maxRequestBytes} bytes`) };
-    try {
-      return { body: JSON.parse(text) };
-    } catch (err) {
-      return { error: errorResponse(400, "invalid_json", (err as Error).message) };
-    }
+    const bytes = await readBounded(c.req.raw.body, o.maxRequestBytes);
+    if (!bytes) return { error: tooLarge() };
+    const parsed = parseJsonBytes(bytes, maxBodyDepth);
+    return parsed.ok ? { body: parsed.value } : { error: jsonProblem(parsed) };
   }
 
   app.post("/v1/events", async (c) => {
@@ -70,52 +98,79 @@ export function eventRoutes(o: EventRoutesOptions): Hono<Env> {
     return c.json(body202, body202.rejected === 0 ? 202 : 207);
   });
 
+  /**
+   * Lines are handled in chunks of up to maxBatch as they arrive. Whatever ends the stream early
+   * (the size limit, a 429 or 503) answers with the results of the lines handled so far and
+   * `next_line`, the first line not handled: resend from there and nothing is lost or doubled.
+   */
   app.post("/v1/events/ndjson", async (c) => {
     const principal = c.get("principal");
+    const traceparent = c.req.header("traceparent");
     const results: EventResult[] = [];
-    let line = 0;
     let chunk: { line: number; value: unknown }[] = [];
-    let bytes = 0;
+    let line = 0;
 
+    type Refusal = Exclude<SubmitOutcome, { kind: "done" }>;
+    // The results of the first lines, and the refusal that stopped the rest (if any).
+    const submitLines = async (lines: { line: number; value: unknown }[]): Promise<{ results: EventResult[]; refused?: Refusal }> => {
+      const outcome = await o.ingest.submit(principal, lines.map((l) => l.value), "http", traceparent);
+      if (outcome.kind === "done") return { results: outcome.results };
+      // A chunk over the burst is the route's own doing (a client cannot size NDJSON chunks): split it.
+      if (outcome.kind !== "over_burst" || lines.length <= 1) return { results: [], refused: outcome };
+      const merged: EventResult[] = [];
+      for (let i = 0; i < lines.length; i += outcome.burst) {
+        const part = await submitLines(lines.slice(i, i + outcome.burst));
+        for (const r of part.results) merged.push({ ...r, index: i + r.index });
+        if (part.refused) return { results: merged, refused: part.refused };
+      }
+      return { results: merged };
+    };
     // Submits the lines collected so far; a refusal ends the stream with what was done before it.
     const submit = async (): Promise<Response | undefined> => {
-      const parsedLines = chunk;
+      const lines = chunk;
       chunk = [];
-      if (parsedLines.length === 0) return undefined;
-      const outcome = await o.ingest.submit(principal, parsedLines.map((l) => l.value), "http", c.req.header("traceparent"));
-      if (outcome.kind !== "done") return refusal(outcome, summary(results, { next_line: parsedLines[0]!.line }));
-      for (const r of outcome.results) results.push({ ...r, index: parsedLines[r.index]!.line });
-      return undefined;
+      if (lines.length === 0) return undefined;
+      const { results: done, refused } = await submitLines(lines);
+      for (const r of done) results.push({ ...r, index: lines[r.index]!.line });
+      if (!refused) return undefined;
+      const next = lines[done.length]!.line;
+      return refusal(refused, summary(results.filter((r) => r.index < next), { next_line: next }));
     };
-    const take = async (text: string): Promise<Response | undefined> => {
+    const take = async (bytes: Uint8Array): Promise<Response | undefined> => {
       const index = line++;
-      if (text.trim() === "") return undefined;
-      try {
-        chunk.push({ line: index, value: JSON.parse(text) });
-      } catch (err) {
-        results.push({ index, status: "rejected", code: "invalid", errors: [{ path: "(line)", message: `not JSON: ${(err as Error).message}` }] });
-      }
+      if (bytes.every((b) => b === 0x20 || b === 0x09 || b === 0x0d)) return undefined;
+      const parsed = parseJsonBytes(bytes, maxBodyDepth);
+      if (parsed.ok) chunk.push({ line: index, value: parsed.value });
+      else results.push({ index, status: "rejected", code: "invalid", errors: parsed.errors });
       return chunk.length >= o.maxBatch ? submit() : undefined;
     };
 
-    const reader = c.req.raw.body?.pipeThrough(new TextDecoderStream()).getReader();
-    let rest = "";
+    const reader = c.req.raw.body?.getReader();
+    let rest: Uint8Array = new Uint8Array(0);
+    let bytes = 0;
     while (reader) {
       const { done, value } = await reader.read();
       if (done) break;
-      bytes += value.length;
-      if (bytes > o.maxRequestBytes) {
-        await reader.cancel();
-        return errorResponse(413, "too_large", `the stream is over ${o.maxRequestBytes} bytes`, summary(results, { next_line: chunk[0]?.line ?? line }));
-      }
-      const lines = (rest + value).split("\n");
-      rest = lines.pop()!;
-      for (const l of lines) {
-        const refused = await take(l);
+      // Only the bytes up to the limit are looked at; the line they cut is not handled.
+      const room = o.maxRequestBytes - bytes;
+      const over = value.length > room;
+      const data = over ? value.subarray(0, room) : value;
+      bytes += data.length;
+      let buf = rest.length ? Buffer.concat([rest, data]) : data;
+      for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a)) {
+        const refused = await take(buf.subarray(0, nl));
         if (refused) return (await reader.cancel(), refused);
+        buf = buf.subarray(nl + 1);
+      }
+      rest = buf;
+      if (over) {
+        await reader.cancel();
+        const refused = await submit();
+        if (refused) return refused;
+        return tooLarge(summary(results, { next_line: line }));
       }
     }
-    const refused = (rest ? await take(rest) : undefined) ?? (await submit());
+    const refused = (rest.length ? await take(rest) : undefined) ?? (await submit());
     if (refused) return refused;
     const body = summary(results);
     return c.json(body, body.rejected === 0 ? 202 : 207);

@@ -56,11 +56,35 @@ test("each event is checked on its own; accepted ones go out keyed app_id:key an
 });
 
 test("over the rate the whole submission is refused with its wait; nothing is published", async () => {
-  const { ingest, sends } = harness({ rate: 2 });
-  const outcome = await ingest.submit(principal, [1, 2, 3].map((i) => ({ app_id: "shop", type: "signup", user_id: `u${i}` })), "ws");
-  expect(outcome).toMatchObject({ kind: "rate_limited", limit: 2, remaining: 0 });
+  const { ingest, sends } = harness({ rate: 3 });
+  const first = ingest.submit(principal, [1, 2].map((i) => ({ app_id: "shop", type: "signup", user_id: `u${i}` })), "ws");
+  await waitFor(() => sends.length, (n) => n > 0, { timeoutMs: 2_000, intervalMs: 5, what: "the send" });
+  sends[0]!.ack();
+  await first;
+  const outcome = await ingest.submit(principal, [1, 2].map((i) => ({ app_id: "shop", type: "signup", user_id: `u${i}` })), "ws");
+  expect(outcome).toMatchObject({ kind: "rate_limited", limit: 3, remaining: 0 });
   if (outcome.kind !== "rate_limited") throw new Error("unreachable");
   expect(outcome.retryAfterMs).toBeGreaterThan(0);
+  expect(sends).toHaveLength(1);
+});
+
+test("a submission larger than the burst can never fit: refused as such, not told to retry (issue 19 #15)", async () => {
+  const { ingest, sends } = harness({ rate: 2 });
+  const outcome = await ingest.submit(principal, [1, 2, 3].map((i) => ({ app_id: "shop", type: "signup", user_id: `u${i}` })), "http");
+  expect(outcome).toMatchObject({ kind: "over_burst", burst: 2, message: expect.stringContaining("never fit") });
+  expect(sends).toHaveLength(0);
+  // It took no tokens: two events still fit at once.
+  const fits = ingest.submit(principal, [1, 2].map((i) => ({ app_id: "shop", type: "signup", user_id: `u${i}` })), "http");
+  await waitFor(() => sends.length, (n) => n > 0, { timeoutMs: 2_000, intervalMs: 5, what: "the send" });
+  sends[0]!.ack();
+  expect(await fits).toMatchObject({ kind: "done" });
+});
+
+test("rejected events take tokens like accepted ones: checking them is the same work (documented in docs/gateway.md)", async () => {
+  const { ingest, sends } = harness({ rate: 2 });
+  const wrongApp = await ingest.submit(principal, [{ app_id: "other", type: "signup" }, { app_id: "shop", type: "nope" }], "http");
+  expect(wrongApp).toMatchObject({ kind: "done", results: [{ code: "app_mismatch" }, { code: "unknown_type" }] });
+  expect(await ingest.submit(principal, [{ app_id: "shop", type: "signup" }], "http")).toMatchObject({ kind: "rate_limited" });
   expect(sends).toHaveLength(0);
 });
 

@@ -35,7 +35,14 @@ export function createIngest(o: IngestOptions): Ingest {
     async submit(principal, submitted, source, traceparent) {
       const started = performance.now();
       if (!o.producer.ready()) return { kind: "unavailable", retryAfterMs: retryMs, message: "Kafka is not acknowledging events; retry later" };
-      const limit = await o.limiter.take(o.buckets(principal), submitted.length);
+      const buckets = o.buckets(principal);
+      // A submission larger than a bucket's burst would wait forever: say so instead of "retry".
+      const burst = Math.min(...buckets.map((b) => b.burst));
+      if (submitted.length > burst) {
+        events.inc({ source, outcome: "over_burst" }, submitted.length);
+        return { kind: "over_burst", burst, message: `${submitted.length} events can never fit the rate limit's burst of ${burst}; send at most ${burst} at once` };
+      }
+      const limit = await o.limiter.take(buckets, submitted.length);
       if (!limit.allowed) {
         events.inc({ source, outcome: "rate_limited" }, submitted.length);
         return { kind: "rate_limited", retryAfterMs: limit.retryAfterMs, limit: limit.limit, remaining: 0, resetMs: limit.resetMs };

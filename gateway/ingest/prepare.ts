@@ -2,13 +2,55 @@
  * One submitted event -> the envelope published on fg.events, or the reasons it is refused. Pure:
  * every rejection names the field path and the rule broken, and nothing here throws on bad input.
  */
-import { envelopeInputSchema, type Envelope, type Source } from "../../schemas/envelope.ts";
+import { envelopeInputSchema, uuidV7Time, type Envelope, type Source } from "../../schemas/envelope.ts";
 import { checkPayload, knownTypes } from "../../schemas/events/index.ts";
 import type { FieldError, Principal, RejectCode } from "./types.ts";
+
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 86_400_000;
+export const DEFAULT_MAX_DEPTH = 32;
 
 export interface PrepareSettings {
   maxEventBytes: number;
   unknownTypes: "reject" | "accept";
+  /** How far ahead of receivedAt a ts may be (FG_GATEWAY_MAX_FUTURE_SKEW_MS; default a day). */
+  maxFutureSkewMs?: number;
+  /** Most levels props may nest, props being level 1 (FG_GATEWAY_MAX_DEPTH; default 32). */
+  maxDepth?: number;
+}
+
+/** The settings from the parsed env, for every place that builds the pipeline. */
+export const prepareSettings = (env: {
+  FG_GATEWAY_MAX_EVENT_BYTES: number; FG_GATEWAY_UNKNOWN_TYPES: "reject" | "accept"; FG_GATEWAY_MAX_FUTURE_SKEW_MS: number; FG_GATEWAY_MAX_DEPTH: number;
+}): PrepareSettings => ({
+  maxEventBytes: env.FG_GATEWAY_MAX_EVENT_BYTES, unknownTypes: env.FG_GATEWAY_UNKNOWN_TYPES,
+  maxFutureSkewMs: env.FG_GATEWAY_MAX_FUTURE_SKEW_MS, maxDepth: env.FG_GATEWAY_MAX_DEPTH,
+});
+
+/**
+ * Props as data the rest of the pipeline can recurse into safely: at most `maxDepth` levels, and
+ * no `__proto__` key (an object copy would drop it silently, so it is refused by name). A walk
+ * with its own stack, not recursion, so the bound holds before anything recursive sees props.
+ */
+function propsProblems(props: unknown, maxDepth: number): FieldError[] {
+  if (typeof props !== "object" || props === null) return [];
+  const stack: { value: object; depth: number; path: string }[] = [{ value: props, depth: 1, path: "props" }];
+  while (stack.length) {
+    const { value, depth, path } = stack.pop()!;
+    if (depth > maxDepth) return [{ path, message: `props nest deeper than ${maxDepth} levels (FG_GATEWAY_MAX_DEPTH)` }];
+    for (const k of Object.keys(value)) {
+      if (k === "__proto__") return [{ path: `${path}.__proto__`, message: "the key __proto__ is not allowed (objects copied downstream would lose it)" }];
+      const v = (value as Record<string, unknown>)[k];
+      if (typeof v === "object" && v !== null) stack.push({ value: v, depth: depth + 1, path: `${path}.${k}` });
+    }
+  }
+  return [];
+}
+
+/** The event's time: its ts, else the time of a UUIDv7 event_id, else receivedAt; and the field it came from. */
+function eventTime(ts: number | string | undefined, eventId: string | undefined, receivedAt: number): { ts: number; from: "ts" | "event_id" | null } {
+  if (ts !== undefined) return { ts: typeof ts === "number" ? ts : Date.parse(ts), from: "ts" };
+  const fromId = eventId === undefined ? undefined : uuidV7Time(eventId);
+  return fromId === undefined ? { ts: receivedAt, from: null } : { ts: fromId, from: "event_id" };
 }
 
 export type Prepared =
@@ -22,6 +64,8 @@ export function prepareEvent(raw: unknown, principal: Principal, source: Source,
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     return { ok: false, code: "invalid", errors: [{ path: "(event)", message: "expected an event object" }] };
   }
+  const shape = propsProblems((raw as { props?: unknown }).props, s.maxDepth ?? DEFAULT_MAX_DEPTH);
+  if (shape.length) return { ok: false, code: "invalid", errors: shape };
   const parsed = envelopeInputSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, code: "invalid", errors: parsed.error.issues.map((i) => ({ path: pathOf(i.path), message: i.message })) };
   const input = parsed.data;
@@ -38,12 +82,18 @@ export function prepareEvent(raw: unknown, principal: Principal, source: Source,
       return { ok: false, code: "invalid", errors: payload.issues };
     }
   }
+  const time = eventTime(input.ts, input.event_id, receivedAt);
+  const skew = s.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS;
+  if (time.from && time.ts > receivedAt + skew) {
+    const what = time.from === "ts" ? "ts" : "the time in this UUIDv7 event_id (there is no ts)";
+    return { ok: false, code: "invalid", errors: [{ path: time.from, message: `${what} is ${time.ts - receivedAt} ms ahead of the gateway's clock; at most ${skew} ms (FG_GATEWAY_MAX_FUTURE_SKEW_MS) is allowed` }] };
+  }
   const eventId = input.event_id ?? Bun.randomUUIDv7();
   const envelope: Envelope = {
     event_id: eventId,
     app_id: input.app_id,
     type: input.type,
-    ts: input.ts === undefined ? receivedAt : typeof input.ts === "number" ? input.ts : Date.parse(input.ts),
+    ts: time.ts,
     received_at: receivedAt,
     key: input.key ?? input.user_id ?? input.session_id ?? eventId,
     ...(input.user_id !== undefined && { user_id: input.user_id }),

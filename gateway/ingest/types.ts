@@ -34,6 +34,11 @@ export type SubmitOutcome =
   | { kind: "done"; results: EventResult[] }
   /** The whole submission is over the app's or key's rate: nothing was published. */
   | { kind: "rate_limited"; retryAfterMs: number; limit: number; remaining: number; resetMs: number }
+  /**
+   * More events than the app's or key's burst: no wait ever lets it through, so it is refused
+   * (HTTP 413) rather than told to retry; `burst` is the most one submission may hold.
+   */
+  | { kind: "over_burst"; burst: number; message: string }
   /** Kafka is unreachable or the in-flight bound is hit: nothing of it is acknowledged. */
   | { kind: "unavailable"; retryAfterMs: number; message: string };
 

@@ -12,6 +12,7 @@ import { createLogger } from "../../infra/telemetry/logger.ts";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { createIngest } from "../ingest/pipeline.ts";
+import { prepareSettings } from "../ingest/prepare.ts";
 import { createAckingProducer } from "../ingest/producer.ts";
 import type { Ingest } from "../ingest/types.ts";
 import { runKeysCommand } from "../keys/cli.ts";
@@ -50,7 +51,7 @@ export async function startRealPipeline(name: string): Promise<RealPipeline> {
   const ingest = createIngest({
     authenticator: createAuthenticator(keys, { ttlMs: env.FG_GATEWAY_KEY_CACHE_TTL_MS }),
     limiter, buckets: (p) => bucketsFor(env, p), producer,
-    maxEventBytes: env.FG_GATEWAY_MAX_EVENT_BYTES, unknownTypes: env.FG_GATEWAY_UNKNOWN_TYPES,
+    ...prepareSettings(env),
   });
   return {
     ingest,

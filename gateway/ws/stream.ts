@@ -77,6 +77,7 @@ export function createStreamSocket(ingest: Ingest, opts: StreamSocketOptions): S
       frame =
         outcome.kind === "done" ? { type: "ack", seq, ...summarizeResults(outcome.results) }
         : outcome.kind === "rate_limited" ? { type: "reject", seq, code: "rate_limited", retry_after_ms: outcome.retryAfterMs }
+        : outcome.kind === "over_burst" ? { type: "error", seq, code: "too_large", message: outcome.message }
         : { type: "reject", seq, code: "unavailable", retry_after_ms: outcome.retryAfterMs, message: outcome.message };
     } catch (err) {
       opts.logger?.error("WebSocket frame failed in the pipeline", { err, seq });
