@@ -59,7 +59,8 @@ export const envelopeSchema = z
     event_id: z.string().min(1),
     app_id: z.string().regex(APP_ID),
     type: z.string().regex(EVENT_TYPE),
-    ts: z.number().int().refine(inRange, tsRange),
+    // min/max rather than a refine: the store validates with the JSON Schema of this (ajv).
+    ts: z.number().int().min(0, tsRange).max(MAX_TS, tsRange),
     received_at: z.number().int().nonnegative(),
     key: z.string().min(1),
     user_id: z.string().optional(),
