@@ -177,6 +177,16 @@ async function main(): Promise<void> {
   } catch (err) {
     result.not_run.push({ name: "Kafka client comparison", reason: (err as Error).message });
   }
+
+  try {
+    say("processor: engine, real role, detection delay");
+    const proc = Bun.spawn(["bun", "bench/processor.ts", "--json", "--logs", logs, ...(values.quick ? ["--quick"] : [])], { stdout: "pipe", stderr: Bun.file(join(logs, "processor-bench.err")) });
+    const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    if (code !== 0) throw new Error(`bench/processor.ts exited ${code}`);
+    result.processor = JSON.parse(out.trim().split("\n").at(-1)!) as NonNullable<RunResult["processor"]>;
+  } catch (err) {
+    result.not_run.push({ name: "processor", reason: (err as Error).message });
+  }
 }
 
 /** Stops what the run started and removes its topics: on every way out, Ctrl-C included. */

@@ -48,3 +48,26 @@ test("group names lose the run's shared prefix, cut at a dash", () => {
   expect(all.map((g) => shortGroupName(g, all))).toEqual(["store-archive", "store-clickhouse", "processor"]);
   expect(shortGroupName("run-processor", ["run-processor"])).toBe("processor");
 });
+
+test("the processor section shows each figure beside its target, and a workload stopped at its budget", () => {
+  const workload = (name: string, sweep: "keys" | "hot keys", keys: number) => ({ name, sweep, keys, events: 1000, patternsOnly: sweep === "hot keys", oneTypePerKey: sweep === "hot keys", budgetS: 20 });
+  const figures = (w: ReturnType<typeof workload>, rate: number, processed = 1000) => ({
+    workload: w, processed, complete: processed === w.events, events_per_s: rate, cpu_us_per_event: 5, rss_base_mb: 100, rss_max_mb: 150, state_keys: 10, state_bytes_per_key: 300,
+  });
+  const md = renderMarkdown({
+    ...run,
+    processor: {
+      quick: true,
+      engine: [figures(workload("1,000 keys", "keys", 1000), 300_000), figures(workload("100,000 keys", "keys", 100_000), 120_000, 400), figures(workload("10 per key", "hot keys", 100), 90_000)],
+      role: { events: 1000, processed: 1000, events_per_s: 60_000, cpu_us_per_event: 15, rss_max_mb: 300, seconds: 1 },
+      delay: { rate_per_s: 10_000, seconds: 10, sent: 100_000, detection_ms: { samples: 99, p50: 9, p95: 20, p99: 30, max: 31 }, cpu_us_per_event: 20, rss_max_mb: 200 },
+      not_run: [],
+    },
+  });
+  expect(md).toContain("## Processor");
+  expect(md).toContain("| keys: 100,000 keys, 10 windows + 5 patterns | 400 of 1,000 (stopped at 20 s) | 120,000 | 1.00× |");
+  expect(md).toContain("- issue-4 shape: 120,000 events/s on one core (target ≥ 100,000");
+  expect(md).toContain("- keys sweep: events/s varies 2.50× (max over min; target < 2×)");
+  expect(md).toContain("60,000 events/s (target ≥ 50,000)");
+  expect(md).toContain("p99 30 ms (target < 50)");
+});

@@ -5,6 +5,7 @@
  */
 import type { LoadResult } from "./k6.ts";
 import type { Machine } from "./machine.ts";
+import { processorMethod, renderProcessorBench, type ProcessorBench } from "./processor-report.ts";
 
 export interface Scenario {
   group: string;
@@ -51,6 +52,8 @@ export interface RunResult {
   end_to_end?: EndToEnd;
   /** Median rates of `repeats` runs of bench/kafka-clients.ts. */
   kafka_clients?: { records: number; size: number; repeats?: number; kafkajs: Rates; platformatic: Rates };
+  /** bench/processor.ts --json */
+  processor?: ProcessorBench;
   not_run: { name: string; reason: string }[];
 }
 
@@ -202,6 +205,7 @@ export function renderMarkdown(run: RunResult, charts: Charts = {}): string {
       "",
     );
   }
+  if (run.processor) lines.push("## Processor", "", ...processorMethod, "", ...renderProcessorBench(run.processor), "");
   if (run.not_run.length) {
     lines.push("## Not run", "", ...run.not_run.map((n) => `- ${n.name}: ${n.reason}`), "");
   }
