@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 /**
  * The one entry point: `fluxgate <role>` runs gateway, processor, store, or all of them in one
- * process; `fluxgate <tool> ...` runs an operator's command (rules, replay) and exits.
+ * process; `fluxgate <tool> ...` runs an operator's command (keys, rules, replay, sql) and exits.
  * Configuration comes from FG_* variables (docs/configuration.md); SIGTERM and SIGINT drain
  * in-flight work before exiting.
  */
@@ -11,6 +11,7 @@ import { runKeysCommand } from "../gateway/keys/cli.ts";
 import { runRulesCommand } from "../rules/cli.ts";
 import { createAlertDeliveryRole } from "../rules/role.ts";
 import { runReplayCommand } from "../store/replay/index.ts";
+import { runSqlCommand } from "../store/sql/index.ts";
 import { createStoreRole } from "../store/role.ts";
 import { startAdminServer } from "./admin.ts";
 import { createBus } from "./bus/index.ts";
@@ -34,6 +35,7 @@ const tools: Record<string, (argv: string[], env: Env) => Promise<number>> = {
   keys: runKeysCommand,
   rules: runRulesCommand,
   replay: runReplayCommand,
+  sql: runSqlCommand,
 };
 
 const usage = `usage: fluxgate <${[...Object.keys(roles), "all"].join("|")}>    run roles until SIGTERM

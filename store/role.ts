@@ -1,7 +1,8 @@
 /**
  * The store role: every configured sink as a consumer group of its own (ClickHouse when
  * FG_CLICKHOUSE_URL is set, Postgres when FG_POSTGRES_URL is, the archive always: S3 or local
- * files), the window-result and alert writers, retention and hourly compaction of the archive.
+ * files), the window-result and alert writers (to ClickHouse, or without it to Parquet beside the
+ * archive, for `fluxgate sql`), retention and hourly compaction of the archive.
  * A sink whose tier is down at start-up keeps trying to prepare in the background while the
  * others run; stop() drains every batch in hand before closing the connections.
  */
@@ -16,7 +17,7 @@ import { createStoreRetention } from "./retention/index.ts";
 import { createClickHouseRetentionTask } from "./clickhouse/retention.ts";
 import { backoffDelay } from "./runtime/backoff.ts";
 import { createSinkRuntime, decodeAlert, decodeEnvelope, decodeWindowRecord, type Decoded, type SinkRuntime, type SinkRuntimeOptions } from "./runtime/index.ts";
-import { createArchiveCompactor, createArchiveSink } from "./s3/index.ts";
+import { createArchiveCompactor, createArchiveSink, createResultsArchiveSink } from "./s3/index.ts";
 
 /** The runtime options every job shares; each job adds its name, topic, decoder and writer. */
 type SharedOptions = Omit<SinkRuntimeOptions<never>, "name" | "topic" | "decode" | "write" | "logger">;
@@ -52,6 +53,11 @@ export function createStoreRole(ctx: RoleContext): Role {
   if (clickhouse) {
     jobs.push(job("clickhouse-windows", topics.windows, decodeWindowRecord, clickhouse.writeWindows, clickhouse.prepare));
     jobs.push(job("clickhouse-alerts", topics.alerts, decodeAlert, clickhouse.writeAlerts, clickhouse.prepare));
+  } else {
+    // Without ClickHouse, `fluxgate sql` reads window results and alerts from the archive (docs/store.md).
+    const results = createResultsArchiveSink(env);
+    jobs.push(job("archive-windows", topics.windows, decodeWindowRecord, results.writeWindows, results.prepare));
+    jobs.push(job("archive-alerts", topics.alerts, decodeAlert, results.writeAlerts, results.prepare));
   }
   if (postgres) jobs.push(job("postgres-windows", topics.windows, decodeWindowRecord, postgres.writeWindows, postgres.prepare));
 

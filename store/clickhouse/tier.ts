@@ -22,6 +22,8 @@ export interface ClickHouseTierOptions {
   database: string;
   /** A write that takes longer fails (and is retried): a hung server must not hold a batch forever. */
   requestTimeoutMs?: number;
+  /** A client to use instead of one for url (tests run the tier on chdb's in-process engine this way). */
+  client?: ClickHouseClient;
 }
 
 export interface ClickHouseTier {
@@ -37,7 +39,7 @@ export interface ClickHouseTier {
 
 export function createClickHouseTier(options: ClickHouseTierOptions): ClickHouseTier {
   const db = options.database;
-  const client = createClient({
+  const client = options.client ?? createClient({
     url: options.url,
     request_timeout: options.requestTimeoutMs ?? 30_000,
     // 18.16 predates the client's default of sending settings it does not know.

@@ -10,12 +10,14 @@ import { createCompactor, type Compactor } from "./compaction.ts";
 import { archiveSettings, type ArchiveEnv } from "./config.ts";
 import { createFsObjectStore } from "./fs-object-store.ts";
 import type { ObjectStore } from "./object-store.ts";
+import { createResultsArchive, type ResultsArchive } from "./results-archive.ts";
 import { createS3ObjectStore } from "./s3-object-store.ts";
 
 export type { ArchiveEnv } from "./config.ts";
 export { archiveEnv } from "./config.ts";
 export type { CompactionResult, Compactor } from "./compaction.ts";
 export type { ObjectStore } from "./object-store.ts";
+export type { ResultsArchive } from "./results-archive.ts";
 
 export function createArchiveStore(env: ArchiveEnv): ObjectStore {
   const settings = archiveSettings(env);
@@ -38,6 +40,11 @@ export function createArchiveSink(env: ArchiveEnv, logger: Logger = createLogger
     uploadConcurrency: archiveSettings(env).FG_S3_UPLOAD_CONCURRENCY,
     logger,
   });
+}
+
+/** Window results and alerts as Parquet in the same store, for when no ClickHouse holds them. */
+export function createResultsArchiveSink(env: ArchiveEnv): ResultsArchive {
+  return createResultsArchive(createArchiveStore(env), archiveSettings(env).FG_S3_UPLOAD_CONCURRENCY);
 }
 
 /** Schedule compactClosed(Date.now()) hourly, e.g. beside the retention runner. */

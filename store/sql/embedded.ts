@@ -1,0 +1,120 @@
+/**
+ * The SqlEngine in process: chdb (ClickHouse as a library) over the embedded archive. chdb is an
+ * optional dependency of ~546 MB, loaded only here, so a gateway-only install can leave it out.
+ *
+ * Each run opens a throwaway session: the tier's tables are created from the ClickHouse
+ * migrations in a scratch database to learn their columns, then views of the same names and
+ * types are put over the archive's Parquet files (tables.ts) in the tier's database, which
+ * becomes the default one. The session then turns readonly=1: no writes, no DDL, no table
+ * functions, no SETTINGS changes. ClickHouse still lets a read-only SELECT write a file with
+ * INTO OUTFILE, so a query is formatted by the engine first (which also refuses more than one
+ * statement) and refused if it has one; `--output` is the way to a file.
+ */
+import type * as Chdb from "chdb";
+import { migrations } from "../clickhouse/migrations.ts";
+import type { OutputFormat } from "./args.ts";
+import { SqlError, type SqlEngine } from "./engine.ts";
+import { archiveTableStatements, sqlString, TIER_TABLES, type ArchiveSource, type TierColumn } from "./tables.ts";
+
+type ChdbModule = typeof Chdb;
+
+export const CHDB_MISSING =
+  "the embedded SQL engine needs the optional package chdb (ClickHouse as a library, ~546 MB), which this install lacks: " +
+  "run `bun install` in the checkout (it installs optional dependencies unless told not to), or set FG_CLICKHOUSE_URL to query a ClickHouse server";
+
+/** Loads chdb on demand; a missing package is a SqlError saying how to get it. */
+export async function loadChdb(load: () => Promise<ChdbModule> = () => import("chdb")): Promise<ChdbModule> {
+  try {
+    return await load();
+  } catch (err) {
+    throw new SqlError(CHDB_MISSING, { cause: err });
+  }
+}
+
+const SCRATCH_DB = "_fluxgate_tier";
+const FILES_DB = "_fluxgate_files";
+
+/** ClickHouse's text without chdb's wrapper, and without the scope of the formatting call around the user's query. */
+function toSqlError(err: unknown): SqlError {
+  const message = ((err as Error).message ?? String(err)).replace(/^Query failed: /, "").replace(/(\. )?: In scope SELECT formatQuerySingleLine[\s\S]*$/, "");
+  return new SqlError(message, { cause: err });
+}
+
+export interface EmbeddedEngineOptions {
+  /** The tier's database name (FG_CLICKHOUSE_DATABASE): its tables are the views. */
+  database: string;
+  source: ArchiveSource;
+  /** For describe(): the archive's location. */
+  where: string;
+}
+
+export async function createEmbeddedEngine(options: EmbeddedEngineOptions, chdb?: ChdbModule): Promise<SqlEngine> {
+  const { Session } = chdb ?? (await loadChdb());
+  const session = new Session();
+  try {
+    const db = options.database;
+    // Hive path segments (app_id=…) would otherwise become columns beside the files' own.
+    session.query("SET use_hive_partitioning = 0");
+    // Memory databases: no metadata files to write and sync for tables that live as long as this run.
+    session.query(`CREATE DATABASE ${SCRATCH_DB} ENGINE = Memory`);
+    for (const m of migrations) for (const statement of m.statements(SCRATCH_DB)) session.query(statement);
+    const tier = JSON.parse(`[${session.query(
+      `SELECT table, name, type FROM system.columns WHERE database = '${SCRATCH_DB}' AND table IN (${TIER_TABLES.map(sqlString).join(", ")})
+       ORDER BY table, position`, "JSONEachRow").trim().split("\n").join(",")}]`) as TierColumn[];
+    session.query(`DROP DATABASE ${SCRATCH_DB}`);
+    session.query(`CREATE DATABASE ${FILES_DB} ENGINE = Memory`);
+    session.query(`CREATE DATABASE IF NOT EXISTS ${db} ENGINE = Memory`);
+    for (const statement of archiveTableStatements(options.source, tier, db, FILES_DB)) session.query(statement);
+    session.query(`USE ${db}`);
+    session.query("SET readonly = 1");
+  } catch (err) {
+    session.close();
+    throw toSqlError(err);
+  }
+
+  /** The engine's own parse of the query: one statement, and no INTO OUTFILE. */
+  function checkReadOnly(query: string): string {
+    let formatted: string;
+    try {
+      formatted = session.queryBind("SELECT formatQuerySingleLine({q:String})", { q: query }, "TSVRaw").trim();
+    } catch (err) {
+      throw toSqlError(err);
+    }
+    if (/\bINTO\s+OUTFILE\b/i.test(formatted)) {
+      throw new SqlError("Code: 164. fluxgate sql is read-only: INTO OUTFILE writes a file; use --output <file> instead. (READONLY)");
+    }
+    return formatted;
+  }
+
+  return {
+    describe: async () => `chdb ${session.query("SELECT version()", "TSVRaw").trim()} over ${options.where}`,
+    async *stream(query: string, format: OutputFormat) {
+      checkReadOnly(query);
+      let chunks: AsyncIterable<Chdb.StreamChunk> | undefined;
+      try {
+        chunks = session.queryStream(query, { format });
+        for await (const chunk of chunks) yield chunk.raw();
+      } catch (err) {
+        // SHOW, DESCRIBE, EXPLAIN... have no streaming form; their results are small.
+        if (!/Streaming query is not supported/.test(String(err))) throw toSqlError(err);
+        let result: Chdb.ChdbResult;
+        try {
+          result = await session.queryAsync(query, { format });
+        } catch (err) {
+          throw toSqlError(err);
+        }
+        yield result.bytes();
+      }
+    },
+    async toFile(query, format, path) {
+      const formatted = checkReadOnly(query);
+      try {
+        // The engine writes the file itself, block by block (a stream of Parquet chunks would be one file per block).
+        await session.queryAsync(`${formatted} INTO OUTFILE ${sqlString(path)} TRUNCATE FORMAT ${format}`);
+      } catch (err) {
+        throw toSqlError(err);
+      }
+    },
+    close: async () => session.close(),
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The SQL that gives chdb the ClickHouse tier's tables over the embedded archive's Parquet:
+ * a File (or S3) table per kind of file, with the files' own columns, and over it a view named
+ * and typed exactly as the tier's table. The tier's columns are not restated here: the caller
+ * creates the tier's tables from store/clickhouse/migrations.ts in a scratch database and hands
+ * their columns in, so a migration that adds or retypes a column changes these views too.
+ *
+ * events come from the archive's envelope columns (store/parquet/schema.ts): ts in ms becomes
+ * ts (DateTime) and ts_ms, a missing user_id is '' as in the tier, and each declared field's
+ * p_<name> is read from props with the tier's rule: its value if it has the declared JSON type,
+ * else NULL. window_results and alerts hold the tier's rows as written (store/s3/results-archive.ts),
+ * strings as strings and every number as INT64, so they are only cast.
+ */
+import { archiveColumns } from "../parquet/schema.ts";
+import { columnOf, declaredFields, type DeclaredType } from "../clickhouse/declared-fields.ts";
+import { ALERTS_ROOT, WINDOW_RESULTS_ROOT } from "../s3/results-archive.ts";
+import { ARCHIVE_ROOT } from "../s3/partition.ts";
+
+export const TIER_TABLES = ["events", "window_results", "alerts"] as const;
+export type TierTable = (typeof TIER_TABLES)[number];
+
+export interface TierColumn {
+  table: string;
+  name: string;
+  type: string;
+}
+
+/** The ENGINE clause of a table over every Parquet file under an archive prefix (`events/`). */
+export type ArchiveSource = (prefix: string) => string;
+
+export const sqlString = (s: string): string => `'${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
+
+const glob = "**/*.parquet";
+
+export const fileSource = (dir: string): ArchiveSource => (prefix) => `File(Parquet, ${sqlString(`${dir.replace(/\/$/, "")}/${prefix}${glob}`)})`;
+
+export interface S3SourceOptions {
+  endpoint: string;
+  bucket: string;
+  accessKey: string;
+  secretKey: string;
+}
+
+export const s3Source = (o: S3SourceOptions): ArchiveSource => (prefix) =>
+  `S3(${sqlString(`${o.endpoint.replace(/\/$/, "")}/${o.bucket}/${prefix}${glob}`)}, ${sqlString(o.accessKey)}, ${sqlString(o.secretKey)}, 'Parquet')`;
+
+const roots: Record<TierTable, string> = { events: ARCHIVE_ROOT, window_results: WINDOW_RESULTS_ROOT, alerts: ALERTS_ROOT };
+
+/** The files' table, aliased: a bare `ts` in the view would mean its own DateTime alias, not the file's column. */
+const F = "f";
+const json = (field: string) => `${F}.props, ${sqlString(field)}`;
+const propOf: Record<DeclaredType, (field: string) => string> = {
+  string: (f) => `if(JSONType(${json(f)}) = 'String', JSONExtractString(${json(f)}), NULL)`,
+  number: (f) => `if(JSONType(${json(f)}) IN ('Int64', 'UInt64', 'Double'), JSONExtractFloat(${json(f)}), NULL)`,
+  boolean: (f) => `if(JSONType(${json(f)}) = 'Bool', toUInt8(JSONExtractBool(${json(f)})), NULL)`,
+};
+
+/** Each events column of the tier, as an expression over the archive's columns. */
+const eventExpressions: Record<string, string> = {
+  ...Object.fromEntries(["event_id", "app_id", "type", "key", "source", "props"].map((c) => [c, `${F}.${c}`])),
+  ts: `toDateTime(intDiv(${F}.ts, 1000))`, ts_ms: `${F}.ts`, received_at_ms: `${F}.received_at`,
+  user_id: `ifNull(${F}.user_id, '')`, session_id: `ifNull(${F}.session_id, '')`,
+  ...Object.fromEntries(declaredFields.map((f) => [columnOf(f), propOf[f.type](f.name)])),
+};
+
+/** The files' columns: the archive's envelope for events; the tier's own names for the others, strings or Int64. */
+function fileColumns(table: TierTable, tier: readonly TierColumn[]): string {
+  if (table === "events") {
+    const type = (c: (typeof archiveColumns)[number]) => (c.type === "STRING" ? "String" : "Int64");
+    return archiveColumns.map((c) => `${c.name} ${c.nullable ? `Nullable(${type(c)})` : type(c)}`).join(", ");
+  }
+  return tier.map((c) => `${c.name} ${c.type === "String" ? "String" : "Int64"}`).join(", ");
+}
+
+function expressionOf(table: TierTable, column: string): string | undefined {
+  return table === "events" ? eventExpressions[column] : `${F}.${column}`;
+}
+
+/** Tier columns the archive has no value for (a migration added one this module does not map yet). */
+export function unmappedColumns(tier: readonly TierColumn[]): TierColumn[] {
+  return tier.filter((c) => (TIER_TABLES as readonly string[]).includes(c.table) && !expressionOf(c.table as TierTable, c.name));
+}
+
+/**
+ * CREATE statements: `<filesDb>.<table>` over the files, `<database>.<table>` the tier-shaped
+ * view. A column the archive cannot fill gets its type's default, and unmappedColumns() names it.
+ */
+export function archiveTableStatements(source: ArchiveSource, tier: readonly TierColumn[], database: string, filesDb: string): string[] {
+  return TIER_TABLES.flatMap((table) => {
+    const columns = tier.filter((c) => c.table === table);
+    if (columns.length === 0) throw new Error(`the ClickHouse tier's migrations define no ${table} table`);
+    const select = columns.map((c) => {
+      const expr = expressionOf(table, c.name) ?? `defaultValueOfTypeName(${sqlString(c.type)})`;
+      return `CAST(${expr} AS ${c.type}) AS ${c.name}`;
+    });
+    return [
+      `CREATE TABLE ${filesDb}.${table} (${fileColumns(table, columns)}) ENGINE = ${source(roots[table])}`,
+      `CREATE VIEW ${database}.${table} AS SELECT ${select.join(", ")} FROM ${filesDb}.${table} AS ${F}`,
+    ];
+  });
+}
