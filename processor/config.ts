@@ -1,5 +1,6 @@
 /** The processor's settings (FG_PROCESSOR_*), merged into the one schema in infra/config. */
 import { z } from "zod";
+import { CEP_DEFAULTS } from "./cep/budget.ts";
 
 export const processorEnv = {
   FG_PROCESSOR_GROUP: z.string().default("fluxgate-processor").describe("Kafka consumer group of the processor"),
@@ -43,6 +44,27 @@ export const processorEnv = {
     .positive()
     .default(100_000)
     .describe("Most event_ids an fg.events partition remembers for dedup; beyond it the oldest are forgotten (processor_dedup_ids_evicted_total)"),
+  FG_PROCESSOR_CEP_MAX_PARTIAL_MATCHES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(CEP_DEFAULTS.maxPartialMatches)
+    .describe(
+      "Per pattern rule and group key, the most partial matches (plus matches held by a skip strategy) kept; beyond it the oldest are evicted (processor_cep_evictions_total, a log line, and partial_matches_evicted on the alerts it affects). A rule's max_partial_matches may set a lower bound",
+    ),
+  FG_PROCESSOR_CEP_MAX_EVENTS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(CEP_DEFAULTS.maxEvents)
+    .describe("Per pattern rule and group key, the most events buffered for partial matches; beyond it the oldest partial matches are evicted, as above"),
+  FG_PROCESSOR_CEP_STATE_BUDGET_MB: z.coerce
+    .number()
+    .positive()
+    .default(CEP_DEFAULTS.budgetBytes / (1024 * 1024))
+    .describe(
+      "Pattern state of the whole process (buffered events and partial matches, measured as their saved size), in MiB; over it, the key being processed evicts its oldest partial matches, as above",
+    ),
   FG_PROCESSOR_STATE_PREFIX: z
     .string()
     .regex(/^fg:[A-Za-z0-9:_.-]*$/, "must start with fg:")

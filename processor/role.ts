@@ -8,6 +8,7 @@ import { rulesTopic } from "../rules/config.ts";
 import type { RuleSource } from "../rules/set/holder.ts";
 import { createDirectoryRuleSource } from "../rules/sources/directory.ts";
 import { createTopicRuleSource } from "../rules/sources/topic.ts";
+import { createStateBudget } from "./cep/index.ts";
 import { statePrefix } from "./config.ts";
 import { createProcessorRuntime, type ProcessorRuntime } from "./runtime/index.ts";
 import { createMemoryStateStore, createRedisStateStore, type StateStore } from "./state/index.ts";
@@ -41,6 +42,10 @@ export function createProcessorRole(ctx: RoleContext): Role {
         idleMs: env.FG_PROCESSOR_IDLE_MS,
         dedupHorizonMs: env.FG_PROCESSOR_DEDUP_HORIZON_MS,
         dedupMaxIds: env.FG_PROCESSOR_DEDUP_MAX_IDS,
+        cep: {
+          limits: { maxPartialMatches: env.FG_PROCESSOR_CEP_MAX_PARTIAL_MATCHES, maxEvents: env.FG_PROCESSOR_CEP_MAX_EVENTS },
+          budget: createStateBudget(env.FG_PROCESSOR_CEP_STATE_BUDGET_MB * 1024 * 1024),
+        },
       });
       const r = runtime;
       unsubscribe = source.onRuleSet((set) => {

@@ -10,7 +10,7 @@ import { patternSpecSchema, type LoopContiguity, type Contiguity, type PatternSp
 import type { Action, Nfa, NfaState, StateKind } from "./nfa.ts";
 
 /** Bump when the shape of compiled NFAs changes: saved state refers to states by index. */
-const COMPILER_VERSION = 1;
+const COMPILER_VERSION = 2;
 
 export type CompileResult = { ok: true; nfa: Nfa; spec: PatternSpec } | { ok: false; error: string };
 
@@ -178,23 +178,43 @@ function build(spec: PatternSpec): Nfa {
   const start = convert(0, sink);
   start.kind = "start";
 
-  const states: NfaState[] = drafts.map((d) =>
-    Object.freeze({
-      id: d.id,
-      step: d.step,
-      kind: d.kind,
-      edges: Object.freeze(d.edges.map((e) => Object.freeze({ action: e.action, target: e.target.id, when: e.when }))),
-    }),
-  );
+  // Readonly by type, not frozen: JavaScriptCore keeps frozen arrays in a slow representation,
+  // and these are read for every partial match and event.
+  const states: NfaState[] = drafts.map((d) => ({
+    id: d.id,
+    step: d.step,
+    kind: d.kind,
+    edges: d.edges.map((e) => ({ action: e.action, target: e.target.id, when: e.when })),
+    iterative: readsMatch(d),
+  }));
   return Object.freeze({
     patternId: spec.id,
-    states: Object.freeze(states),
+    states,
     start: start.id,
     withinMs: spec.within_ms ?? null,
     skip: spec.skip,
-    maxPartialMatches: spec.max_partial_matches,
+    maxPartialMatches: spec.max_partial_matches ?? null,
     fingerprint: createHash("sha256").update(JSON.stringify({ v: COMPILER_VERSION, spec })).digest("hex").slice(0, 16),
   });
+}
+
+/**
+ * Whether a condition the engine may evaluate for a partial match in this state reads the match:
+ * on its edges, on the states its proceed edges reach, or on the proceed edges after a take
+ * (which decide whether the take completes a match at once).
+ */
+function readsMatch(from: Draft): boolean {
+  const proceedsRead = (d: Draft, onlyProceed: boolean, seen: Set<Draft>): boolean => {
+    if (seen.has(d)) return false;
+    seen.add(d);
+    return d.edges.some((e) => {
+      if (onlyProceed && e.action !== "proceed") return false;
+      if (e.when.iterative) return true;
+      if (e.action === "proceed") return proceedsRead(e.target, onlyProceed, seen);
+      return e.action === "take" && proceedsRead(e.target, true, new Set());
+    });
+  };
+  return proceedsRead(from, false, new Set());
 }
 
 /** How a step tolerates events it does not take: next = none, followedBy = non-matching ones, followedByAny = all. */

@@ -48,11 +48,12 @@ describe("A followed by B within 5 min", () => {
     expect(r.timeouts).toHaveLength(1);
   });
 
-  test("the old state is left untouched", () => {
+  test("the state is updated in place, as Flink's shared buffer is, not copied per event", () => {
     const state = createKeyState(nfa, "k1");
-    const before = serializeState(state);
-    processEvent(nfa, state, ev("a1", 0));
-    expect(serializeState(state)).toBe(before);
+    const partial = state.partial;
+    expect(processEvent(nfa, state, ev("a1", 0)).state).toBe(state);
+    expect(state.partial).not.toBe(partial);
+    expect(state.partial).toHaveLength(2);
   });
 });
 
@@ -163,7 +164,8 @@ describe("snapshot and restore", () => {
     });
     expect(pieces.flatMap((r) => r.matches)).toEqual(straight.matches);
     expect(pieces.flatMap((r) => r.timeouts)).toEqual(straight.timeouts);
-    expect(state).toEqual(straight.state);
+    // Compared as saved: the uninterrupted run may still buffer events a sweep would drop.
+    expect(serializeState(state)).toEqual(serializeState(straight.state));
   });
 
   test("match ids are the same on a replay and differ for different events", () => {
@@ -175,7 +177,7 @@ describe("snapshot and restore", () => {
 
   test("state only keeps events that a partial match still needs", () => {
     const run = feed(nfa, [ev("x1", 1), ev("a1", 2), ev("x2", 3)]);
-    expect(Object.values(run.state.events).map((e) => e.props.name)).toEqual(["a1"]);
+    expect([...run.state.events.values()].map((b) => b.event.props.name)).toEqual(["a1"]);
   });
 
   test("advancing time backwards changes nothing", () => {

@@ -1,23 +1,39 @@
 /**
- * The CEP runtime for one key: `processEvent` and `advanceTime`, pure functions from (NFA, state,
- * input) to (new state, output). The old state is never modified, so a caller can persist the new
- * one and commit, or drop it and retry. Time is event time only: windows close and absence matches
- * fire when the caller advances time (the watermark), never by the wall clock.
+ * The CEP runtime for one key: `processEvent` and `advanceTime`, from (NFA, state, input) to output.
+ * The key state is updated in place, as Flink's SharedBuffer is: copying it per event is what made
+ * a busy key's cost grow with its history. The new lists are built before they replace the old
+ * ones, so an exception part-way (an engine bug) leaves the state as it was. Time is event time
+ * only: windows close and absence matches fire when the caller advances time (the watermark),
+ * never by the wall clock.
  */
 import type { Envelope } from "../../schemas/envelope.ts";
-import { toMatch, eventsByStep, type EventLookup, type Match, type TimedOut } from "./match.ts";
+import { eventsByStep, toMatch, type Match, type TimedOut } from "./match.ts";
 import type { Nfa } from "./nfa.ts";
 import { comparePos, skipStrategy, type SkipStrategy } from "./skip.ts";
-import type { EventPos, KeyState, PartialMatch } from "./state.ts";
-import { stateOf, successors } from "./successors.ts";
+import { sweep, takenOf, type EventPos, type KeyState, type PartialMatch } from "./state.ts";
+import { createStep, eventAt, stateOf, successors } from "./successors.ts";
+
+/** Bounds on one key's state, set by the processor; a pattern's own max_partial_matches applies too. */
+export interface Limits {
+  /** Partial matches plus matches held by a skip strategy. */
+  maxPartialMatches: number;
+  /** Buffered events (after a sweep of those no match needs). */
+  maxEvents: number;
+}
+
+export const unlimited: Limits = { maxPartialMatches: Number.POSITIVE_INFINITY, maxEvents: Number.POSITIVE_INFINITY };
+
+/** Which bound made a call evict partial matches. */
+export type EvictionCause = "partial_matches" | "events" | "budget";
 
 export interface StepResult {
   state: KeyState;
   matches: Match[];
   /** Partial matches whose window closed (not absence matches, which are in `matches`). */
   timeouts: TimedOut[];
-  /** Partial matches dropped by this call to stay within `maxPartialMatches`. */
+  /** Partial matches dropped by this call to stay within a bound, and which bound (null when none). */
   evicted: number;
+  cause: EvictionCause | null;
 }
 
 /**
@@ -27,74 +43,118 @@ export interface StepResult {
  */
 export function advanceTime(nfa: Nfa, state: KeyState, ts: number): StepResult {
   const time = state.time === null ? ts : Math.max(state.time, ts);
+  state.time = time;
   const within = nfa.withinMs;
+  const first = state.partial[0]?.start;
+  // Partial matches are ordered by start: if the earliest has time left, all have.
+  if (within === null || !first || time - first.ts < within) return quiet(state);
   const live: PartialMatch[] = [];
   const absent: PartialMatch[] = [];
   const expired: PartialMatch[] = [];
   for (const pm of state.partial) {
-    if (pm.start !== null && within !== null && time - pm.start.ts >= within) {
-      (stateOf(nfa, pm.state).kind === "pending" ? absent : expired).push(pm);
-    } else {
-      live.push(pm);
-    }
+    if (pm.start !== null && time - pm.start.ts >= within) (stateOf(nfa, pm.state).kind === "pending" ? absent : expired).push(pm);
+    else live.push(pm);
   }
-  const eventOf = lookup(state);
   // Even without a skip strategy, an absence match waits for earlier-starting partial matches, as in Flink.
-  const released = release(skipStrategy(nfa.skip), eventOf, state.held, absent, live);
-  return {
-    state: settle(state, { time, partial: released.partial, held: released.held }, eventOf, 0),
-    matches: released.emitted.map((pm) => toMatch(nfa.patternId, state.key, pm, eventOf, absenceEnd(nfa, pm))),
-    timeouts: expired.map((pm) => ({
-      pattern_id: nfa.patternId,
-      key: state.key,
-      events: eventsByStep(pm, eventOf),
-      start_ts: (pm.start as EventPos).ts,
-      timeout_ts: (pm.start as EventPos).ts + (within as number),
-    })),
-    evicted: 0,
-  };
+  const released = release(skipStrategy(nfa.skip), state, state.held, absent, live);
+  const matches = released.emitted.map((pm) => toMatch(nfa.patternId, state.key, pm, state.events, absenceEnd(nfa, pm), marked(nfa, state, pm)));
+  const timeouts = expired.map((pm) => ({
+    pattern_id: nfa.patternId,
+    key: state.key,
+    events: eventsByStep(pm, state.events),
+    start_ts: (pm.start as EventPos).ts,
+    timeout_ts: (pm.start as EventPos).ts + within,
+  }));
+  state.partial = released.partial;
+  state.held = released.held;
+  maybeSweep(state);
+  return { state, matches, timeouts, evicted: 0, cause: null };
 }
 
 /** Feeds one event of this key. Advances time to the event's ts first, so a stale partial match can never take it. */
-export function processEvent(nfa: Nfa, state: KeyState, event: Envelope): StepResult {
+export function processEvent(nfa: Nfa, state: KeyState, event: Envelope, limits: Limits = unlimited): StepResult {
   const advanced = advanceTime(nfa, state, event.ts);
-  const before = advanced.state;
-  const pos: EventPos = { ts: event.ts, seq: before.nextSeq };
-  const known = lookup(before);
-  const eventOf: EventLookup = (seq) => (seq === pos.seq ? event : known(seq));
-
+  const pos: EventPos = { ts: event.ts, seq: state.nextSeq };
+  const step = createStep(nfa, event, pos, state.events);
   let partial: PartialMatch[] = [];
-  const complete: PartialMatch[] = [];
-  for (const pm of before.partial) {
-    const kept: PartialMatch[] = [];
-    let stopped = false;
-    for (const next of successors(nfa, pm, event, pos, eventOf)) {
-      const kind = stateOf(nfa, next.state).kind;
-      if (kind === "final") complete.push(next);
-      else if (kind === "stop") stopped = true;
-      else kept.push(next);
-    }
-    // A branch that saw a forbidden event dies whole; matches it completed on the same event still count.
-    if (!stopped) partial.push(...kept);
+  let complete: PartialMatch[] = [];
+  for (const pm of state.partial) successors(step, pm, partial, complete);
+  // Only the start state begins matches, and it is last: the order by start holds unless this
+  // event is older than a match already started (out of order within the watermark's bound).
+  if (outOfOrder(partial, pos)) partial = byStart(partial);
+  if (complete.length > 1) complete = byStart(complete);
+  state.nextSeq = pos.seq + 1;
+  if (step.took) {
+    const text = textOf(event);
+    state.events.set(pos.seq, { event, text });
+    state.eventBytes += text.length;
   }
-  partial = byStart(partial);
+
+  const cap = Math.min(limits.maxPartialMatches, nfa.maxPartialMatches ?? Number.POSITIVE_INFINITY);
   // Held matches count too: an old partial match that never completes would otherwise hold back
   // every later match forever. Evicting it (oldest first) is also what releases them.
-  const started = partial.filter((pm) => pm.start !== null).length;
-  const evicted = Math.min(started, Math.max(0, started + before.held.length - nfa.maxPartialMatches));
+  const started = partial.length - (partial.at(-1)?.start === null ? 1 : 0);
+  const evicted = Math.min(started, Math.max(0, started + state.held.length - cap));
   // Sorted by start with the start state (start null) last, so the start state is never evicted.
-  partial = partial.slice(evicted);
+  if (evicted > 0) partial = partial.slice(evicted);
 
   const strategy = skipStrategy(nfa.skip);
   const released = strategy.holdsMatches
-    ? release(strategy, eventOf, before.held, complete, partial)
-    : { emitted: byStart(complete), held: before.held, partial };
-  return {
-    state: settle(before, { time: before.time, partial: released.partial, held: released.held, seq: pos.seq + 1 }, eventOf, evicted),
-    matches: [...advanced.matches, ...released.emitted.map((pm) => toMatch(nfa.patternId, before.key, pm, eventOf, null))],
-    timeouts: advanced.timeouts,
-    evicted,
-  };
+    ? release(strategy, state, state.held, complete, partial)
+    : { emitted: complete, held: state.held, partial };
+  state.partial = released.partial;
+  state.held = released.held;
+  if (evicted > 0) noteEviction(state, evicted);
+  const matches = advanced.matches;
+  for (const pm of released.emitted) matches.push(toMatch(nfa.patternId, state.key, pm, state.events, null, marked(nfa, state, pm)));
+  maybeSweep(state);
+  const byEvents = state.events.size > limits.maxEvents ? shrinkTo(state, (s) => s.events.size <= limits.maxEvents) : 0;
+  const total = evicted + byEvents;
+  return { state, matches, timeouts: advanced.timeouts, evicted: total, cause: byEvents > 0 ? "events" : evicted > 0 ? "partial_matches" : null };
+}
+
+/**
+ * Evicts the oldest partial matches (a quarter of them at a time, then the buffer is swept) until
+ * `enough` holds or only the start state is left; returns how many went. For the per-key event
+ * bound and for the processor's state budget.
+ */
+export function shrinkTo(state: KeyState, enough: (s: KeyState) => boolean): number {
+  let evicted = 0;
+  while (!enough(state)) {
+    const started = state.partial.length - (state.partial.at(-1)?.start === null ? 1 : 0);
+    if (started === 0 && state.held.length === 0) break;
+    if (started === 0) {
+      // Only held matches are left: none can be released without the partial matches they wait for.
+      evicted += state.held.length;
+      state.held = [];
+    } else {
+      const n = Math.max(1, Math.ceil(started / 4));
+      state.partial = state.partial.slice(n);
+      evicted += n;
+    }
+    sweep(state);
+  }
+  if (evicted > 0) noteEviction(state, evicted);
+  return evicted;
+}
+
+function noteEviction(state: KeyState, n: number): void {
+  state.evictedTotal += n;
+  state.evictedAt = state.time;
+}
+
+/** A match is marked when an eviction on its key came at most `within` before it ended (any time, without within). */
+function marked(nfa: Nfa, state: KeyState, pm: PartialMatch): boolean {
+  if (state.evictedAt === null) return false;
+  if (nfa.withinMs === null) return true;
+  let end = -Infinity;
+  for (const [, seq] of takenOf(pm.last)) end = Math.max(end, eventAt(state.events, seq).ts);
+  return state.evictedAt >= end - nfa.withinMs;
+}
+
+/** Sweeps once the buffer has doubled since the last sweep, so a sweep's cost is spread over the events that grew it. */
+function maybeSweep(state: KeyState): void {
+  if (state.events.size > 2 * state.swept + 16) sweep(state);
 }
 
 /**
@@ -103,11 +163,12 @@ export function processEvent(nfa: Nfa, state: KeyState, event: Envelope): StepRe
  */
 function release(
   strategy: SkipStrategy,
-  eventOf: EventLookup,
+  state: KeyState,
   held: readonly PartialMatch[],
   fresh: readonly PartialMatch[],
   live: PartialMatch[],
 ): { emitted: PartialMatch[]; held: PartialMatch[]; partial: PartialMatch[] } {
+  if (held.length === 0 && fresh.length === 0) return { emitted: [], held: [], partial: live };
   let waiting = byStart([...held, ...fresh]);
   let partial = live;
   const emitted: PartialMatch[] = [];
@@ -115,7 +176,7 @@ function release(
     const earliest = partial[0]?.start;
     if (earliest && comparePos(m.start as EventPos, earliest) > 0) break;
     waiting = waiting.slice(1);
-    const point = strategy.pruningPoint(m.taken.map(([step, seq]) => [step, { ts: eventOf(seq).ts, seq }] as const));
+    const point = strategy.pruningPoint(takenOf(m.last).map(([step, seq]) => [step, { ts: eventAt(state.events, seq).ts, seq }] as const));
     if (point) {
       const survives = (pm: PartialMatch) => pm.start === null || !strategy.prunes(pm.start, point);
       partial = partial.filter(survives);
@@ -131,33 +192,30 @@ function byStart(pms: PartialMatch[]): PartialMatch[] {
   return pms.toSorted((a, b) => (a.start && b.start ? comparePos(a.start, b.start) : a.start ? -1 : b.start ? 1 : 0));
 }
 
-/** The new state, keeping only the events some partial or held match still refers to. */
-function settle(
-  old: KeyState,
-  next: { time: number | null; partial: PartialMatch[]; held: PartialMatch[]; seq?: number },
-  eventOf: EventLookup,
-  evicted: number,
-): KeyState {
-  const events: KeyState["events"] = {};
-  for (const pm of [...next.partial, ...next.held]) for (const [, seq] of pm.taken) events[String(seq)] ??= eventOf(seq);
-  return {
-    ...old,
-    time: next.time,
-    nextSeq: next.seq ?? old.nextSeq,
-    events,
-    partial: next.partial,
-    held: next.held,
-    evictedTotal: old.evictedTotal + evicted,
-  };
+/** Whether a partial match begun by this event landed behind one that started later. */
+function outOfOrder(partial: readonly PartialMatch[], pos: EventPos): boolean {
+  let latest: EventPos | null = null;
+  for (let i = partial.length - 1; i >= 0; i--) {
+    const start = (partial[i] as PartialMatch).start;
+    if (start === null) continue;
+    if (start !== pos) return latest !== null && comparePos(start, latest) > 0;
+    latest = start;
+  }
+  return false;
 }
 
-function lookup(state: KeyState): EventLookup {
-  return (seq) => {
-    const e = state.events[String(seq)];
-    if (!e) throw new Error(`internal: event ${seq} missing from key state`);
-    return e;
-  };
-}
+const quiet = (state: KeyState): StepResult => ({ state, matches: [], timeouts: [], evicted: 0, cause: null });
 
 const absenceEnd = (nfa: Nfa, pm: PartialMatch): number | null =>
   stateOf(nfa, pm.state).kind === "pending" && pm.start && nfa.withinMs !== null ? pm.start.ts + nfa.withinMs : null;
+
+/** Every pattern that buffers an event saves the same text: made once per event, not once per pattern. */
+const texts = new WeakMap<Envelope, string>();
+function textOf(event: Envelope): string {
+  let text = texts.get(event);
+  if (text === undefined) {
+    text = JSON.stringify(event);
+    texts.set(event, text);
+  }
+  return text;
+}

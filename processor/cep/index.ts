@@ -1,10 +1,12 @@
 /**
  * Fluxgate CEP: Flink-style pattern matching over envelopes, one NFA per pattern and per-key state
- * as plain JSON. Compile a spec once, then per key: createKeyState, processEvent / advanceTime,
- * and serializeState / restoreState around the state store.
+ * kept as a shared buffer (state.ts). Compile a spec once, then per key: createKeyState,
+ * processEvent / advanceTime, and serializeHead / restoreHead (or serializeState / restoreState
+ * for the state in one piece) around the state store.
  */
 export { compilePattern, type CompileResult } from "./compile.ts";
-export { advanceTime, processEvent, type StepResult } from "./engine.ts";
+export { advanceTime, processEvent, shrinkTo, unlimited, type EvictionCause, type Limits, type StepResult } from "./engine.ts";
+export { CEP_DEFAULTS, createStateBudget, defaultBudget, type BudgetAccount, type StateBudget } from "./budget.ts";
 export type { Match, TimedOut } from "./match.ts";
 export type { Nfa } from "./nfa.ts";
 export { conditionSchema, type Condition, type Ref } from "./condition.ts";
@@ -15,4 +17,13 @@ export {
   type SkipSpec,
   type StepSpec,
 } from "./spec.ts";
-export { createKeyState, restoreState, serializeState, type KeyState, type RestoreResult } from "./state.ts";
+export {
+  createKeyState,
+  restoreHead,
+  restoreState,
+  serializeHead,
+  serializeState,
+  stateBytes,
+  type KeyState,
+  type RestoreResult,
+} from "./state.ts";

@@ -5,7 +5,8 @@
  */
 import type { Envelope } from "../../schemas/envelope.ts";
 import { matchId } from "./match-id.ts";
-import type { PartialMatch } from "./state.ts";
+import { takenOf, type Buffered, type PartialMatch } from "./state.ts";
+import { eventAt } from "./successors.ts";
 
 export interface Match {
   /** Deterministic: pattern id, key and the matched event ids (see match-id.ts). */
@@ -17,6 +18,12 @@ export interface Match {
   start_ts: number;
   /** Last event's ts; for an absence match, the moment the absence became certain (start + within). */
   end_ts: number;
+  /**
+   * Set when partial matches of this key were evicted by a bound (see KeyState.evictedAt) within
+   * `within` before this match ended: other matches may have been missed, or this one would have
+   * been suppressed by a skip strategy.
+   */
+  partial_matches_evicted?: true;
 }
 
 export interface TimedOut {
@@ -28,29 +35,36 @@ export interface TimedOut {
   timeout_ts: number;
 }
 
-export type EventLookup = (seq: number) => Envelope;
-
-export function eventsByStep(pm: PartialMatch, eventOf: EventLookup): Record<string, Envelope[]> {
-  const events: Record<string, Envelope[]> = {};
-  for (const [step, seq] of pm.taken) (events[step] ??= []).push(eventOf(seq));
-  return events;
+export function eventsByStep(pm: PartialMatch, events: ReadonlyMap<number, Buffered>): Record<string, Envelope[]> {
+  const out: Record<string, Envelope[]> = {};
+  for (const [step, seq] of takenOf(pm.last)) (out[step] ??= []).push(eventAt(events, seq));
+  return out;
 }
 
 export function toMatch(
   patternId: string,
   key: string,
   pm: PartialMatch,
-  eventOf: EventLookup,
+  events: ReadonlyMap<number, Buffered>,
   absenceUntil: number | null,
+  evicted: boolean,
 ): Match {
-  const ordered = pm.taken.map(([step, seq]) => [step, eventOf(seq)] as const);
-  const tss = ordered.map(([, e]) => e.ts);
+  const ordered = takenOf(pm.last).map(([step, seq]) => [step, eventAt(events, seq)] as const);
+  let start = Infinity;
+  let end = -Infinity;
+  const byStep: Record<string, Envelope[]> = {};
+  for (const [step, e] of ordered) {
+    start = Math.min(start, e.ts);
+    end = Math.max(end, e.ts);
+    (byStep[step] ??= []).push(e);
+  }
   return {
     match_id: matchId(patternId, key, ordered.map(([step, e]) => [step, e.event_id] as const)),
     pattern_id: patternId,
     key,
-    events: eventsByStep(pm, eventOf),
-    start_ts: Math.min(...tss),
-    end_ts: absenceUntil ?? Math.max(...tss),
+    events: byStep,
+    start_ts: start,
+    end_ts: absenceUntil ?? end,
+    ...(evicted && { partial_matches_evicted: true as const }),
   };
 }

@@ -29,6 +29,8 @@ export interface NfaState {
   readonly step: string;
   readonly kind: StateKind;
   readonly edges: readonly Edge[];
+  /** Some condition reachable from here by proceed edges reads the partial match: no per-event memo. */
+  readonly iterative: boolean;
 }
 
 export interface Nfa {
@@ -37,7 +39,8 @@ export interface Nfa {
   readonly start: number;
   readonly withinMs: number | null;
   readonly skip: SkipSpec;
-  readonly maxPartialMatches: number;
+  /** The spec's own bound on partial matches per key, if it sets one (the processor's limit applies too). */
+  readonly maxPartialMatches: number | null;
   /** Changes whenever the spec (or the compiler) changes, so state saved for another NFA is refused. */
   readonly fingerprint: string;
 }

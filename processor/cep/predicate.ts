@@ -4,29 +4,40 @@
  * conditions, the events the partial match has already taken per step.
  */
 import type { Envelope } from "../../schemas/envelope.ts";
-import type { Aggregate, CompareOp, Condition, Ref } from "./condition.ts";
+import { refsOf, type Aggregate, type CompareOp, type Condition, type Ref } from "./condition.ts";
 
 /** What an iterative condition may look at: the partial match being extended, never later input. */
 export interface MatchView {
   eventsOf(step: string): readonly Envelope[];
 }
 
-export type Predicate = (event: Envelope, view: MatchView) => boolean;
+/**
+ * `iterative` says the predicate reads the view: only then can two partial matches in the same NFA
+ * state get different answers for one event, so the engine evaluates the others once per event.
+ */
+export type Predicate = ((event: Envelope, view: MatchView) => boolean) & { readonly iterative?: true };
+
+const marked = (p: (e: Envelope, v: MatchView) => boolean, iterative: boolean | undefined): Predicate =>
+  iterative ? Object.assign(p, { iterative: true as const }) : p;
 
 export const always: Predicate = () => true;
-export const negate = (p: Predicate): Predicate => (e, v) => !p(e, v);
-export const both = (p: Predicate, q: Predicate): Predicate => (e, v) => p(e, v) && q(e, v);
+export const negate = (p: Predicate): Predicate => marked((e, v) => !p(e, v), p.iterative);
+export const both = (p: Predicate, q: Predicate): Predicate => marked((e, v) => p(e, v) && q(e, v), p.iterative || q.iterative);
 
 export function compileCondition(c: Condition): Predicate {
+  return marked(compileAny(c), refsOf(c).length > 0);
+}
+
+function compileAny(c: Condition): Predicate {
   if ("and" in c) {
-    const parts = c.and.map(compileCondition);
+    const parts = c.and.map(compileAny);
     return (e, v) => parts.every((p) => p(e, v));
   }
   if ("or" in c) {
-    const parts = c.or.map(compileCondition);
+    const parts = c.or.map(compileAny);
     return (e, v) => parts.some((p) => p(e, v));
   }
-  if ("not" in c) return negate(compileCondition(c.not));
+  if ("not" in c) return negate(compileAny(c.not));
   if (c.op === "exists") {
     const read = fieldReader(c.field);
     return (e) => read(e) !== undefined;

@@ -64,8 +64,8 @@ export const patternSpecSchema = z
       .number()
       .int()
       .positive()
-      .default(10_000)
-      .describe("Per key, partial matches plus matches held by a skip strategy; beyond it the oldest partial matches are evicted and counted"),
+      .optional()
+      .describe("Per key, partial matches plus matches held by a skip strategy; beyond it the oldest partial matches are evicted and counted. The processor's own limit applies too; the lower one wins"),
   })
   .strict()
   .superRefine((spec, ctx) => {

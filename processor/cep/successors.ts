@@ -1,13 +1,17 @@
 /**
  * One partial match, one event: the partial matches it becomes. A port of Flink's
- * NFA.computeNextStates and createDecisionGraph, minus the Dewey numbers: each partial match
- * carries its own list of taken events, so no shared buffer has to be untangled afterwards.
+ * NFA.computeNextStates and createDecisionGraph. A take adds one node to the shared buffer
+ * (state.ts) instead of copying the match; an ignore into the same state keeps the partial
+ * match object itself.
+ *
+ * Which edges an event enables from a state depends only on the event unless a condition on the
+ * way is iterative, so for such states the walk over proceed edges is done once per event
+ * (`Step.memo`) and each partial match there costs a few pointer moves.
  */
 import type { Envelope } from "../../schemas/envelope.ts";
-import type { EventLookup } from "./match.ts";
-import type { Edge, Nfa, NfaState } from "./nfa.ts";
+import type { Edge, Nfa, NfaState, StateKind } from "./nfa.ts";
 import type { MatchView } from "./predicate.ts";
-import type { EventPos, PartialMatch } from "./state.ts";
+import type { Buffered, EventPos, PartialMatch, Taken } from "./state.ts";
 
 export const stateOf = (nfa: Nfa, id: number): NfaState => {
   const s = nfa.states[id];
@@ -16,37 +20,94 @@ export const stateOf = (nfa: Nfa, id: number): NfaState => {
 };
 
 /** The start state before it has taken anything: it never ignores and is always kept, so every event may begin a match. */
-export const isFresh = (nfa: Nfa, pm: PartialMatch): boolean => pm.start === null && stateOf(nfa, pm.state).kind === "start";
+export const isFresh = (nfa: Nfa, pm: PartialMatch): boolean => pm.start === null && pm.state === nfa.start;
 
-export function successors(nfa: Nfa, pm: PartialMatch, event: Envelope, pos: EventPos, eventOf: EventLookup): PartialMatch[] {
-  const view = viewOf(pm, eventOf);
+interface Move {
+  owner: NfaState;
+  edge: Edge;
+  /** The kind of the edge's target. */
+  kind: StateKind;
+  /** For a take: the final state reached by proceeding from its target on this event, or null. */
+  final: number | null;
+}
+
+/** One event being fed to one key's partial matches. */
+export interface Step {
+  readonly nfa: Nfa;
+  readonly event: Envelope;
+  readonly pos: EventPos;
+  readonly events: ReadonlyMap<number, Buffered>;
+  /** Moves per state, for states whose conditions do not read the partial match. */
+  readonly memo: (Move[] | undefined)[];
+  /** Set once any partial match took the event: it must then be buffered. */
+  took: boolean;
+}
+
+export const createStep = (nfa: Nfa, event: Envelope, pos: EventPos, events: ReadonlyMap<number, Buffered>): Step => ({
+  nfa,
+  event,
+  pos,
+  events,
+  memo: [],
+  took: false,
+});
+
+/**
+ * Appends the successors of `pm` to `out` and the matches it completes to `complete`. A branch
+ * that sees a forbidden event dies whole, but matches it completed on that event still count, as
+ * in Flink; the start state always survives, so every later event may still begin a match.
+ */
+export function successors(step: Step, pm: PartialMatch, out: PartialMatch[], complete: PartialMatch[]): void {
+  const { nfa, pos } = step;
   const fresh = isFresh(nfa, pm);
-  const next: PartialMatch[] = [];
-  for (const { owner, edge } of consumingEdges(nfa, pm.state, event, view)) {
+  const mark = out.length;
+  let stopped = false;
+  for (const { owner, edge, kind, final } of movesOf(step, pm)) {
+    let next: PartialMatch;
     if (edge.action === "ignore") {
-      if (!fresh) next.push({ state: edge.target, start: pm.start, taken: pm.taken });
-      continue;
+      if (fresh) continue;
+      next = edge.target === pm.state ? pm : { state: edge.target, start: pm.start, last: pm.last };
+    } else {
+      step.took = true;
+      next = { state: edge.target, start: pm.start ?? pos, last: { step: owner.step, seq: pos.seq, prev: pm.last, mark: 0 } };
+      // A take into a state whose remaining steps are all skippable completes a match right away.
+      if (final !== null) complete.push({ state: final, start: next.start, last: next.last });
     }
-    const taken: [string, number][] = [...pm.taken, [owner.step, pos.seq]];
-    const start = pm.start ?? pos;
-    next.push({ state: edge.target, start, taken });
-    // A take into a state whose remaining steps are all skippable completes a match right away.
-    const final = finalAfterProceed(nfa, edge.target, event, view);
-    if (final !== null) next.push({ state: final, start, taken });
+    if (kind === "stop") stopped = true;
+    else if (kind === "final") complete.push(next);
+    else out.push(next);
   }
-  if (fresh) next.push(pm);
-  return next;
+  if (stopped) out.length = mark;
+  if (fresh) out.push(pm);
+}
+
+function movesOf(step: Step, pm: PartialMatch): Move[] {
+  const s = stateOf(step.nfa, pm.state);
+  if (s.iterative) return walk(step, s, viewOf(pm, step.events));
+  let moves = step.memo[s.id];
+  if (moves === undefined) {
+    moves = walk(step, s, noView);
+    step.memo[s.id] = moves;
+  }
+  return moves;
 }
 
 /** Follows proceed edges (epsilon moves) and collects the take / ignore edges the event enables. */
-function consumingEdges(nfa: Nfa, from: number, event: Envelope, view: MatchView): { owner: NfaState; edge: Edge }[] {
-  const found: { owner: NfaState; edge: Edge }[] = [];
-  const stack = [stateOf(nfa, from)];
+function walk(step: Step, from: NfaState, view: MatchView): Move[] {
+  const { nfa, event } = step;
+  const found: Move[] = [];
+  const stack = [from];
   for (let owner = stack.pop(); owner; owner = stack.pop()) {
     for (const edge of owner.edges) {
       if (!edge.when(event, view)) continue;
       if (edge.action === "proceed") stack.push(stateOf(nfa, edge.target));
-      else found.push({ owner, edge });
+      else
+        found.push({
+          owner,
+          edge,
+          kind: stateOf(nfa, edge.target).kind,
+          final: edge.action === "take" ? finalAfterProceed(nfa, edge.target, event, view) : null,
+        });
     }
   }
   return found;
@@ -65,17 +126,31 @@ function finalAfterProceed(nfa: Nfa, from: number, event: Envelope, view: MatchV
   return null;
 }
 
+const noView: MatchView = {
+  eventsOf() {
+    throw new Error("internal: a condition marked non-iterative read the partial match");
+  },
+};
+
 /** The events a partial match has taken, per step, for iterative conditions; built lazily, once per step. */
-function viewOf(pm: PartialMatch, eventOf: EventLookup): MatchView {
+export function viewOf(pm: PartialMatch, events: ReadonlyMap<number, Buffered>): MatchView {
   const cache = new Map<string, Envelope[]>();
   return {
     eventsOf(step) {
-      let events = cache.get(step);
-      if (!events) {
-        events = pm.taken.filter(([s]) => s === step).map(([, seq]) => eventOf(seq));
-        cache.set(step, events);
+      let found = cache.get(step);
+      if (!found) {
+        found = [];
+        for (let t = pm.last; t !== null; t = t.prev) if (t.step === step) found.push(eventAt(events, t.seq));
+        found.reverse();
+        cache.set(step, found);
       }
-      return events;
+      return found;
     },
   };
+}
+
+export function eventAt(events: ReadonlyMap<number, Buffered>, seq: number): Envelope {
+  const b = events.get(seq);
+  if (!b) throw new Error(`internal: event ${seq} missing from key state`);
+  return b.event;
 }

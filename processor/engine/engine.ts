@@ -20,7 +20,8 @@ import type { Envelope } from "../../schemas/envelope.ts";
 import { emptyOutput, type EngineOutput } from "./output.ts";
 import { createPatternRunner } from "./pattern-rule.ts";
 import { ENGINE_META, mergeDelta, ruleMetaName, ruleOf, type RecordDelta, type Records, type RuleMeta } from "./records.ts";
-import type { RuleRunner, RunnerOptions } from "./runner.ts";
+import type { CepBounds, RuleRunner, RunnerOptions } from "./runner.ts";
+import { CEP_DEFAULTS, defaultBudget } from "../cep/index.ts";
 import { createWindowRunner } from "./window-rule.ts";
 
 export interface EngineOptions {
@@ -33,6 +34,8 @@ export interface EngineOptions {
   clock?: () => number;
   /** Saved state that cannot be used (rule changed, unreadable) is dropped and reported here. */
   onDiscard?: (ruleId: string, reason: string) => void;
+  /** Bounds on pattern state; default: processor/cep's defaults and the process's default budget. */
+  cep?: CepBounds;
 }
 
 export interface EngineStats {
@@ -84,6 +87,10 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
     clock: options.clock ?? Date.now,
     ruleSetVersion: () => ruleSet.version,
     onDiscard: options.onDiscard ?? (() => {}),
+    cep: options.cep ?? {
+      limits: { maxPartialMatches: CEP_DEFAULTS.maxPartialMatches, maxEvents: CEP_DEFAULTS.maxEvents },
+      budget: defaultBudget(),
+    },
   };
   const watermark = (): number | null => (maxTs === null ? null : maxTs - outOfOrderness);
 

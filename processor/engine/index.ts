@@ -4,4 +4,5 @@
  */
 export { createPartitionEngine, type EngineOptions, type EngineStats, type PartitionEngine, type RoutedEvent } from "./engine.ts";
 export { emptyOutput, type AlertCandidate, type EngineOutput, type WindowRecord } from "./output.ts";
+export type { CepBounds } from "./runner.ts";
 export { mergeDelta, type RecordDelta, type Records } from "./records.ts";

@@ -5,6 +5,7 @@
  */
 import type { Alert } from "../../rules/alerts/alert.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
+import type { EvictionCause } from "../cep/index.ts";
 import type { LateEvent, WindowResult, WindowRetraction } from "../window/index.ts";
 
 /** A record for fg.windows (keyed `rule_id:group_key`): a result, or a retraction of a merged session. */
@@ -22,8 +23,10 @@ export interface EngineOutput {
   late: LateEvent[];
   /** Partial matches dropped over a pattern's bound (counted, see processor/cep). */
   evicted: number;
+  /** The same evictions by rule and key, and which bound made them: for the log and the metric's labels. */
+  evictions: { rule_id: string; key: string; count: number; cause: EvictionCause }[];
   /** Events a rule could not process (an engine bug, not a data problem): for the DLQ, never a blocked partition. */
   failed: { event: Envelope; rule_id: string; error: string }[];
 }
 
-export const emptyOutput = (): EngineOutput => ({ windows: [], alerts: [], late: [], evicted: 0, failed: [] });
+export const emptyOutput = (): EngineOutput => ({ windows: [], alerts: [], late: [], evicted: 0, evictions: [], failed: [] });

@@ -4,16 +4,33 @@
  * Only keys with a partial match under `within` have a timer, so a watermark step touches the
  * keys it concerns and no others. A key back at its start state is forgotten (its state would
  * equal a fresh one), which keeps the state as small as the live partial matches.
+ *
+ * A key's state is saved as records: its head (`p:<rule>:k:<key>`, partial matches as pointers
+ * into the key's event buffer) and one record per buffered event (`p:<rule>:v:<seq>:<key>`),
+ * written once when buffered and deleted when no match needs it, so a flush writes what changed.
+ * The processor's bounds (per key, and the state budget shared by the process) are enforced here;
+ * each eviction is reported with rule and key in the engine output.
  */
 import { matchAlert } from "../../rules/alerts/alert.ts";
 import type { CompiledRule } from "../../rules/compile/rule.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
-import { advanceTime, compilePattern, createKeyState, processEvent, restoreState, type KeyState, type StepResult } from "../cep/index.ts";
+import {
+  advanceTime,
+  compilePattern,
+  createKeyState,
+  processEvent,
+  restoreHead,
+  serializeHead,
+  shrinkTo,
+  stateBytes,
+  type KeyState,
+  type StepResult,
+} from "../cep/index.ts";
 import type { Nfa } from "../cep/nfa.ts";
 import { isFresh } from "../cep/successors.ts";
 import { identityOf, ruleSelector } from "./group.ts";
 import type { EngineOutput } from "./output.ts";
-import { patternKeyPrefix, type RecordDelta, type Records } from "./records.ts";
+import { patternEventPrefix, patternKeyPrefix, type RecordDelta, type Records } from "./records.ts";
 import type { RuleRunner, RunnerOptions } from "./runner.ts";
 import { createTimers } from "./timers.ts";
 
@@ -26,52 +43,119 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
   const nfa: Nfa = compiled.nfa;
   const takes = ruleSelector(rule);
   const prefix = patternKeyPrefix(rule.id);
+  const eventPrefix = patternEventPrefix(rule.id);
+  const eventName = (key: string, seq: number) => `${eventPrefix}${seq}:${key}`;
+  const { limits, budget } = options.cep;
+  const account = budget.account();
   const states = new Map<string, KeyState>();
+  /** Per key, the seqs of the event records saved (or about to be): what a flush must add or delete. */
+  const savedEvents = new Map<string, Set<number>>();
   const dirty = new Set<string>();
-  const removed = new Set<string>();
+  /** Records to delete at the next flush (a write of the same name since takes it back out). */
+  const gone = new Set<string>();
   const timers = createTimers();
 
+  // Partial matches are ordered by start, so the first one is the next to run out of time.
   const dueOf = (s: KeyState): number | null => {
-    if (nfa.withinMs === null) return null;
-    let first: number | null = null;
-    for (const pm of s.partial) if (pm.start !== null) first = first === null ? pm.start.ts : Math.min(first, pm.start.ts);
-    return first === null ? null : first + nfa.withinMs;
+    const start = s.partial[0]?.start;
+    return nfa.withinMs === null || !start ? null : start.ts + nfa.withinMs;
   };
 
-  if (saved !== null) {
-    for (const [name, text] of Object.entries(saved)) {
+  if (saved !== null) restore(saved);
+
+  function restore(records: Records) {
+    const eventTexts = new Map<string, Map<number, string>>();
+    for (const [name, text] of Object.entries(records)) {
+      if (!name.startsWith(eventPrefix)) continue;
+      const rest = name.slice(eventPrefix.length);
+      const colon = rest.indexOf(":");
+      const key = rest.slice(colon + 1);
+      let texts = eventTexts.get(key);
+      if (!texts) eventTexts.set(key, (texts = new Map()));
+      texts.set(Number(rest.slice(0, colon)), text);
+    }
+    for (const [name, text] of Object.entries(records)) {
       if (!name.startsWith(prefix)) continue;
       const key = name.slice(prefix.length);
-      const restored = restoreState(nfa, text);
+      const texts = eventTexts.get(key) ?? new Map<number, string>();
+      eventTexts.delete(key);
+      const restored = restoreHead(nfa, text, (seq) => texts.get(seq));
       if (!restored.ok) {
         options.onDiscard(rule.id, `key ${key}: ${restored.reason}`);
-        removed.add(key);
+        forget(key, texts.keys());
         continue;
       }
       states.set(key, restored.state);
+      savedEvents.set(key, new Set(texts.keys()));
+      // Saved events the head no longer needs go with the next flush.
+      if ([...texts.keys()].some((seq) => !restored.state.events.has(seq))) dirty.add(key);
+      account.add(stateBytes(restored.state));
       timers.schedule(key, dueOf(restored.state));
     }
+    // Events without a head (a crash between writes cannot cause it: a flush is one atomic save).
+    for (const [key, texts] of eventTexts) forget(key, texts.keys());
   }
 
-  const apply = (key: string, step: StepResult, out: EngineOutput) => {
+  function forget(key: string, seqs: Iterable<number>) {
+    gone.add(prefix + key);
+    for (const seq of seqs) gone.add(eventName(key, seq));
+    savedEvents.delete(key);
+  }
+
+  const apply = (key: string, before: number, step: StepResult, out: EngineOutput) => {
     const s = step.state;
+    let evicted = step.evicted;
+    let cause = step.cause;
+    if (account.add(stateBytes(s) - before)) {
+      // Over the processor's budget: the key that grew gives up its oldest partial matches.
+      const was = stateBytes(s);
+      const room = budget.limitBytes - account.others() - (account.held() - was);
+      const n = shrinkTo(s, (st) => stateBytes(st) <= room);
+      account.add(stateBytes(s) - was);
+      if (n > 0) {
+        evicted += n;
+        cause = "budget";
+      }
+    }
     if (s.held.length === 0 && s.partial.every((pm) => isFresh(nfa, pm))) {
+      account.add(-stateBytes(s));
       if (states.delete(key)) {
         dirty.delete(key);
-        removed.add(key);
+        forget(key, savedEvents.get(key) ?? []);
       }
       timers.schedule(key, null);
     } else {
       states.set(key, s);
       dirty.add(key);
-      removed.delete(key);
       timers.schedule(key, dueOf(s));
     }
-    out.evicted += step.evicted;
+    if (evicted > 0) {
+      out.evicted += evicted;
+      out.evictions.push({ rule_id: rule.id, key, count: evicted, cause: cause ?? "partial_matches" });
+    }
     if (step.matches.length === 0) return;
     const { appId, groupKey } = identityOf(key);
     const ctx = { rule, ruleSetVersion: options.ruleSetVersion(), appId, groupKey };
     for (const m of step.matches) out.alerts.push({ alert: matchAlert(ctx, m), throttleMs: rule.alert.throttleMs });
+  };
+
+  /** The records that bring a key's saved state up to date: its head and the events added or swept since. */
+  const write = (key: string, s: KeyState, put: Records, del: string[]) => {
+    put[prefix + key] = serializeHead(s);
+    gone.delete(prefix + key);
+    let known = savedEvents.get(key);
+    if (!known) savedEvents.set(key, (known = new Set()));
+    for (const seq of known) {
+      if (s.events.has(seq)) continue;
+      del.push(eventName(key, seq));
+      known.delete(seq);
+    }
+    for (const [seq, b] of s.events) {
+      if (known.has(seq)) continue;
+      put[eventName(key, seq)] = b.text;
+      gone.delete(eventName(key, seq));
+      known.add(seq);
+    }
   };
 
   return {
@@ -84,24 +168,31 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
     process(e: Envelope, out: EngineOutput) {
       const key = takes(e);
       if (key === null) return;
-      apply(key, processEvent(nfa, states.get(key) ?? createKeyState(nfa, key), e), out);
+      const s = states.get(key);
+      apply(key, s ? stateBytes(s) : 0, processEvent(nfa, s ?? createKeyState(nfa, key), e, limits), out);
     },
     advance(watermark: number, out: EngineOutput) {
       for (const key of timers.due(watermark)) {
         const s = states.get(key);
-        if (s) apply(key, advanceTime(nfa, s, watermark), out);
+        if (s) apply(key, stateBytes(s), advanceTime(nfa, s, watermark), out);
       }
     },
     flush(): RecordDelta {
       const put: Records = {};
-      for (const key of dirty) put[prefix + key] = JSON.stringify(states.get(key));
-      const del = [...removed].map((key) => prefix + key);
+      const del: string[] = [];
+      for (const key of dirty) write(key, states.get(key) as KeyState, put, del);
+      del.push(...gone);
       dirty.clear();
-      removed.clear();
+      gone.clear();
       return { put, del };
     },
     snapshot(): Records {
-      return Object.fromEntries([...states].map(([key, s]) => [prefix + key, JSON.stringify(s)]));
+      const records: Records = {};
+      for (const [key, s] of states) {
+        records[prefix + key] = serializeHead(s);
+        for (const [seq, b] of s.events) records[eventName(key, seq)] = b.text;
+      }
+      return records;
     },
     stats: () => ({ keys: states.size }),
   };

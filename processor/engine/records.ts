@@ -5,7 +5,8 @@
  *   r:<rule>              which rule version (state fingerprint) the rule's records belong to
  *   w:<rule>:m            a window rule's operator meta (watermark)
  *   w:<rule>:g:<group>    a window rule's open windows of one group key
- *   p:<rule>:k:<key>      a pattern rule's NFA state for one key
+ *   p:<rule>:k:<key>      a pattern rule's NFA state for one key (its head: partial matches)
+ *   p:<rule>:v:<seq>:<key> one event buffered in that key's state
  * Rule ids never contain ':' (rules/language/rule.ts), so the rule part of a name is unambiguous.
  */
 
@@ -22,6 +23,7 @@ export const ruleMetaName = (ruleId: string): string => `r:${ruleId}`;
 export const windowMetaName = (ruleId: string): string => `w:${ruleId}:m`;
 export const windowGroupPrefix = (ruleId: string): string => `w:${ruleId}:g:`;
 export const patternKeyPrefix = (ruleId: string): string => `p:${ruleId}:k:`;
+export const patternEventPrefix = (ruleId: string): string => `p:${ruleId}:v:`;
 
 /** The rule a record belongs to, or null for the engine's own. */
 export function ruleOf(name: string): string | null {

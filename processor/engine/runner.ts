@@ -1,4 +1,5 @@
 /** What the engine needs from the runner of one rule, whatever its kind. */
+import type { Limits, StateBudget } from "../cep/index.ts";
 import type { CompiledRule } from "../../rules/compile/rule.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
 import type { EngineOutput } from "./output.ts";
@@ -11,6 +12,13 @@ export interface RunnerOptions {
   ruleSetVersion: () => string;
   /** Saved state that does not fit the rule is dropped, and reported here. */
   onDiscard: (ruleId: string, reason: string) => void;
+  /** Bounds on pattern state: per key, and the budget the whole process shares. */
+  cep: CepBounds;
+}
+
+export interface CepBounds {
+  limits: Limits;
+  budget: StateBudget;
 }
 
 export interface RuleRunner {

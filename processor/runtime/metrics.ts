@@ -8,7 +8,11 @@ export const processorMetrics = {
   duplicates: counter("processor_duplicate_events_total", "Events on fg.events skipped because their event_id was seen within FG_PROCESSOR_DEDUP_HORIZON_MS (client resends)"),
   dedupEvicted: counter("processor_dedup_ids_evicted_total", "Event ids forgotten before their horizon because a partition held FG_PROCESSOR_DEDUP_MAX_IDS"),
   late: counter("processor_late_events_total", "Events too late for their windows (beyond allowed lateness); sent to the late output", ["rule"]),
-  evictions: counter("processor_cep_evictions_total", "Partial matches dropped to stay within a pattern's bound"),
+  evictions: counter(
+    "processor_cep_evictions_total",
+    "Partial matches dropped to stay within a bound, by rule and bound: partial_matches / events (per key, FG_PROCESSOR_CEP_MAX_*) or budget (FG_PROCESSOR_CEP_STATE_BUDGET_MB)",
+    ["rule", "cause"],
+  ),
   windows: counter("processor_window_results_total", "Window results and retractions published to fg.windows"),
   alerts: counter("processor_alerts_total", "Alert candidates by the gate's verdict", ["verdict"]),
   stateBytes: gauge("processor_state_bytes", "Bytes of state stored for the partition", ["partition"]),

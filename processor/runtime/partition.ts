@@ -6,7 +6,7 @@
 import type { Logger } from "../../infra/telemetry/logger.ts";
 import { createAlertGate, type AlertGate } from "../../rules/alerts/gate.ts";
 import type { RuleSet } from "../../rules/set/rule-set.ts";
-import { createPartitionEngine, type PartitionEngine, type Records } from "../engine/index.ts";
+import { createPartitionEngine, type CepBounds, type PartitionEngine, type Records } from "../engine/index.ts";
 import { isSeenIdRecord, restoreSeenIds, type SeenIds } from "../dedup/seen-ids.ts";
 import { isMergeRecord, restoreMerge, type Merge } from "../repartition/merge.ts";
 import type { Lease, PartitionRef, StateStore } from "../state/index.ts";
@@ -36,6 +36,8 @@ export interface RestoreOptions {
   sources?: number;
   /** For a partition of fg.events: how long (event time) and how many event ids it remembers. */
   dedup?: { horizonMs: number; maxIds: number };
+  /** Bounds on pattern state (shared by every partition of the process). */
+  cep?: CepBounds;
 }
 
 export async function restorePartition(partition: PartitionRef, options: RestoreOptions): Promise<PartitionTask> {
@@ -53,6 +55,7 @@ export async function restorePartition(partition: PartitionRef, options: Restore
     ruleSet: options.ruleSet,
     records: engineRecords,
     outOfOrdernessMs: options.outOfOrdernessMs,
+    ...(options.cep && { cep: options.cep }),
     onDiscard: (rule, reason) => options.logger.warn("saved state not used; the rule starts afresh", { ...where, rule, reason }),
   });
   options.logger.info("partition restored", { ...where, nextOffset: checkpoint.nextOffset, records: Object.keys(checkpoint.records).length });

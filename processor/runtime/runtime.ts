@@ -16,6 +16,7 @@ import type { Logger } from "../../infra/telemetry/logger.ts";
 import type { RuleSet } from "../../rules/set/rule-set.ts";
 import { markerKeys } from "../repartition/marker-keys.ts";
 import { localRules, repartitionedRules } from "../repartition/placement.ts";
+import type { CepBounds } from "../engine/index.ts";
 import type { StateStore } from "../state/index.ts";
 import { createEventsStep } from "./events-step.ts";
 import { restorePartition } from "./partition.ts";
@@ -41,6 +42,8 @@ export interface RuntimeOptions {
   dedupHorizonMs?: number;
   /** Most event ids an fg.events partition remembers. Default 100000. */
   dedupMaxIds?: number;
+  /** Bounds on pattern state, one budget for every partition; default processor/cep's. */
+  cep?: CepBounds;
 }
 
 export interface ProcessorRuntime {
@@ -75,7 +78,7 @@ export function createProcessorRuntime(options: RuntimeOptions): ProcessorRuntim
   };
   const dedup = { horizonMs: options.dedupHorizonMs ?? 600_000, maxIds: options.dedupMaxIds ?? 100_000 };
   const restore = (stage: { sources: number } | { dedup: typeof dedup }) => (tp: TopicPartition, rules: RuleSet) =>
-    restorePartition(tp, { store, ruleSet: rules, outOfOrdernessMs, logger, ...stage });
+    restorePartition(tp, { store, ruleSet: rules, outOfOrdernessMs, logger, ...(options.cep && { cep: options.cep }), ...stage });
   const events = createEventsStep({ ruleSet: shared.ruleSet, outOfOrdernessMs, markerKeys: markerKeys(bus.kind, repartitionPartitions) });
   const stages: Stage[] = [
     createStage({

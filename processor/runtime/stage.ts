@@ -198,7 +198,13 @@ export function createStage(options: StageOptions): Stage {
     metrics.events.inc(step.applied);
     metrics.invalid.inc(step.invalid.length);
     metrics.windows.inc(out.windows.length);
-    metrics.evictions.inc(out.evicted);
+    // One line per rule, key and bound per batch: a hot key evicts on every event.
+    const evictions = Map.groupBy(out.evictions, (e) => JSON.stringify([e.rule_id, e.key, e.cause]));
+    for (const [first, ...more] of evictions.values()) {
+      const evicted = first!.count + more.reduce((n, e) => n + e.count, 0);
+      metrics.evictions.inc({ rule: first!.rule_id, cause: first!.cause }, evicted);
+      logger.warn("pattern state over its bound: oldest partial matches evicted", { partition, rule: first!.rule_id, key: first!.key, evicted, bound: first!.cause });
+    }
     for (const l of out.late) metrics.late.inc({ rule: l.rule_id });
     const w = task.engine.watermark();
     if (w !== null) {

@@ -49,6 +49,12 @@ export interface Alert {
   events: Envelope[];
   /** Where it is delivered besides fg.alerts (postgres, live, webhook:<name>), from the rule. */
   sinks: string[];
+  /**
+   * Pattern alerts only: set when the processor evicted partial matches of this group key (a per-key
+   * bound or its state budget) within the rule's `within` before the match ended, so other
+   * matches may have been missed or this one would have been suppressed by the skip strategy.
+   */
+  partial_matches_evicted?: true;
 }
 
 export interface AlertContext {
@@ -91,7 +97,10 @@ export function windowAlert(ctx: AlertContext, window: WindowCause, events: Enve
   };
 }
 
-export function matchAlert(ctx: AlertContext, match: { match_id: string; start_ts: number; end_ts: number; events: Record<string, Envelope[]> }): Alert {
+export function matchAlert(
+  ctx: AlertContext,
+  match: { match_id: string; start_ts: number; end_ts: number; events: Record<string, Envelope[]>; partial_matches_evicted?: true },
+): Alert {
   const steps = Object.fromEntries(Object.entries(match.events).map(([step, es]) => [step, es.map((e) => e.event_id)]));
   return {
     id: alertId([ctx.rule.id, ctx.appId, ctx.groupKey, "m", match.match_id]),
@@ -99,5 +108,6 @@ export function matchAlert(ctx: AlertContext, match: { match_id: string; start_t
     match: { match_id: match.match_id, start_ts: match.start_ts, end_ts: match.end_ts, steps },
     events: Object.values(match.events).flat(),
     sinks: ctx.rule.alert.sinks.filter((s) => s !== "topic"),
+    ...(match.partial_matches_evicted && { partial_matches_evicted: true as const }),
   };
 }

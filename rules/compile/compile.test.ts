@@ -126,7 +126,6 @@ test("a pattern rule: readable steps become the CEP engine's PatternSpec", () =>
     id: "r",
     within_ms: 600_000,
     skip: { strategy: "skipToLast", step: "fails" },
-    max_partial_matches: 10_000,
     steps: [
       { name: "fails", contiguity: "begin", where: { field: "type", op: "eq", value: "payment_failed" }, quantifier: { min: 2, max: 4 }, optional: false, greedy: true, loop_contiguity: "next" },
       { name: "big", contiguity: "next", where: { field: "props.amount", op: "gt", ref: { step: "fails", agg: "sum", field: "props.amount" } }, optional: true, greedy: false, loop_contiguity: "followedBy" },

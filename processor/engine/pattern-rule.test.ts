@@ -1,0 +1,111 @@
+/**
+ * A pattern rule's state in the engine: saved as a head plus one record per buffered event (so a
+ * flush writes what changed), restored to identical results, and bounded per key and by the
+ * process's budget, every eviction reported with rule and key and marked on the alerts it affects.
+ */
+import { describe, expect, test } from "bun:test";
+import { createStateBudget } from "../cep/index.ts";
+import { createPartitionEngine, type CepBounds } from "./index.ts";
+import { ev, ruleSetOf } from "./test-kit.ts";
+
+const rules = ruleSetOf(`
+id: burst
+app: shop
+description: three views then a cart
+severity: info
+pattern:
+  within: 1h
+  skip: none
+  steps:
+    - name: views
+      filter: { type: view }
+      times: { min: 3 }
+    - name: cart
+      filter: { type: cart }
+`);
+
+const bounds = (maxPartialMatches: number, maxEvents: number, budgetBytes = 1e12): CepBounds => ({
+  limits: { maxPartialMatches, maxEvents },
+  budget: createStateBudget(budgetBytes),
+});
+
+const views = (user: string, n: number, from = 0) => Array.from({ length: n }, (_, i) => ev(`${user}-v${from + i}`, 1_000 + from + i, "view", user));
+
+describe("saved as a head and one record per buffered event", () => {
+  test("a flush writes the events added since the last one, not the key's whole history", () => {
+    const engine = createPartitionEngine({ ruleSet: rules, cep: bounds(1_000, 1_000) });
+    engine.process(views("u1", 5));
+    const first = engine.flush();
+    const eventRecords = (names: string[]) => names.filter((n) => n.startsWith("p:burst:v:"));
+    expect(eventRecords(Object.keys(first.put))).toHaveLength(5);
+    expect(first.put['p:burst:k:["shop","u1"]']).toBeDefined();
+    engine.process(views("u1", 2, 5));
+    const second = engine.flush();
+    expect(eventRecords(Object.keys(second.put))).toEqual(['p:burst:v:5:["shop","u1"]', 'p:burst:v:6:["shop","u1"]']);
+  });
+
+  test("events no match needs any more are deleted, and a key back at its start leaves no records", () => {
+    const engine = createPartitionEngine({ ruleSet: rules, cep: bounds(1_000, 1_000) });
+    engine.process([...views("u1", 3), ev("c1", 2_000, "cart", "u1")]);
+    engine.flush();
+    // Past `within`, every partial match of u1 times out.
+    engine.process([ev("late", 2_000 + 3_600_000, "other", "u2")]);
+    const delta = engine.flush();
+    expect(delta.del.filter((n) => n.includes('"u1"')).toSorted()).toEqual(
+      ['p:burst:k:["shop","u1"]', 'p:burst:v:0:["shop","u1"]', 'p:burst:v:1:["shop","u1"]', 'p:burst:v:2:["shop","u1"]'].toSorted(),
+    );
+  });
+
+  test("restored from its flushed records after every batch, a run gives the alerts of an uninterrupted one", () => {
+    const input = [...views("u1", 4), ...views("u2", 3), ev("c1", 2_000, "cart", "u1"), ...views("u1", 2, 10), ev("c2", 2_100, "cart", "u1"), ev("c3", 2_200, "cart", "u2")];
+    const straight = createPartitionEngine({ ruleSet: rules, cep: bounds(1_000, 1_000) });
+    const expected = input.flatMap((e) => straight.process([e]).alerts.map((a) => a.alert.id));
+    expect(expected.length).toBeGreaterThan(5);
+
+    const records: Record<string, string> = {};
+    const got: string[] = [];
+    for (const e of input) {
+      const engine = createPartitionEngine({ ruleSet: rules, records: { ...records }, cep: bounds(1_000, 1_000) });
+      got.push(...engine.process([e]).alerts.map((a) => a.alert.id));
+      const delta = engine.flush();
+      for (const name of delta.del) delete records[name];
+      Object.assign(records, delta.put);
+    }
+    expect(got).toEqual(expected);
+  });
+});
+
+describe("bounds", () => {
+  test("a hot key is held to the partial-match bound; evictions name rule and key, and later alerts are marked", () => {
+    const engine = createPartitionEngine({ ruleSet: rules, cep: bounds(20, 1_000) });
+    const out = engine.process([...views("hot", 30), ev("cart", 1_100, "cart", "hot"), ...views("cold", 3), ev("c", 1_200, "cart", "cold")]);
+    expect(out.evicted).toBeGreaterThan(0);
+    expect(new Set(out.evictions.map((e) => `${e.rule_id} ${e.key} ${e.cause}`))).toEqual(new Set(['burst ["shop","hot"] partial_matches']));
+    expect(out.evictions.reduce((n, e) => n + e.count, 0)).toBe(out.evicted);
+    const hot = out.alerts.filter((a) => a.alert.group_key === "hot");
+    const cold = out.alerts.filter((a) => a.alert.group_key === "cold");
+    expect(hot.length).toBeGreaterThan(0);
+    expect(hot.every((a) => a.alert.partial_matches_evicted === true)).toBe(true);
+    expect(cold).toHaveLength(1);
+    expect(cold[0]?.alert.partial_matches_evicted).toBeUndefined();
+  });
+
+  test("the per-key event bound evicts the oldest partial matches until the buffer fits", () => {
+    const engine = createPartitionEngine({ ruleSet: rules, cep: bounds(1_000_000, 10) });
+    const out = engine.process(views("hot", 40));
+    expect(out.evictions.map((e) => e.cause)).toContain("events");
+    const saved = engine.flush();
+    expect(Object.keys(saved.put).filter((n) => n.startsWith("p:burst:v:")).length).toBeLessThanOrEqual(10);
+  });
+
+  test("the process's budget holds across engines: the key that grows gives up its oldest partial matches", () => {
+    const budget = createStateBudget(20_000);
+    const cep: CepBounds = { limits: { maxPartialMatches: 1_000_000, maxEvents: 1_000_000 }, budget };
+    const a = createPartitionEngine({ ruleSet: rules, cep });
+    const b = createPartitionEngine({ ruleSet: rules, cep });
+    a.process(views("one", 20));
+    const out = b.process(views("two", 60));
+    expect(out.evictions.map((e) => e.cause)).toContain("budget");
+    expect(budget.usedBytes()).toBeLessThanOrEqual(20_000);
+  });
+});
