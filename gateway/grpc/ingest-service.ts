@@ -10,6 +10,8 @@ import {
 import { counter, gauge } from "../../infra/telemetry/metrics.ts";
 import type { Logger } from "../../infra/telemetry/logger.ts";
 import type { Ingest, Principal } from "../ingest/types.ts";
+import { createKeyWatch } from "../keys/watch.ts";
+import { Undecodable } from "./decode.ts";
 import { submitEvents } from "./event.ts";
 import type { AckMessage, EventMessage } from "./proto.ts";
 import { callError, refusedAck, streamAnswer, unaryAnswer, type CallError } from "./status.ts";
@@ -20,6 +22,9 @@ const openStreams = gauge("gateway_grpc_streams", "Open gRPC Stream calls");
 export interface IngestServiceOptions {
   maxBatch: number;
   maxInflightBatches: number;
+  maxDepth?: number;
+  /** How often open streams' keys are checked again; a revoked one ends its stream UNAUTHENTICATED. */
+  keyRecheckMs?: number;
   logger?: Logger;
 }
 
@@ -41,6 +46,7 @@ const codeName = (code: status) => status[code] ?? String(code);
 export function createIngestService(ingest: Ingest, opts: IngestServiceOptions): IngestService {
   const streams = new Set<{ drain(): void; ended: Promise<void> }>();
   let draining = false;
+  const keys = createKeyWatch({ authenticate: (k, o) => ingest.authenticate(k, o), intervalMs: Math.max(1_000, opts.keyRecheckMs ?? 30_000), logger: opts.logger });
 
   const authorize = async (md: Metadata): Promise<{ principal: Principal } | { error: CallError }> => {
     if (draining) return { error: callError(status.UNAVAILABLE, "server shutting down", { "retry-after-ms": "1000" }) };
@@ -65,10 +71,11 @@ export function createIngestService(ingest: Ingest, opts: IngestServiceOptions):
       try {
         const who = await authorize(call.metadata);
         if ("error" in who) return finish(who.error);
+        if (call.request instanceof Undecodable) return finish(callError(status.INVALID_ARGUMENT, call.request.message));
         const events = eventsOf(call.request);
         const problem = typeof events === "string" ? events : batchProblem(events);
         if (problem !== null) return finish(callError(status.INVALID_ARGUMENT, problem));
-        const answer = unaryAnswer(await submitEvents(ingest, who.principal, events as EventMessage[]));
+        const answer = unaryAnswer(await submitEvents(ingest, who.principal, events as EventMessage[], opts.maxDepth));
         return "ack" in answer ? finish(null, answer.ack) : finish(answer.error);
       } catch (err) {
         opts.logger?.error("gRPC call failed in the pipeline", { err, method });
@@ -90,12 +97,15 @@ export function createIngestService(ingest: Ingest, opts: IngestServiceOptions):
     let clientDone = false;
     let stopping = false;
     let finished = false;
+    // Why the server ends the stream early: shutting down (UNAVAILABLE), a revoked key, a message it cannot decode.
+    let stopWith: { code: status; details: string } = { code: status.UNAVAILABLE, details: "server shutting down; resend the batches not acknowledged" };
     let resolveEnded!: () => void;
     const entry = { ended: new Promise<void>((r) => (resolveEnded = r)), drain: () => {} };
 
     const finish = (code: status, details = "") => {
       if (finished) return;
       finished = true;
+      unwatch();
       streams.delete(entry);
       openStreams.dec();
       calls.inc({ method: "Stream", code: codeName(code) });
@@ -109,7 +119,10 @@ export function createIngestService(ingest: Ingest, opts: IngestServiceOptions):
       while (replies.length && replies[0]!.ack && !call.cancelled) {
         if (!call.write(replies.shift()!.ack!)) writeBlocked = true;
       }
-      if (replies.length === 0 && (clientDone || stopping)) finish(stopping && !clientDone ? status.UNAVAILABLE : status.OK, "server shutting down; resend the batches not acknowledged");
+      if (replies.length === 0 && (clientDone || stopping)) {
+        if (stopping && !clientDone) finish(stopWith.code, stopWith.details);
+        else finish(status.OK);
+      }
       else if (!stopping && inflight < opts.maxInflightBatches && !writeBlocked && call.isPaused()) call.resume();
     };
     entry.drain = () => {
@@ -117,22 +130,35 @@ export function createIngestService(ingest: Ingest, opts: IngestServiceOptions):
       call.pause();
       settle();
     };
+    /** Stops reading; ends with `code` once every batch taken has its Ack written. */
+    const stopAfterAcks = (code: status, details: string) => {
+      if (stopping) return;
+      stopWith = { code, details };
+      entry.drain();
+    };
+    const unwatch = keys.watch(apiKeyOf(call.metadata)!, (refused) => stopAfterAcks(status.UNAUTHENTICATED, `${refused.reason} API key: ${refused.message}`));
     streams.add(entry);
 
     call.on("drain", () => {
       writeBlocked = false;
       settle();
     });
-    call.on("data", (req: { seq: number; events: EventMessage[] }) => {
+    call.on("data", (req: { seq: number; events: EventMessage[] } | Undecodable) => {
+      if (req instanceof Undecodable) {
+        // With a seq the batch is refused and the stream goes on; without one it cannot be answered.
+        if (req.seq === undefined) return stopAfterAcks(status.INVALID_ARGUMENT, req.message);
+        replies.push({ ack: refusedAck(req.seq, "REFUSAL_INVALID", req.message) });
+        return settle();
+      }
       const slot: { ack: AckMessage | null } = { ack: null };
       replies.push(slot);
       const problem = batchProblem(req.events);
       if (problem !== null || stopping) {
-        slot.ack = problem !== null ? refusedAck(req.seq, "REFUSAL_INVALID", problem) : refusedAck(req.seq, "REFUSAL_UNAVAILABLE", "server shutting down", 1_000);
+        slot.ack = problem !== null ? refusedAck(req.seq, "REFUSAL_INVALID", problem) : refusedAck(req.seq, "REFUSAL_UNAVAILABLE", stopWith.details, 1_000);
         return settle();
       }
       if (++inflight >= opts.maxInflightBatches) call.pause();
-      submitEvents(ingest, who.principal, req.events)
+      submitEvents(ingest, who.principal, req.events, opts.maxDepth)
         .then((outcome) => streamAnswer(outcome, req.seq))
         .catch((err) => {
           opts.logger?.error("gRPC stream batch failed in the pipeline", { err, seq: req.seq });
@@ -161,6 +187,7 @@ export function createIngestService(ingest: Ingest, opts: IngestServiceOptions):
     },
     async drain() {
       draining = true;
+      keys.stop();
       for (const s of streams) s.drain();
       await Promise.all([...streams].map((s) => s.ended));
     },

@@ -1,6 +1,7 @@
 /** Loads schemas/fluxgate.proto and the standard health.proto once, with the options both the server and test clients use. */
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import { wireSpecOf, type WireSpec } from "./decode.ts";
 
 export const FLUXGATE_PROTO = new URL("../../schemas/fluxgate.proto", import.meta.url).pathname;
 export const HEALTH_PROTO = new URL("./health.proto", import.meta.url).pathname;
@@ -12,14 +13,17 @@ export const loaderOptions: protoLoader.Options = { keepCase: true, longs: Numbe
 interface Loaded {
   ingest: grpc.ServiceClientConstructor;
   health: grpc.ServiceClientConstructor;
+  /** String and message fields of every fluxgate.v1 message, for the strict UTF-8 check (decode.ts). */
+  wire: WireSpec;
 }
 
 let loaded: Loaded | undefined;
 
 export function loadProtos(): Loaded {
   if (!loaded) {
-    const pkg = grpc.loadPackageDefinition(protoLoader.loadSync([FLUXGATE_PROTO, HEALTH_PROTO], loaderOptions)) as any;
-    loaded = { ingest: pkg.fluxgate.v1.Ingest, health: pkg.grpc.health.v1.Health };
+    const definition = protoLoader.loadSync([FLUXGATE_PROTO, HEALTH_PROTO], loaderOptions);
+    const pkg = grpc.loadPackageDefinition(definition) as any;
+    loaded = { ingest: pkg.fluxgate.v1.Ingest, health: pkg.grpc.health.v1.Health, wire: wireSpecOf(definition, "fluxgate.v1") };
   }
   return loaded;
 }

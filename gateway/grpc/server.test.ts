@@ -5,7 +5,9 @@ import { randomUUID } from "node:crypto";
 import { registry } from "../../infra/telemetry/metrics.ts";
 import { createFakeIngest, type FakeIngest } from "../ws/fake-ingest.ts";
 import { healthClient, ingestClient, keyMetadata, unaryCall } from "./grpc-test-client.ts";
-import type { AckMessage } from "./proto.ts";
+import * as protoLoader from "@grpc/proto-loader";
+import { waitFor } from "../../test/support/wait-for.ts";
+import { FLUXGATE_PROTO, loaderOptions, type AckMessage } from "./proto.ts";
 import { startGrpcServer, type GrpcServer } from "./server.ts";
 
 const limits = { host: "127.0.0.1", port: 0, maxMessageBytes: 256 * 1024, maxBatch: 100, maxInflightBatches: 8, drainMs: 3_000, healthWatchMs: 50 };
@@ -42,6 +44,9 @@ function collect(call: StreamCall) {
   });
   return { acks, ended };
 }
+const waitForAcks = (acks: AckMessage[], n: number) => waitFor(() => acks.length, (l) => l >= n, { timeoutMs: 5_000, intervalMs: 10, what: `${n} acks` });
+const ackDefinition = protoLoader.loadSync(FLUXGATE_PROTO, loaderOptions)["fluxgate.v1.Ack"] as protoLoader.MessageTypeDefinition<object, object>;
+const loadAck = (b: Buffer) => ackDefinition.deserialize(b) as unknown as AckMessage;
 const streamGauge = async () => (await registry.getSingleMetric("fluxgate_gateway_grpc_streams")!.get()).values[0]?.value ?? 0;
 
 describe("Send and SendBatch", () => {
@@ -251,5 +256,94 @@ describe("health and shutdown", () => {
     expect(performance.now() - t0).toBeLessThan(1_000);
     expect((await pending).ok).toBe(false);
     client.close();
+  });
+});
+
+describe("bad bytes (issue 19 #9, #10, #12)", () => {
+  /** Protobuf by hand: a length-delimited field. */
+  const field = (n: number, bytes: Buffer) => Buffer.concat([Buffer.from([(n << 3) | 2, bytes.length]), bytes]);
+  const str = (n: number, s: string | Buffer) => field(n, typeof s === "string" ? Buffer.from(s) : s);
+  const rawEvent = (userId: Buffer | string) => Buffer.concat([str(2, "app_a"), str(3, "page_view"), str(7, userId)]);
+  const rawCall = (method: string, body: Buffer) =>
+    new Promise<{ code: number; details: string }>((resolve) => {
+      const client = new grpc.Client(`127.0.0.1:${s.server.port}`, grpc.credentials.createInsecure());
+      client.makeUnaryRequest(`/fluxgate.v1.Ingest/${method}`, (b: Buffer) => b, (b: Buffer) => b, body, keyA(), (err) => {
+        client.close();
+        resolve(err ? { code: err.code, details: err.details } : { code: grpc.status.OK, details: "" });
+      });
+    });
+  const callsCounted = async (method: string, code: string) =>
+    (await registry.getSingleMetric("fluxgate_gateway_grpc_calls_total")!.get()).values.find((v) => v.labels.method === method && v.labels.code === code)?.value ?? 0;
+
+  test("a message that cannot be decoded is INVALID_ARGUMENT, and counted", async () => {
+    const before = await callsCounted("SendBatch", "INVALID_ARGUMENT");
+    for (const garbage of [Buffer.from([0x0a, 0xff, 0xff, 0xff]), Buffer.from([0x0a, 0x05, 0x12]), Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])]) {
+      const r = await rawCall("SendBatch", garbage);
+      expect(r.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(r.details).toContain("cannot be decoded");
+    }
+    expect(await callsCounted("SendBatch", "INVALID_ARGUMENT")).toBe(before + 3);
+  });
+
+  test("invalid UTF-8 in a string field is INVALID_ARGUMENT naming the field; nothing is published", async () => {
+    const published = s.ingest.published.length;
+    const one = await rawCall("Send", field(1, rawEvent(Buffer.from([0x75, 0xff]))));
+    expect(one).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining("event.user_id") });
+    const batch = await rawCall("SendBatch", Buffer.concat([field(1, rawEvent("ok")), field(1, rawEvent(Buffer.from([0xc3, 0x28])))]));
+    expect(batch).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining("events.1.user_id") });
+    expect((await rawCall("Send", field(1, rawEvent("é")))).code).toBe(grpc.status.OK);
+    expect(s.ingest.published.length).toBe(published + 1);
+    expect(s.ingest.published.at(-1)!.event.user_id).toBe("é");
+  });
+
+  test("in a Stream: a batch with invalid UTF-8 is refused by seq and the stream goes on; an undecodable message ends it INVALID_ARGUMENT", async () => {
+    const client = new grpc.Client(`127.0.0.1:${s.server.port}`, grpc.credentials.createInsecure());
+    const call = client.makeBidiStreamRequest("/fluxgate.v1.Ingest/Stream", (b: Buffer) => b, (b: Buffer) => loadAck(b), keyA());
+    const { acks, ended } = collect(call as unknown as StreamCall);
+    const seq = (n: number) => Buffer.from([0x08, n]);
+    call.write(Buffer.concat([seq(1), field(2, rawEvent(Buffer.from([0xff])))]));
+    call.write(Buffer.concat([seq(2), field(2, rawEvent("fine"))]));
+    await waitForAcks(acks, 2);
+    call.write(Buffer.from([0x12, 0x7f, 0x01]));
+    const status = await ended;
+    client.close();
+    expect(acks.map((a) => [a.seq, a.refused])).toEqual([[1, "REFUSAL_INVALID"], [2, "REFUSAL_NONE"]]);
+    expect(acks[0]!.message).toContain("events.0.user_id");
+    expect(status.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(await callsCounted("Stream", "INVALID_ARGUMENT")).toBeGreaterThan(0);
+  });
+
+  test("props_json nested 100,000 levels is rejected with the path, cheaply", async () => {
+    const deep = `{"a":${"[".repeat(100_000)}1${"]".repeat(100_000)}}`; // 100,000 levels, under the test server's 256 KiB
+    const started = performance.now();
+    const r = await unaryCall(s.client, "SendBatch", { events: [event({ props_json: deep }), event()] }, keyA());
+    expect(performance.now() - started).toBeLessThan(500);
+    if (!r.ok) throw new Error(r.details);
+    expect(r.ack.accepted).toBe(1);
+    expect(r.ack.rejected).toMatchObject([{ index: 0, code: "invalid", errors: [{ path: `props.a${".0".repeat(31)}`, message: "nested deeper than 32 levels" }] }]);
+  });
+});
+
+describe("open streams' keys (issue 19 #8)", () => {
+  test("a key revoked while its Stream is open: the batches taken are acked, then UNAUTHENTICATED", async () => {
+    const ingest = createFakeIngest();
+    const server = await startGrpcServer(ingest, { ...limits, keyRecheckMs: 1_000 });
+    const client = ingestClient(server.port);
+    try {
+      const call: StreamCall = client.Stream(keyMetadata({ "x-api-key": "key-b" }));
+      const { acks, ended } = collect(call);
+      call.write({ seq: 1, events: [event({ app_id: "app_b" })] });
+      await waitForAcks(acks, 1);
+      const started = Date.now();
+      ingest.revoked.add("key-b");
+      const status = await ended;
+      expect(Date.now() - started).toBeLessThan(2_500);
+      expect(status.code).toBe(grpc.status.UNAUTHENTICATED);
+      expect(status.details).toContain("revoked");
+      expect(acks.map((a) => [a.seq, a.accepted])).toEqual([[1, 1]]);
+    } finally {
+      client.close();
+      await server.stop();
+    }
   });
 });

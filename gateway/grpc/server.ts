@@ -6,6 +6,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../../infra/telemetry/logger.ts";
 import type { Ingest } from "../ingest/types.ts";
+import { withSafeDecoding } from "./decode.ts";
 import { createHealthService } from "./health.ts";
 import { createIngestService } from "./ingest-service.ts";
 import { loadProtos } from "./proto.ts";
@@ -18,6 +19,10 @@ export interface GrpcServerOptions {
   maxMessageBytes: number;
   maxBatch: number;
   maxInflightBatches: number;
+  /** FG_GATEWAY_MAX_DEPTH: props_json levels, checked before it is parsed. */
+  maxDepth?: number;
+  /** How often open streams' keys are checked again (FG_GATEWAY_KEY_CACHE_TTL_MS). */
+  keyRecheckMs?: number;
   /** How long stop() lets open calls finish before cutting them. */
   drainMs: number;
   /** How often health Watch calls re-check readiness (default 1 s). */
@@ -43,7 +48,7 @@ export async function startGrpcServer(ingest: Ingest, opts: GrpcServerOptions): 
   });
   const service = createIngestService(ingest, opts);
   const health = createHealthService(() => ingest.isReady(), opts.healthWatchMs);
-  server.addService(protos.ingest.service, service.impl);
+  server.addService(withSafeDecoding(protos.ingest.service, protos.wire), service.impl);
   server.addService(protos.health.service, health.impl);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${opts.host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))));

@@ -5,7 +5,7 @@
  * UTF-8 and bounded in nesting before they are parsed (gateway/ingest/json.ts).
  */
 import { Hono, type Context } from "hono";
-import { parseJsonBytes, type JsonResult } from "../ingest/json.ts";
+import { ENVELOPE_LEVELS, parseJsonBytes, type JsonResult } from "../ingest/json.ts";
 import type { EventResult, Ingest, Principal, SubmitOutcome } from "../ingest/types.ts";
 import { apiKeyOf } from "./api-key.ts";
 import { errorResponse, keysUnavailable, mediaTypeOf, refusal, rejectStatus, unauthorized } from "./responses.ts";
@@ -25,9 +25,6 @@ const summary = (results: EventResult[], extra: Record<string, unknown> = {}) =>
   const accepted = results.filter((r) => r.status === "accepted").length;
   return { accepted, rejected: results.length - accepted, results, ...extra };
 };
-
-/** Levels a body has above props: {"events": [ {event: {props}} ] }. */
-export const ENVELOPE_LEVELS = 3;
 
 /** A refused body: the status and code each JSON problem answers with. */
 const jsonProblem = (r: Extract<JsonResult, { ok: false }>) =>

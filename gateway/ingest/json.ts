@@ -12,6 +12,12 @@ import type { FieldError } from "./types.ts";
 export type JsonProblem = "invalid_utf8" | "too_deep" | "invalid_json";
 export type JsonResult = { ok: true; value: unknown } | { ok: false; problem: JsonProblem; errors: FieldError[] };
 
+/**
+ * Levels a body may have above props, `{"events": [{"props": …}]}`: a body's nesting bound is
+ * FG_GATEWAY_MAX_DEPTH plus these; props' own bound is checked exactly per event (prepare.ts).
+ */
+export const ENVELOPE_LEVELS = 3;
+
 const strict = new TextDecoder("utf-8", { fatal: true });
 const lenient = new TextDecoder("utf-8");
 

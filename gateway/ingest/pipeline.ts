@@ -30,7 +30,7 @@ export function createIngest(o: IngestOptions): Ingest {
   const now = o.now ?? Date.now;
   const retryMs = o.unavailableRetryMs ?? 1_000;
   return {
-    authenticate: (apiKey) => o.authenticator.authenticate(apiKey),
+    authenticate: (apiKey, opts) => o.authenticator.authenticate(apiKey, opts),
     isReady: () => o.producer.ready(),
     async submit(principal, submitted, source, traceparent) {
       const started = performance.now();

@@ -43,7 +43,8 @@ export type SubmitOutcome =
   | { kind: "unavailable"; retryAfterMs: number; message: string };
 
 export interface Ingest {
-  authenticate(apiKey: string | undefined): Promise<AuthResult>;
+  /** `fresh`: bypass the key cache (the re-check of open streams' keys). */
+  authenticate(apiKey: string | undefined, opts?: { fresh?: boolean }): Promise<AuthResult>;
   /**
    * `traceparent`: the caller's W3C trace context, carried to Kafka as the records' `traceparent`
    * header; a new trace is started when it is absent or malformed.

@@ -8,7 +8,8 @@ import { hashMatches, keyIdOf } from "./secret.ts";
 import type { ApiKey, KeyStore } from "./store.ts";
 
 export interface Authenticator {
-  authenticate(secret: string | undefined): Promise<AuthResult>;
+  /** `fresh`: ask the store, not the cache (open streams' periodic re-check, gateway/keys/watch.ts). */
+  authenticate(secret: string | undefined, opts?: { fresh?: boolean }): Promise<AuthResult>;
 }
 
 export function createAuthenticator(store: KeyStore, o: { ttlMs: number; now?: () => number }): Authenticator {
@@ -18,9 +19,9 @@ export function createAuthenticator(store: KeyStore, o: { ttlMs: number; now?: (
   const cache = new Map<string, { entry: Entry; until: number }>();
   const MAX_ENTRIES = 100_000;
 
-  async function lookup(id: string): Promise<Entry> {
+  async function lookup(id: string, fresh: boolean): Promise<Entry> {
     const hit = cache.get(id);
-    if (hit && hit.until > now()) return hit.entry;
+    if (!fresh && hit && hit.until > now()) return hit.entry;
     const key = await store.get(id);
     const entry = key && { key, hash: Buffer.from(key.hash, "hex") };
     if (cache.size >= MAX_ENTRIES) cache.clear();
@@ -29,10 +30,10 @@ export function createAuthenticator(store: KeyStore, o: { ttlMs: number; now?: (
   }
 
   return {
-    async authenticate(secret) {
+    async authenticate(secret, opts) {
       if (!secret) return { ok: false, reason: "missing", message: "an API key is required: X-API-Key header or Authorization: Bearer <key>" };
       const id = keyIdOf(secret);
-      const entry = id === undefined ? undefined : await lookup(id);
+      const entry = id === undefined ? undefined : await lookup(id, opts?.fresh === true);
       if (!entry || !hashMatches(secret, entry.hash)) return { ok: false, reason: "invalid", message: "the API key is not valid" };
       const { key } = entry;
       if (key.revoked_at !== null) return { ok: false, reason: "revoked", message: `API key ${key.id} was revoked at ${key.revoked_at}` };

@@ -6,6 +6,7 @@ import { createPostgresKeyStore } from "./postgres-store.ts";
 import type { KeyStore } from "./store.ts";
 
 export { createAuthenticator, type Authenticator } from "./authenticator.ts";
+export { createKeyWatch, type KeyWatch } from "./watch.ts";
 export type { ApiKey, KeyStore } from "./store.ts";
 
 export function openKeyStore(env: Pick<Env, "FG_POSTGRES_URL" | "FG_DATA_DIR">): Promise<KeyStore> {

@@ -6,6 +6,7 @@
 import type { Server } from "bun";
 import { createLiveFeedSocket, type LiveFeedHub, type LiveFeedSocketData } from "../../rules/alerts/live-feed.ts";
 import { apiKeyOf } from "../http/api-key.ts";
+import { errorResponse, keysUnavailable, unauthorized } from "../http/responses.ts";
 import type { Ingest } from "../ingest/types.ts";
 
 export type AlertFeedSocketData = LiveFeedSocketData & { route: "alerts" };
@@ -20,10 +21,12 @@ export function createAlertFeedSocket(ingest: Ingest, hub: LiveFeedHub, opts: { 
     maxBufferedBytes: opts.maxBufferedBytes,
     async authorize(req) {
       const url = new URL(req.url);
-      if (!url.searchParams.get("app")) return Response.json({ error: "missing_app", message: "?app=<app> is required" }, { status: 400 });
+      if (!url.searchParams.get("app")) return errorResponse(400, "missing_app", "?app=<app> is required");
       const auth = await ingest.authenticate(apiKeyOf(req.headers, url)).catch(() => null);
-      if (!auth) return new Response("cannot check API keys right now", { status: 503, headers: { "retry-after": "1" } });
-      if (!auth.ok) return Response.json({ error: auth.reason, message: auth.message }, { status: 401 });
+      if (!auth) return keysUnavailable();
+      if (!auth.ok) return unauthorized(auth);
+      const other = url.searchParams.getAll("app").find((app) => app !== auth.principal.appId);
+      if (other !== undefined) return errorResponse(403, "forbidden", `the API key belongs to app ${auth.principal.appId}; it may not follow app ${other}`);
       return [auth.principal.appId];
     },
   });

@@ -18,6 +18,8 @@ export interface FakeIngest extends Ingest {
   /** While set, submissions wait for it: lets a test hold frames in flight. */
   gate?: Promise<void>;
   ready: boolean;
+  /** Keys revoked since: they authenticate as `revoked`. */
+  revoked: Set<string>;
 }
 
 export const FAKE_KEYS: Record<string, Principal> = {
@@ -31,9 +33,11 @@ export function createFakeIngest(): FakeIngest {
     started: 0,
     delayMs: 0,
     ready: true,
+    revoked: new Set(),
     async authenticate(apiKey) {
       if (apiKey === "key-store-down") throw new Error("key store unreachable");
       if (!apiKey) return { ok: false, reason: "missing", message: "no API key" };
+      if (fake.revoked.has(apiKey)) return { ok: false, reason: "revoked", message: "the API key was revoked" };
       const principal = FAKE_KEYS[apiKey];
       return principal ? { ok: true, principal } : { ok: false, reason: "invalid", message: "unknown API key" };
     },

@@ -10,12 +10,16 @@ import type { WsConfig } from "./config.ts";
 import type { StreamSocket, StreamSocketData, StreamSocketOptions } from "./stream.ts";
 
 export { createAlertFeedSocket, type AlertFeedSocket } from "./alert-feed.ts";
-export { CLOSE_FLOOD, createStreamSocket, type StreamSocket, type StreamSocketOptions } from "./stream.ts";
+export { CLOSE_FLOOD, CLOSE_UNAUTHORIZED, createStreamSocket, type StreamSocket, type StreamSocketOptions } from "./stream.ts";
 export { wsEnv, type WsConfig } from "./config.ts";
 
 /** The stream's limits from the parsed env: frames share the HTTP request and batch limits. */
-export function streamSocketOptions(env: WsConfig & { FG_GATEWAY_MAX_REQUEST_BYTES: number; FG_GATEWAY_MAX_BATCH: number }, logger?: Logger): StreamSocketOptions {
+export function streamSocketOptions(
+  env: WsConfig & { FG_GATEWAY_MAX_REQUEST_BYTES: number; FG_GATEWAY_MAX_BATCH: number; FG_GATEWAY_MAX_DEPTH: number; FG_GATEWAY_KEY_CACHE_TTL_MS: number },
+  logger?: Logger,
+): StreamSocketOptions {
   return {
+    maxDepth: env.FG_GATEWAY_MAX_DEPTH, keyRecheckMs: env.FG_GATEWAY_KEY_CACHE_TTL_MS,
     maxFrameBytes: env.FG_GATEWAY_MAX_REQUEST_BYTES, maxBatch: env.FG_GATEWAY_MAX_BATCH, maxInflightFrames: env.FG_WS_MAX_INFLIGHT_FRAMES, maxInflightBytes: env.FG_WS_MAX_INFLIGHT_BYTES,
     floodStrikes: env.FG_WS_FLOOD_STRIKES, idleTimeoutSec: env.FG_WS_IDLE_TIMEOUT_S, maxBufferedBytes: env.FG_WS_MAX_BUFFERED_BYTES, logger,
   };

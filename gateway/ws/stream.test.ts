@@ -4,10 +4,10 @@ import { randomUUID } from "node:crypto";
 import { createLiveFeedHub } from "../../rules/alerts/live-feed.ts";
 import type { Alert } from "../../rules/alerts/alert.ts";
 import { createFakeIngest } from "./fake-ingest.ts";
-import { CLOSE_FLOOD, createAlertFeedSocket, createGatewaySockets, createStreamSocket, type GatewaySocketData } from "./index.ts";
+import { CLOSE_FLOOD, CLOSE_UNAUTHORIZED, createAlertFeedSocket, createGatewaySockets, createStreamSocket, type GatewaySocketData } from "./index.ts";
 import { connectClient, type TestClient } from "./ws-test-client.ts";
 
-const limits = { maxFrameBytes: 64 * 1024, maxBatch: 50, maxInflightFrames: 4, maxInflightBytes: 200 * 1024, floodStrikes: 3, idleTimeoutSec: 30, maxBufferedBytes: 1 << 20 };
+const limits = { maxFrameBytes: 64 * 1024, maxBatch: 50, maxInflightFrames: 4, maxInflightBytes: 200 * 1024, floodStrikes: 3, idleTimeoutSec: 30, maxBufferedBytes: 1 << 20, keyRecheckMs: 1_000 };
 const event = (over: Record<string, unknown> = {}) => ({ app_id: "app_a", type: "page_view", props: { url: "/" }, ...over });
 
 function startServer() {
@@ -34,6 +34,7 @@ afterEach(() => {
   s.ingest.outcome = undefined;
   s.ingest.delayMs = 0;
   s.ingest.gate = undefined;
+  s.ingest.revoked.clear();
 });
 const stream = async (key?: string) => {
   const c = await s.stream(key);
@@ -47,6 +48,8 @@ describe("/v1/stream upgrade", () => {
     expect((await fetch(`${http}/v1/stream`)).status).toBe(401);
     expect((await fetch(`${http}/v1/stream`, { headers: { "x-api-key": "nope" } })).status).toBe(401);
     await expect(s.stream("nope")).rejects.toThrow("HTTP 401");
+    // One 401 vocabulary with HTTP: error "unauthorized", reason missing | invalid | revoked.
+    expect(await (await fetch(`${http}/v1/stream`, { headers: { "x-api-key": "nope" } })).json()).toMatchObject({ error: "unauthorized", reason: "invalid", message: expect.any(String) });
   });
 
   test("answers 503 when the keys cannot be checked", async () => {
@@ -128,17 +131,69 @@ describe("/v1/stream frames", () => {
     expect(await c.next()).toMatchObject({ type: "ack", seq: 1, accepted: 1 });
   });
 
-  test("a flood past the in-flight limit gets slow_down, then close 4008", async () => {
+  test("a flood past the in-flight limit gets slow_down, then close 4008 once the frames taken are acked (issue 19 #6)", async () => {
     const c = await stream();
+    const before = s.ingest.published.length;
     let release!: () => void;
     s.ingest.gate = new Promise((r) => (release = r));
     for (let seq = 0; seq < limits.maxInflightFrames; seq++) c.send({ seq, event: event() });
     c.send({ seq: 100, event: event() });
     expect(await c.next()).toMatchObject({ type: "reject", seq: 100, code: "slow_down" });
-    for (let seq = 101; seq < 101 + limits.floodStrikes; seq++) c.send({ seq, event: event() });
+    for (let seq = 101; seq <= 101 + limits.floodStrikes; seq++) c.send({ seq, event: event() });
     for (let i = 1; i < limits.floodStrikes; i++) expect((await c.next()).code).toBe("slow_down");
-    expect((await c.closed).code).toBe(CLOSE_FLOOD);
+    await Bun.sleep(50);
     release();
+    // Every frame the pipeline took (and so stored) is acknowledged before the close.
+    const acks = [];
+    for (let seq = 0; seq < limits.maxInflightFrames; seq++) acks.push(await c.next());
+    expect(acks.map((a) => [a.type, a.seq])).toEqual(Array.from({ length: limits.maxInflightFrames }, (_, seq) => ["ack", seq]));
+    expect((await c.closed).code).toBe(CLOSE_FLOOD);
+    expect(s.ingest.published.length - before).toBe(limits.maxInflightFrames);
+  });
+
+  test("a key revoked while its connection is open: the frames taken are acked, then close 4001 (issue 19 #8)", async () => {
+    const c = await stream("key-b");
+    const before = s.ingest.published.length;
+    let release!: () => void;
+    s.ingest.gate = new Promise((r) => (release = r));
+    c.send({ seq: 1, event: event({ app_id: "app_b" }) });
+    await Bun.sleep(20);
+    s.ingest.revoked.add("key-b");
+    const started = Date.now();
+    await Bun.sleep(1_200); // one re-check period (the test server's keyRecheckMs)
+    c.send({ seq: 2, event: event({ app_id: "app_b" }) }); // not taken any more
+    release();
+    expect(await c.next()).toMatchObject({ type: "ack", seq: 1, accepted: 1 });
+    const closed = await c.closed;
+    expect(closed).toMatchObject({ code: CLOSE_UNAUTHORIZED, reason: expect.stringContaining("revoked") });
+    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(s.ingest.published.length - before).toBe(1);
+  });
+
+  test("nesting past the bound and invalid UTF-8 in binary frames get error frames naming the path; the connection survives (issue 19 #9, #10)", async () => {
+    const c = await stream();
+    // 25,000 levels in a frame under the test server's 64 KiB frame limit
+    const deep = `{"seq":1,"event":{"app_id":"app_a","type":"page_view","props":{"a":${"[".repeat(25_000)}1${"]".repeat(25_000)}}}}`;
+    const started = performance.now();
+    c.send(deep);
+    const tooDeep = await c.next();
+    expect(performance.now() - started).toBeLessThan(200);
+    expect(tooDeep).toMatchObject({ type: "error", seq: null, code: "too_deep", errors: [{ path: `event.props.a${".0".repeat(32)}`, message: "nested deeper than 35 levels" }] });
+    const bad = Buffer.concat([Buffer.from('{"seq":2,"event":{"app_id":"app_a","type":"page_view","user_id":"'), Buffer.from([0xff]), Buffer.from('"}}')]);
+    c.ws.send(bad, { binary: true });
+    expect(await c.next()).toMatchObject({ type: "error", code: "invalid_utf8", errors: [{ path: "event.user_id" }] });
+    c.ws.send(Buffer.from(JSON.stringify({ seq: 3, event: event({ user_id: "é" }) })), { binary: true });
+    expect(await c.next()).toMatchObject({ type: "ack", seq: 3, accepted: 1 });
+    expect(s.ingest.published.some((p) => JSON.stringify(p.event).includes("\ufffd") || JSON.stringify(p.event).includes("�"))).toBe(false);
+  });
+
+  test("invalid UTF-8 in a text frame closes with 1007 and nothing is taken", async () => {
+    const c = await connectClient(`${s.base}/v1/stream`, { "x-api-key": "key-a" }, { skipUTF8Validation: true });
+    open.push(c);
+    const before = s.ingest.started;
+    c.ws.send(Buffer.concat([Buffer.from('{"seq":1,"event":{"app_id":"app_a","type":"page_view","user_id":"'), Buffer.from([0xff]), Buffer.from('"}}')]), { binary: false });
+    expect((await c.closed).code).toBe(1007);
+    expect(s.ingest.started).toBe(before);
   });
 
   test("frames over the in-flight bytes get slow_down; a lone large frame is always taken", async () => {
@@ -248,7 +303,9 @@ describe("/v1/alerts/stream", () => {
   test("needs a key of the app it follows", async () => {
     const http = s.base.replace("ws:", "http:");
     expect((await fetch(`${http}/v1/alerts/stream?app=app_a`)).status).toBe(401);
-    expect((await fetch(`${http}/v1/alerts/stream?app=app_b`, { headers: { "x-api-key": "key-a" } })).status).toBe(403);
+    const other = await fetch(`${http}/v1/alerts/stream?app=app_b`, { headers: { "x-api-key": "key-a" } });
+    expect(other.status).toBe(403);
+    expect(await other.json()).toMatchObject({ error: "forbidden", message: expect.stringContaining("app_b") });
     expect((await fetch(`${http}/v1/alerts/stream`, { headers: { "x-api-key": "key-a" } })).status).toBe(400);
     expect((await fetch(`${http}/v1/alerts/stream?app=app_a`, { headers: { "x-api-key": "key-store-down" } })).status).toBe(503);
   });

@@ -10,12 +10,18 @@ import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import { counter, gauge } from "../../infra/telemetry/metrics.ts";
 import type { Logger } from "../../infra/telemetry/logger.ts";
 import { apiKeyOf } from "../http/api-key.ts";
+import { errorResponse, keysUnavailable, unauthorized } from "../http/responses.ts";
+import { ENVELOPE_LEVELS } from "../ingest/json.ts";
+import { DEFAULT_MAX_DEPTH } from "../ingest/prepare.ts";
 import type { Ingest, Principal } from "../ingest/types.ts";
+import { createKeyWatch } from "../keys/watch.ts";
 import { summarizeResults } from "./ack.ts";
 import { parseClientFrame, type ServerFrame } from "./frame.ts";
 
-/** Close codes this front uses besides the standard ones (1001 going away, 1009 frame too large). */
+/** Close codes this front uses besides the standard ones (1001 going away, 1007 invalid UTF-8 text, 1009 frame too large). */
 export const CLOSE_FLOOD = 4008;
+/** The connection's API key was revoked (or stopped authenticating) while it was open. */
+export const CLOSE_UNAUTHORIZED = 4001;
 
 const connections = gauge("gateway_ws_connections", "Open WebSocket connections, by route", ["route"]);
 const frames = counter("gateway_ws_frames_total", "WebSocket frames received on /v1/stream, by reply", ["reply"]);
@@ -28,6 +34,10 @@ export interface StreamSocketOptions {
   /** Bytes of unacknowledged frames per connection; a frame that would pass it waits (slow_down) unless nothing is in flight. */
   maxInflightBytes: number;
   floodStrikes: number;
+  /** FG_GATEWAY_MAX_DEPTH: props levels; a frame may nest this plus the envelope's levels. */
+  maxDepth?: number;
+  /** How often open connections' keys are checked again (the key cache's refresh, FG_GATEWAY_KEY_CACHE_TTL_MS). */
+  keyRecheckMs?: number;
   idleTimeoutSec: number;
   maxBufferedBytes: number;
   /** Retry hint sent with "unavailable" rejects while the server shuts down. */
@@ -38,6 +48,14 @@ export interface StreamSocketOptions {
 export interface StreamSocketData {
   route: "stream";
   principal: Principal;
+  /** The key it authenticated with, checked again every keyRecheckMs. */
+  apiKey: string;
+  /**
+   * Set once the server decided to close (flood, revoked key): no frame is taken any more, and
+   * the close follows as soon as the frames already taken have their acks sent.
+   */
+  closing?: { code: number; reason: string };
+  unwatch?: () => void;
   /** Replies not yet sent, oldest first; a null text is a frame still in the pipeline. */
   replies: { text: string | null }[];
   inflight: number;
@@ -58,10 +76,18 @@ export function createStreamSocket(ingest: Ingest, opts: StreamSocketOptions): S
   const pending = new Set<Promise<void>>();
   let closing = false;
   const shutdownRetryMs = opts.shutdownRetryMs ?? 1_000;
+  const maxFrameDepth = (opts.maxDepth ?? DEFAULT_MAX_DEPTH) + ENVELOPE_LEVELS;
+  const keys = createKeyWatch({ authenticate: (k, o) => ingest.authenticate(k, o), intervalMs: Math.max(1_000, opts.keyRecheckMs ?? 30_000), logger: opts.logger });
 
   const flush = (ws: ServerWebSocket<StreamSocketData>) => {
     const q = ws.data.replies;
     while (q.length && q[0]!.text !== null) ws.send(q.shift()!.text!);
+    if (ws.data.closing && ws.data.inflight === 0) ws.close(ws.data.closing.code, ws.data.closing.reason);
+  };
+  /** Stops taking frames and closes once every frame taken has its ack sent: nothing stored goes unacknowledged. */
+  const closeAfterAcks = (ws: ServerWebSocket<StreamSocketData>, code: number, reason: string) => {
+    ws.data.closing ??= { code, reason };
+    flush(ws);
   };
   // Replies to frames that never reach the pipeline (errors, slow_down, shutdown) go out at once,
   // ahead of pending acks: they carry the seq, and a flooding client must hear slow_down now.
@@ -92,15 +118,17 @@ export function createStreamSocket(ingest: Ingest, opts: StreamSocketOptions): S
 
   return {
     async upgrade(req, server) {
-      if (closing) return new Response("shutting down", { status: 503, headers: { "retry-after": String(Math.ceil(shutdownRetryMs / 1000)) } });
+      if (closing) return errorResponse(503, "unavailable", "server shutting down", {}, { "retry-after": String(Math.ceil(shutdownRetryMs / 1000)) });
       const auth = await ingest.authenticate(apiKeyOf(req.headers, new URL(req.url))).catch((err: unknown) => {
         opts.logger?.error("API key check failed", { err });
         return null;
       });
-      if (!auth) return new Response("cannot check API keys right now", { status: 503, headers: { "retry-after": "1" } });
-      if (!auth.ok) return Response.json({ error: auth.reason, message: auth.message }, { status: 401 });
-      const data: StreamSocketData = { route: "stream", principal: auth.principal, replies: [], inflight: 0, inflightBytes: 0, strikes: 0 };
-      return server.upgrade(req, { data }) ? undefined : new Response("expected a WebSocket upgrade", { status: 426 });
+      if (!auth) return keysUnavailable();
+      if (!auth.ok) return unauthorized(auth);
+      const data: StreamSocketData = {
+        route: "stream", principal: auth.principal, apiKey: apiKeyOf(req.headers, new URL(req.url))!, replies: [], inflight: 0, inflightBytes: 0, strikes: 0,
+      };
+      return server.upgrade(req, { data }) ? undefined : errorResponse(426, "upgrade_required", "expected a WebSocket upgrade");
     },
     websocket: {
       maxPayloadLength: opts.maxFrameBytes,
@@ -112,18 +140,23 @@ export function createStreamSocket(ingest: Ingest, opts: StreamSocketOptions): S
       open(ws) {
         sockets.add(ws);
         connections.inc({ route: "stream" });
+        ws.data.unwatch = keys.watch(ws.data.apiKey, (refused) => {
+          frames.inc({ reply: "unauthorized_close" });
+          closeAfterAcks(ws, CLOSE_UNAUTHORIZED, `unauthorized: ${refused.reason} API key`);
+        });
       },
       message(ws, raw) {
-        const frame = parseClientFrame(raw, opts.maxBatch);
-        if (!frame.ok) return replyNow(ws, { type: "error", seq: frame.seq, code: frame.code, message: frame.message });
+        // Closing: frames are no longer taken (nor answered); the close code says why.
+        if (ws.data.closing) return;
+        const frame = parseClientFrame(raw, opts.maxBatch, maxFrameDepth);
+        if (!frame.ok) return replyNow(ws, { type: "error", seq: frame.seq, code: frame.code, message: frame.message, ...(frame.errors && { errors: frame.errors }) });
         if (closing) return replyNow(ws, { type: "reject", seq: frame.seq, code: "unavailable", retry_after_ms: shutdownRetryMs, message: "server shutting down; reconnect" });
         const bytes = raw.length;
         const full = ws.data.inflight >= opts.maxInflightFrames || (ws.data.inflight > 0 && ws.data.inflightBytes + bytes > opts.maxInflightBytes);
         if (full) {
           if (++ws.data.strikes > opts.floodStrikes) {
             frames.inc({ reply: "flood_close" });
-            ws.close(CLOSE_FLOOD, "flood: kept sending past the in-flight limit");
-            return;
+            return closeAfterAcks(ws, CLOSE_FLOOD, "flood: kept sending past the in-flight limit");
           }
           return replyNow(ws, {
             type: "reject", seq: frame.seq, code: "slow_down", retry_after_ms: 0,
@@ -140,12 +173,14 @@ export function createStreamSocket(ingest: Ingest, opts: StreamSocketOptions): S
         void done.finally(() => pending.delete(done));
       },
       close(ws) {
+        ws.data.unwatch?.();
         sockets.delete(ws);
         connections.dec({ route: "stream" });
       },
     },
     async close() {
       closing = true;
+      keys.stop();
       while (pending.size) await Promise.allSettled([...pending]);
       for (const ws of sockets) ws.close(1001, "server shutting down");
     },
