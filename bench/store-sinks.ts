@@ -16,6 +16,7 @@ import { busKey, type Envelope } from "../schemas/envelope.ts";
 import { createClickHouseTier } from "../store/clickhouse/tier.ts";
 import { createPostgresTier } from "../store/postgres/tier.ts";
 import { createArchiveSink } from "../store/s3/index.ts";
+import { benchEvents } from "./events.ts";
 import { createSinkRuntime, decodeEnvelope } from "../store/runtime/index.ts";
 import type { Sink } from "../store/sink.ts";
 
@@ -33,18 +34,6 @@ const batch = Number(values.batch);
 const need = (name: string) => process.env[name] ?? (() => { throw new Error(`${name} is not set (bash infra/local/stack env)`); })();
 const suffix = `bench_${Date.now().toString(36)}`;
 
-/** Realistic events: a page view or a purchase, ~350 bytes of JSON, one hour of event time. */
-function events(count: number): Envelope[] {
-  const start = Date.UTC(2026, 0, 5, 10);
-  return Array.from({ length: count }, (_, i) => ({
-    event_id: Bun.randomUUIDv7(), app_id: `app${i % 4}`, type: i % 5 ? "page_view" : "checkout_completed",
-    ts: start + Math.floor((i * 3_600_000) / count), received_at: start + i, key: `user-${i % 5_000}`,
-    user_id: `user-${i % 5_000}`, session_id: `s-${i % 20_000}`, source: "http",
-    props: i % 5
-      ? { url: `/products/${i % 997}`, referrer: "https://example.com/search?q=shoes", duration_ms: i % 3_000 }
-      : { order_id: `o-${i % 997}`, amount: (i % 10_000) / 100, currency: "EUR", items: 1 + (i % 3) },
-  }));
-}
 
 interface Bench {
   name: string;
@@ -101,7 +90,7 @@ async function throughKafka(sink: Sink): Promise<number> {
   return seconds;
 }
 
-const data = events(rows);
+const data = benchEvents(rows);
 const table: string[][] = [["sink", "path", "rows", "batch", "seconds", "rows/s"]];
 const row = (name: string, path: string, seconds: number) =>
   table.push([name, path, String(rows), String(batch), seconds.toFixed(2), Math.round(rows / seconds).toLocaleString("en")]);

@@ -4,38 +4,32 @@
  * process; `fluxgate <tool> ...` runs an operator's command (keys, rules, replay, sql) and exits.
  * Configuration comes from FG_* variables (docs/configuration.md); SIGTERM and SIGINT drain
  * in-flight work before exiting.
+ *
+ * Roles and commands are imported when chosen: loading every role (Kafka clients, OpenTelemetry,
+ * the rule compiler) took ~1 s of CPU, which a one-shot command such as `sql` would pay on every run.
  */
-import { createGatewayRole } from "../gateway/role.ts";
-import { createProcessorRole } from "../processor/role.ts";
-import { runKeysCommand } from "../gateway/keys/cli.ts";
-import { runRulesCommand } from "../rules/cli.ts";
-import { createAlertDeliveryRole } from "../rules/role.ts";
-import { runReplayCommand } from "../store/replay/index.ts";
-import { runSqlCommand } from "../store/sql/index.ts";
-import { createStoreRole } from "../store/role.ts";
-import { startAdminServer } from "./admin.ts";
-import { createBus } from "./bus/index.ts";
 import { topicNames } from "./bus/topics.ts";
 import { ConfigError, loadConfig } from "./config/load.ts";
 import type { Env } from "./config/schema.ts";
 import type { Role, RoleFactory } from "./role.ts";
 import { createLogger, logProcessWarnings } from "./telemetry/logger.ts";
-import { startTracing } from "./telemetry/tracing.ts";
 
 /** In start order: consumers first, ingest last, so that stopping in reverse drains front to back. */
-const roles: Record<string, RoleFactory> = {
-  store: createStoreRole,
-  alerts: createAlertDeliveryRole,
-  processor: createProcessorRole,
-  gateway: createGatewayRole,
+const roles: Record<string, () => Promise<RoleFactory>> = {
+  store: async () => (await import("../store/role.ts")).createStoreRole,
+  alerts: async () => (await import("../rules/role.ts")).createAlertDeliveryRole,
+  processor: async () => (await import("../processor/role.ts")).createProcessorRole,
+  gateway: async () => (await import("../gateway/role.ts")).createGatewayRole,
 };
 
+type Tool = (argv: string[], env: Env) => Promise<number>;
+
 /** One-shot commands: they get the arguments after their name and return the exit code. */
-const tools: Record<string, (argv: string[], env: Env) => Promise<number>> = {
-  keys: runKeysCommand,
-  rules: runRulesCommand,
-  replay: runReplayCommand,
-  sql: runSqlCommand,
+const tools: Record<string, () => Promise<Tool>> = {
+  keys: async () => (await import("../gateway/keys/cli.ts")).runKeysCommand,
+  rules: async () => (await import("../rules/cli.ts")).runRulesCommand,
+  replay: async () => (await import("../store/replay/index.ts")).runReplayCommand,
+  sql: async () => (await import("../store/sql/index.ts")).runSqlCommand,
 };
 
 const usage = `usage: fluxgate <${[...Object.keys(roles), "all"].join("|")}>    run roles until SIGTERM
@@ -48,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const tool = tools[command];
-  if (tool) return tool(rest, loadConfig());
+  if (tool) return (await tool())(rest, loadConfig());
   const names = command === "all" ? Object.keys(roles) : [command];
   for (const name of names) {
     if (!roles[name]) {
@@ -57,6 +51,10 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const env = loadConfig();
+  const [factories, { startAdminServer }, { createBus }, { startTracing }] = await Promise.all([
+    Promise.all(names.map((name) => roles[name]!())),
+    import("./admin.ts"), import("./bus/index.ts"), import("./telemetry/tracing.ts"),
+  ]);
   const logger = createLogger(env.FG_LOG_LEVEL, { role: command });
   logProcessWarnings(logger);
   const stopTracing = await startTracing(env.FG_OTEL_ENABLED, `fluxgate-${command}`);
@@ -92,8 +90,8 @@ async function main(argv: string[]): Promise<number> {
   process.on("SIGTERM", () => void shutdown("SIGTERM", 0).then((c) => process.exit(c)));
   process.on("SIGINT", () => void shutdown("SIGINT", 0).then((c) => process.exit(c)));
   try {
-    for (const name of names) {
-      const role = roles[name]!(ctx);
+    for (const [i, name] of names.entries()) {
+      const role = factories[i]!(ctx);
       await role.start();
       started.push(role);
     }

@@ -187,6 +187,16 @@ async function main(): Promise<void> {
   } catch (err) {
     result.not_run.push({ name: "processor", reason: (err as Error).message });
   }
+
+  try {
+    say("sql: chdb against DuckDB over the archive");
+    const proc = Bun.spawn(["bun", "bench/sql.ts", "--json", "--events", values.quick ? "200000" : "1000000"], { stdout: "pipe", stderr: Bun.file(join(logs, "sql-bench.err")) });
+    const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    if (code !== 0) throw new Error(`bench/sql.ts exited ${code}`);
+    result.sql = JSON.parse(out.trim().split("\n").at(-1)!) as NonNullable<RunResult["sql"]>;
+  } catch (err) {
+    result.not_run.push({ name: "sql", reason: (err as Error).message });
+  }
 }
 
 /** Stops what the run started and removes its topics: on every way out, Ctrl-C included. */

@@ -71,3 +71,21 @@ test("the processor section shows each figure beside its target, and a workload 
   expect(md).toContain("60,000 events/s (target ≥ 50,000)");
   expect(md).toContain("p99 30 ms (target < 50)");
 });
+
+test("the SQL section puts chdb beside DuckDB, per query, with the target and a warning when the answers differ", () => {
+  const figures = (warm: number) => ({ warm_ms: warm, warm_cpu_ms: warm * 1.5, cold_ms: warm + 500, cold_cpu_ms: warm + 300 });
+  const md = renderMarkdown({
+    ...run,
+    sql: {
+      events: 1_000_000, files: 160, mb: 51.1, runs: 5, duckdb_version: "2.0.0",
+      queries: [
+        { name: "count by type", clickhouse: "SELECT 1", duckdb: "SELECT 1 FROM FILES", chdb: figures(50), duckdb_figures: figures(60), same_answer: true },
+        { name: "p95", clickhouse: "SELECT 2", duckdb: "SELECT 2 FROM FILES", chdb: figures(300), duckdb_figures: figures(250), same_answer: false },
+      ],
+    },
+  });
+  expect(md).toContain("## SQL (`fluxgate sql`)");
+  expect(md).toContain("| count by type | chdb | 50 | 0.07 | 550 | 350 | 0.83×, 0.98× | ≤ DuckDB and < 1 s warm: met |");
+  expect(md).toContain("| p95 (answers differ!) | chdb | 300 | 0.45 | 800 | 600 | 1.20×, 1.07× | ≤ DuckDB and < 1 s warm: missed |");
+  expect(md).toContain("DuckDB: `SELECT 2 FROM read_parquet(…)`");
+});

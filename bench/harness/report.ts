@@ -6,6 +6,7 @@
 import type { LoadResult } from "./k6.ts";
 import type { Machine } from "./machine.ts";
 import { processorMethod, renderProcessorBench, type ProcessorBench } from "./processor-report.ts";
+import { renderSqlBench, sqlMethod, type SqlBench } from "./sql-report.ts";
 
 export interface Scenario {
   group: string;
@@ -54,6 +55,8 @@ export interface RunResult {
   kafka_clients?: { records: number; size: number; repeats?: number; kafkajs: Rates; platformatic: Rates };
   /** bench/processor.ts --json */
   processor?: ProcessorBench;
+  /** bench/sql.ts --json */
+  sql?: SqlBench;
   not_run: { name: string; reason: string }[];
 }
 
@@ -206,6 +209,7 @@ export function renderMarkdown(run: RunResult, charts: Charts = {}): string {
     );
   }
   if (run.processor) lines.push("## Processor", "", ...processorMethod, "", ...renderProcessorBench(run.processor), "");
+  if (run.sql) lines.push("## SQL (`fluxgate sql`)", "", ...sqlMethod, "", ...renderSqlBench(run.sql), "");
   if (run.not_run.length) {
     lines.push("## Not run", "", ...run.not_run.map((n) => `- ${n.name}: ${n.reason}`), "");
   }

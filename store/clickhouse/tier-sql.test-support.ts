@@ -28,8 +28,21 @@ const shop = sampleEvents(40, { app: "shop", start: now - 30_000, stepMs: 500 })
   ...e, type: i % 4 ? "page_view" : "checkout_completed", props: i % 4 ? { path: `/p/${i}` } : { amount: i + 0.5, currency: "EUR" },
 }));
 const other = sampleEvents(10, { app: "other", start: now - 20_000 });
+/** Declared fields with values of other JSON types, then of theirs: NULL in the typed columns unless the type matches. */
+const odd = sampleEvents(2, { app: "odd", start: now - 10_000 }).map((e, i) => ({
+  ...e, type: "odd",
+  props: i === 0
+    ? { amount: "12", duration_ms: true, path: 5, currency: null, plan: ["x"], url: { a: 1 }, referrer: "ok", code: 'a"b\\c\tü' }
+    : { amount: -1.5e-3, duration_ms: 2e21, path: "/x" },
+}));
+export const oddTypedColumns = "p_amount, p_duration_ms, p_path, p_currency, p_plan, p_url, p_referrer, p_code";
+export const oddTypedValues = [
+  { p_amount: null, p_duration_ms: null, p_path: null, p_currency: null, p_plan: null, p_url: null, p_referrer: "ok", p_code: 'a"b\\c\tü' },
+  { p_amount: -1.5e-3, p_duration_ms: 2e21, p_path: "/x", p_currency: null, p_plan: null, p_url: null, p_referrer: null, p_code: null },
+];
+export const oddTypedQuery = `SELECT ${oddTypedColumns} FROM events WHERE app_id = 'odd' ORDER BY ts_ms LIMIT 1 BY event_id`;
 /** The events the checks expect: 10 checkouts of shop with amounts 0.5, 4.5, ... 36.5. */
-export const tierEvents: Envelope[] = [...shop, ...other];
+export const tierEvents: Envelope[] = [...shop, ...other, ...odd];
 const checkouts = shop.filter((e) => e.type === "checkout_completed");
 
 const base = { rule_id: "r1", group_key: "g", window_start: now - 60_000, window_end: now, group: { app: "shop" } };
@@ -100,6 +113,12 @@ export function describeTierSql(open: () => ClickHouseClient, database: string, 
     expect([num(n!.n), num(n!.ids)]).toEqual([2 * tierEvents.length, tierEvents.length]);
     const [perMinute] = await rows(`SELECT sum(events) AS events FROM ${database}.events_per_minute WHERE app_id = 'shop'`);
     expect(num(perMinute!.events)).toBe(2 * shop.length); // the rollup counts inserts (docs/store.md)
+  });
+
+  test("a declared field's typed column holds its value only when it has the declared JSON type", async () => {
+    const typed = await rows(oddTypedQuery.replace("FROM events", `FROM ${database}.events`));
+    expect(typed.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "string" && k.match(/amount|duration/) ? Number(v) : v]))))
+      .toEqual(oddTypedValues);
   });
 
   test("every example query of docs/store.md runs and answers as documented", async () => {

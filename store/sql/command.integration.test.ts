@@ -3,7 +3,7 @@
  * (18.16 in the local stack), read-only, with the server's messages; and the embedded engine's
  * tables have exactly the server tier's columns and types.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,8 @@ import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { createClickHouseTier } from "../clickhouse/tier.ts";
 import { tierEvents } from "../clickhouse/tier-sql.test-support.ts";
 import { runSqlCommand } from "./command.ts";
+
+setDefaultTimeout(60_000); // the embedded engine takes ~0.3 s per command, seconds on a loaded machine
 
 const database = uniqueName("fg_sql");
 const tier = createClickHouseTier({ url: requireEnv("FG_CLICKHOUSE_URL"), database });

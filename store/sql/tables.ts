@@ -49,10 +49,16 @@ const roots: Record<TierTable, string> = { events: ARCHIVE_ROOT, window_results:
 /** The files' table, aliased: a bare `ts` in the view would mean its own DateTime alias, not the file's column. */
 const F = "f";
 const json = (field: string) => `${F}.props, ${sqlString(field)}`;
+/**
+ * Numbers and booleans parse props once: the raw JSON text of a value is a number only for a JSON
+ * number (a string keeps its quotes, so toFloat64OrNull refuses it), and `true`/`false` only for
+ * a boolean. Measured on 1M events, one parse instead of JSONType and an extraction saved ~25%
+ * of the p95 query (bench/sql.ts). Strings need the unescaped value, so they are typed first.
+ */
 const propOf: Record<DeclaredType, (field: string) => string> = {
   string: (f) => `if(JSONType(${json(f)}) = 'String', JSONExtractString(${json(f)}), NULL)`,
-  number: (f) => `if(JSONType(${json(f)}) IN ('Int64', 'UInt64', 'Double'), JSONExtractFloat(${json(f)}), NULL)`,
-  boolean: (f) => `if(JSONType(${json(f)}) = 'Bool', toUInt8(JSONExtractBool(${json(f)})), NULL)`,
+  number: (f) => `toFloat64OrNull(JSONExtractRaw(${json(f)}))`,
+  boolean: (f) => `multiIf(JSONExtractRaw(${json(f)}) = 'true', 1, JSONExtractRaw(${json(f)}) = 'false', 0, NULL)`,
 };
 
 /** Each events column of the tier, as an expression over the archive's columns. */
