@@ -4,9 +4,14 @@
  * processes migrating at once, or a crash between a statement and its record, do no harm.
  * The SQL keeps to what ClickHouse 18.16 runs as well as current versions: no TTL, DateTime64,
  * Map, LowCardinality or window functions.
+ *
+ * Migration 5 re-keys events (one row per (app_id, event_id, UTC hour of ts), the copy received
+ * first) and makes the per-minute rollup count distinct ids; it copies the table, so stop older
+ * store processes before it runs (rows they insert meanwhile would go to the old table).
  */
 import type { ClickHouseClient } from "@clickhouse/client";
 import { columnOf, declaredFields, type DeclaredType } from "./declared-fields.ts";
+import { eventColumns } from "./rows.ts";
 
 export interface Migration {
   version: number;
@@ -16,17 +21,30 @@ export interface Migration {
 
 const columnType: Record<DeclaredType, string> = { string: "Nullable(String)", number: "Nullable(Float64)", boolean: "Nullable(UInt8)" };
 
+const baseColumns = "event_id String, app_id String, type String, ts DateTime, ts_ms UInt64, received_at_ms UInt64, "
+  + "key String, user_id String, session_id String, source String, props String";
+const declaredColumns = () => declaredFields.map((f) => `${columnOf(f)} ${columnType[f.type]}`).join(", ");
+/** The columns migration 5 copies: the ones the store inserts (addDeclaredColumns ran first). */
+const copiedColumns = () => eventColumns.join(", ");
+
+/**
+ * The events table since migration 5. Dedup key = sorting key: one row per app, UTC hour of ts and
+ * event_id, the same rule as Postgres's primary key and the archive's hour partitions
+ * (docs/store.md). ReplacingMergeTree keeps the highest version; first_seen is received_at
+ * bit-negated, so the copy received first wins (the last inserted would win without it).
+ */
+const eventsTable = (db: string, name: string) => `CREATE TABLE IF NOT EXISTS ${db}.${name} (
+  ${baseColumns}, ${declaredColumns()}, first_seen UInt64 MATERIALIZED bitNot(received_at_ms)
+) ENGINE = ReplacingMergeTree(first_seen) PARTITION BY toDate(ts) ORDER BY (app_id, toStartOfHour(ts, 'UTC'), event_id)`;
+
 export const migrations: readonly Migration[] = [
   {
     version: 1,
     name: "events",
     statements: (db) => [
       // Dedup key = sorting key: ts is fixed per event_id, so (app_id, type, ts, event_id) identifies an event.
-      `CREATE TABLE IF NOT EXISTS ${db}.events (
-        event_id String, app_id String, type String, ts DateTime, ts_ms UInt64, received_at_ms UInt64,
-        key String, user_id String, session_id String, source String, props String,
-        ${declaredFields.map((f) => `${columnOf(f)} ${columnType[f.type]}`).join(", ")}
-      ) ENGINE = ReplacingMergeTree PARTITION BY toDate(ts) ORDER BY (app_id, type, ts, event_id)`,
+      `CREATE TABLE IF NOT EXISTS ${db}.events (${baseColumns}, ${declaredColumns()})
+       ENGINE = ReplacingMergeTree PARTITION BY toDate(ts) ORDER BY (app_id, type, ts, event_id)`,
     ],
   },
   {
@@ -62,6 +80,30 @@ export const migrations: readonly Migration[] = [
       ) ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(ts) ORDER BY (app_id, rule_id, id)`,
     ],
   },
+  {
+    version: 5,
+    name: "events_first_copy_per_hour",
+    // Safe to re-run from any point it can stop at: events_v1 is dropped only when its rows are
+    // already in events_v5 or the new events table; the rollup is rebuilt from events, and states
+    // of distinct ids inserted twice merge to the same count.
+    statements: (db) => [
+      `DROP TABLE IF EXISTS ${db}.events_v1`,
+      eventsTable(db, "events_v5"),
+      `DROP TABLE IF EXISTS ${db}.events_per_minute_mv`,
+      `INSERT INTO ${db}.events_v5 (${copiedColumns()}) SELECT ${copiedColumns()} FROM ${db}.events`,
+      `RENAME TABLE ${db}.events TO ${db}.events_v1, ${db}.events_v5 TO ${db}.events`,
+      `DROP TABLE IF EXISTS ${db}.events_v1`,
+      `DROP TABLE IF EXISTS ${db}.events_per_minute`,
+      // Distinct ids per minute (uniqExact state): exact for redelivered batches and resends, where
+      // counting rows counted every copy. Read it with uniqExactMerge(events).
+      `CREATE TABLE IF NOT EXISTS ${db}.events_per_minute (app_id String, type String, minute DateTime, events AggregateFunction(uniqExact, String))
+       ENGINE = AggregatingMergeTree PARTITION BY toDate(minute) ORDER BY (app_id, type, minute)`,
+      `INSERT INTO ${db}.events_per_minute SELECT app_id, type, toStartOfMinute(ts) AS minute, uniqExactState(event_id) AS events
+       FROM ${db}.events GROUP BY app_id, type, minute`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.events_per_minute_mv TO ${db}.events_per_minute AS
+       SELECT app_id, type, toStartOfMinute(ts) AS minute, uniqExactState(event_id) AS events FROM ${db}.events GROUP BY app_id, type, minute`,
+    ],
+  },
 ];
 
 /** Applies the migrations not yet recorded, in order; returns the versions it applied. */
@@ -73,6 +115,8 @@ export async function migrate(client: ClickHouseClient, db: string, all: readonl
   });
   const rows = await (await client.query({ query: `SELECT DISTINCT version FROM ${db}.schema_migrations`, format: "JSONEachRow" })).json<{ version: number }>();
   const done = new Set(rows.map((r) => Number(r.version)));
+  // A table made before a schema declared a field gets its column before a migration copies it.
+  if (done.size > 0) await addDeclaredColumns(client, db);
   const applied: number[] = [];
   for (const m of [...all].sort((a, b) => a.version - b.version)) {
     if (done.has(m.version)) continue;

@@ -4,7 +4,7 @@ import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { sampleEvents } from "../s3/sample-events.ts";
 import { createClickHouseTier } from "./tier.ts";
 import { columnOf, declaredFields } from "./declared-fields.ts";
-import { addDeclaredColumns, migrate } from "./migrations.ts";
+import { addDeclaredColumns, migrate, migrations } from "./migrations.ts";
 
 const database = uniqueName("fg_ch");
 const tier = createClickHouseTier({ url: requireEnv("FG_CLICKHOUSE_URL"), database });
@@ -19,7 +19,7 @@ test("migrations are versioned and idempotent", async () => {
   await tier.prepare();
   expect(await migrate(tier.client, database)).toEqual([]);
   const versions = await rows<{ version: number }>(`SELECT version FROM ${database}.schema_migrations ORDER BY version`);
-  expect(versions.map((r) => Number(r.version))).toEqual([1, 2, 3, 4]);
+  expect(versions.map((r) => Number(r.version))).toEqual([1, 2, 3, 4, 5]);
 });
 
 test("a field the schemas declare gets its typed column in a table made before they declared it", async () => {
@@ -58,8 +58,8 @@ test("a batch written twice counts once with the FINAL-free queries, with typed 
   const [merged] = await rows<{ n: string }>(`SELECT count() AS n FROM ${database}.events`);
   expect(Number(merged!.n)).toBe(50);
   const perMinute = await rows<{ events: string }>(
-    `SELECT sum(events) AS events FROM ${database}.events_per_minute WHERE app_id = 'chtier'`);
-  expect(Number(perMinute[0]!.events)).toBe(70); // the rollup counts inserts: see docs/store.md
+    `SELECT uniqExactMerge(events) AS events FROM ${database}.events_per_minute WHERE app_id = 'chtier'`);
+  expect(Number(perMinute[0]!.events)).toBe(50); // distinct ids, not inserted rows
 });
 
 test("window results keep the newest revision, retractions included; alerts dedupe by id", async () => {
@@ -87,4 +87,31 @@ test("window results keep the newest revision, retractions included; alerts dedu
   await tier.writeAlerts([alert]);
   const alerts = await rows<{ id: string; n: string }>(`SELECT id, count() AS n FROM (SELECT id FROM ${database}.alerts GROUP BY id) GROUP BY id`);
   expect(alerts).toEqual([{ id: "a1", n: "1" }]);
+});
+
+test("migration 5 re-keys a table made before it: its rows kept, one per event and hour, the first received; the rollup rebuilt exact", async () => {
+  const old = uniqueName("fg_ch_v4");
+  const before = createClickHouseTier({ url: requireEnv("FG_CLICKHOUSE_URL"), database: old });
+  try {
+    expect(await migrate(before.client, old, migrations.filter((m) => m.version <= 4))).toEqual([1, 2, 3, 4]);
+    const events = sampleEvents(30, { app: "chmig" });
+    const resend = { ...events[3]!, ts: events[3]!.ts + 60_000, received_at: events[3]!.received_at + 60_000, props: { n: "again" } };
+    await before.events.write(events);
+    await before.events.write([resend, ...events.slice(0, 5)]);
+    expect(await migrate(before.client, old)).toEqual([5]);
+    await before.events.write(sampleEvents(4, { app: "chmig-after" }));
+    await before.client.command({ query: `OPTIMIZE TABLE ${old}.events FINAL` });
+    const q = async <T>(query: string) => (await before.client.query({ query, format: "JSONEachRow" })).json<T>();
+    const kept = await q<{ event_id: string; received_at_ms: string }>(`SELECT event_id, received_at_ms FROM ${old}.events WHERE app_id = 'chmig'`);
+    expect(kept.length).toBe(30);
+    expect(Number(kept.find((r) => r.event_id === resend.event_id)!.received_at_ms)).toBe(events[3]!.received_at);
+    const rollup = await q<{ app_id: string; events: string }>(
+      `SELECT app_id, uniqExactMerge(events) AS events FROM ${old}.events_per_minute GROUP BY app_id ORDER BY app_id`);
+    expect(rollup.map((r) => [r.app_id, Number(r.events)])).toEqual([["chmig", 30], ["chmig-after", 4]]);
+    const tables = await q<{ name: string }>(`SELECT name FROM system.tables WHERE database = '${old}' ORDER BY name`);
+    expect(tables.map((t) => t.name)).toEqual(["alerts", "events", "events_per_minute", "events_per_minute_mv", "schema_migrations", "window_results"]);
+  } finally {
+    await before.client.command({ query: `DROP DATABASE IF EXISTS ${old}` });
+    await before.close();
+  }
 });

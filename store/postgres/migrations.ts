@@ -4,6 +4,22 @@
  * to the alert delivery service (rules/alerts/store), not to the store.
  */
 import type { Sql } from "postgres";
+import { eventColumns } from "./copy-text.ts";
+import { partitionDdl } from "./partitions.ts";
+
+const kept = eventColumns.filter((c) => c !== "event_id" && c !== "app_id" && c !== "ts_hour");
+
+/**
+ * Inserts `source`'s rows (the events table's columns) into events, one row per (app_id, event_id,
+ * ts_hour): the copy received first wins, whether it comes first or later, as in ClickHouse and
+ * the archive. DISTINCT ON first, since ON CONFLICT DO UPDATE may touch a row once per statement.
+ */
+export const insertFirstReceived = (schema: string, source: string): string => `
+  insert into ${schema}.events as e (${eventColumns.join(", ")})
+  select distinct on (app_id, event_id, ts_hour) ${eventColumns.join(", ")} from ${source}
+  order by app_id, event_id, ts_hour, received_at
+  on conflict (app_id, event_id, ts_hour) do update set ${kept.map((c) => `${c} = excluded.${c}`).join(", ")}
+  where excluded.received_at < e.received_at`;
 
 export interface PgMigration {
   version: number;
@@ -38,6 +54,35 @@ export const pgMigrations: readonly PgMigration[] = [
         updated_at timestamptz not null default now()
       );
       create index if not exists window_results_rule_start on ${s}.window_results (rule_id, window_start);`),
+  },
+  {
+    version: 3,
+    name: "events_first_copy_per_hour",
+    // One row per (app_id, event_id, UTC hour of ts), the same rule as ClickHouse's sorting key and
+    // the archive's hour partitions (docs/store.md): a resend with another ts in that hour is the
+    // same event, and a tenant's ids never meet another's. ts_hour is a plain column because a
+    // partition key must be in the primary key (and cannot be a generated column).
+    // The old table's rows are copied in this transaction, partitions and all.
+    up: async (tx, s) => {
+      await tx.unsafe(`alter table ${s}.events rename to events_v1`);
+      await tx.unsafe(`
+        create table ${s}.events (
+          event_id text collate "C" not null, app_id text collate "C" not null, type text collate "C" not null,
+          ts timestamptz not null, ts_hour timestamptz not null, received_at timestamptz not null, key text not null,
+          user_id text, session_id text, source text not null, props jsonb not null,
+          primary key (app_id, event_id, ts_hour)
+        ) partition by range (ts_hour)`);
+      const parts = await tx.unsafe(`
+        select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+        join pg_class p on p.oid = i.inhparent join pg_namespace n on n.oid = p.relnamespace
+        where n.nspname = $1 and p.relname = 'events_v1'`, [s]);
+      for (const { name } of parts) await tx.unsafe(`alter table ${s}.${name} rename to v1_${name}`);
+      const days = await tx.unsafe(`select distinct extract(epoch from date_trunc('day', ts, 'UTC'))::bigint * 1000 as day from ${s}.events_v1`);
+      for (const { day } of days) await tx.unsafe(partitionDdl(s, Number(day)));
+      await tx.unsafe(insertFirstReceived(s, `(select *, date_trunc('hour', ts, 'UTC') as ts_hour from ${s}.events_v1) as v1`));
+      await tx.unsafe(`drop table ${s}.events_v1 cascade`);
+      await tx.unsafe(`create index events_app_type_ts on ${s}.events (app_id, type, ts)`);
+    },
   },
 ];
 

@@ -1,8 +1,13 @@
 /**
  * Daily partitions of the warm tier's events table: named events_pYYYYMMDD, covering one UTC
- * day of event time. Pure naming and date arithmetic here; the SQL lives in tier.ts.
+ * day of event time. Naming, date arithmetic and the partition's DDL (used by the migrations and
+ * the tier).
  */
 export const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+/** The dedup bucket of an event time: its UTC hour (the events table's ts_hour). */
+export const hourStart = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
 
 export const dayStart = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS;
 
@@ -19,6 +24,16 @@ export function partitionDay(name: string): number | undefined {
 }
 
 export const partitionBounds = (dayMs: number): { from: string; to: string } => ({ from: ymd(dayMs), to: ymd(dayMs + DAY_MS) });
+
+/**
+ * The table is partitioned by ts_hour (a partition key must be in the primary key); the CHECK on
+ * ts, implied by the bounds, lets the planner skip partitions for filters on ts as well.
+ */
+export function partitionDdl(schema: string, dayMs: number): string {
+  const { from, to } = partitionBounds(dayMs);
+  return `create table if not exists ${schema}.${partitionName(dayMs)} partition of ${schema}.events
+    (constraint ts_in_day check (ts >= '${from}' and ts < '${to}')) for values from ('${from}') to ('${to}')`;
+}
 
 /** Days from today to `ahead` days later. */
 export const daysAhead = (now: number, ahead: number): number[] =>

@@ -4,6 +4,7 @@ import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { sampleEvents } from "../s3/sample-events.ts";
 import { SinkError } from "../sink.ts";
 import { DAY_MS } from "./partitions.ts";
+import { migratePg, pgMigrations } from "./migrations.ts";
 import { createPostgresTier } from "./tier.ts";
 
 const schema = uniqueName("fg_pg").toLowerCase();
@@ -68,4 +69,33 @@ test("retention creates partitions ahead and drops only the days past their age"
   const names = (await tier.sql.unsafe(`select tablename from pg_tables where schemaname = $1 and tablename like 'events_p%'`, [schema])).map((r) => r.tablename);
   expect(names).toEqual(expect.arrayContaining(["events_p20260120", "events_p20260121", "events_p20260122"]));
   expect((await tier.retention.run(now)).removed).toEqual([]);
+});
+
+test("migration 3 re-keys a table made before it: its rows kept, one per app, event and hour, the first received", async () => {
+  const old = uniqueName("fg_pg_v2").toLowerCase();
+  const before = createPostgresTier({ url: requireEnv("FG_POSTGRES_URL"), schema: old, partitionsAheadDays: 0, retentionDays: 3 });
+  try {
+    expect(await migratePg(before.sql, old, pgMigrations.filter((m) => m.version <= 2))).toEqual([1, 2]);
+    const events = sampleEvents(20, { app: "pgmig", start: Date.UTC(2026, 0, 12, 23, 59, 50) }); // across midnight
+    const resend = { ...events[2]!, ts: events[2]!.ts + 3, received_at: events[2]!.received_at + 60_000, props: { n: "again" } };
+    for (const day of ["20260112", "20260113"]) {
+      const from = `${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6)}`;
+      await before.sql.unsafe(`create table ${old}.events_p${day} partition of ${old}.events for values from ('${from}') to ('${from}'::date + 1)`);
+    }
+    for (const e of [resend, ...events]) {
+      await before.sql.unsafe(`insert into ${old}.events (event_id, app_id, type, ts, received_at, key, source, props) values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [e.event_id, e.app_id, e.type, new Date(e.ts), new Date(e.received_at), e.key, e.source, e.props as never]);
+    }
+    expect(await migratePg(before.sql, old)).toEqual([3]);
+    const rows = await before.sql.unsafe(`select event_id, received_at, tableoid::regclass::text as part from ${old}.events`);
+    expect(rows.length).toBe(20);
+    expect(new Date(rows.find((r) => r.event_id === resend.event_id)!.received_at).getTime()).toBe(events[2]!.received_at);
+    expect([...new Set(rows.map((r) => r.part))].sort()).toEqual([`${old}.events_p20260112`, `${old}.events_p20260113`]);
+    await before.events.write([{ ...events[5]!, received_at: events[5]!.received_at - 1, props: { n: "earlier" } }]);
+    const [earlier] = await before.sql.unsafe(`select props from ${old}.events where event_id = $1`, [events[5]!.event_id]);
+    expect(earlier!.props).toEqual({ n: "earlier" });
+  } finally {
+    await before.sql.unsafe(`drop schema if exists ${old} cascade`);
+    await before.close();
+  }
 });

@@ -1,8 +1,8 @@
 /**
  * The warm tier in Postgres: events partitioned by day and window results, in one schema.
  * Events go in with COPY; a batch that holds events already stored (a retry, a redelivery after a
- * crash) goes through a staging table and INSERT ... ON CONFLICT DO NOTHING, so every event is
- * stored once. Day
+ * crash, a client's resend) goes through a staging table and an upsert, so every event is stored
+ * once, as the copy received first. Day
  * partitions are created before the rows that need them and ahead of time; the retention task
  * drops the expired ones.
  */
@@ -14,8 +14,8 @@ import type { WindowRecord } from "../runtime/records.ts";
 import type { Sink } from "../sink.ts";
 import { eventColumns, eventCopyLine } from "./copy-text.ts";
 import { toSinkError } from "./errors.ts";
-import { ignoreDuplicate, migratePg } from "./migrations.ts";
-import { dayStart, daysAhead, isExpired, partitionBounds, partitionDay, partitionName } from "./partitions.ts";
+import { ignoreDuplicate, insertFirstReceived, migratePg } from "./migrations.ts";
+import { dayStart, daysAhead, isExpired, partitionDay, partitionDdl } from "./partitions.ts";
 
 export interface PostgresTierOptions {
   url: string;
@@ -66,9 +66,7 @@ export function createPostgresTier(options: PostgresTierOptions): PostgresTier {
   async function ensurePartitions(days: Iterable<number>) {
     for (const day of days) {
       if (known.has(day)) continue;
-      const { from, to } = partitionBounds(day);
-      await sql.unsafe(`create table if not exists ${s}.${partitionName(day)} partition of ${s}.events for values from ('${from}') to ('${to}')`)
-        .catch(ignoreDuplicate);
+      await sql.unsafe(partitionDdl(s, day)).catch(ignoreDuplicate);
       known.add(day);
     }
   }
@@ -89,9 +87,10 @@ export function createPostgresTier(options: PostgresTierOptions): PostgresTier {
   }
 
   /**
-   * Most batches are new: COPY them straight into the table. A batch seen before (a retry, a
-   * redelivery) violates the primary key and rolls back whole; it then goes through a staging
-   * table and INSERT ... ON CONFLICT DO NOTHING, which costs about twice as much.
+   * Most batches are new: COPY them straight into the table. A batch holding an event seen before
+   * (a retry, a redelivery, a resend) violates the primary key and rolls back whole; it then goes
+   * through a staging table and an upsert that keeps the copy received first, which costs about
+   * twice as much.
    */
   async function copyEvents(events: readonly Envelope[]) {
     try {
@@ -103,7 +102,7 @@ export function createPostgresTier(options: PostgresTierOptions): PostgresTier {
     await sql.begin(async (tx) => {
       await tx.unsafe(`create temp table fg_stage (like ${s}.events) on commit drop`);
       await copyInto(tx, "fg_stage", events);
-      await tx.unsafe(`insert into ${s}.events select * from fg_stage on conflict do nothing`);
+      await tx.unsafe(insertFirstReceived(s, "fg_stage"));
     });
   }
 
