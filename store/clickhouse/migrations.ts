@@ -37,6 +37,37 @@ const eventsTable = (db: string, name: string) => `CREATE TABLE IF NOT EXISTS ${
   ${baseColumns}, ${declaredColumns()}, first_seen UInt64 MATERIALIZED bitNot(received_at_ms)
 ) ENGINE = ReplacingMergeTree(first_seen) PARTITION BY toDate(ts) ORDER BY (app_id, toStartOfHour(ts, 'UTC'), event_id)`;
 
+/** revision grows with every emission of an id: ReplacingMergeTree(revision) keeps the newest. */
+const windowResultsTable = (db: string) => `CREATE TABLE IF NOT EXISTS ${db}.window_results (
+  id String, rule_id String, group_key String, group_json String, window_start DateTime,
+  window_start_ms UInt64, window_end_ms UInt64, revision UInt64, closed UInt8, retracted UInt8,
+  merged_into String, values_json String
+) ENGINE = ReplacingMergeTree(revision) PARTITION BY toYYYYMM(window_start) ORDER BY (rule_id, id)`;
+
+const alertsTable = (db: string) => `CREATE TABLE IF NOT EXISTS ${db}.alerts (
+  id String, rule_id String, rule_version UInt32, rule_set_version String, severity String, kind String,
+  title String, description String, app_id String, group_key String, dedup_key String,
+  ts DateTime, ts_ms UInt64, body String
+) ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(ts) ORDER BY (app_id, rule_id, id)`;
+
+/**
+ * Distinct ids per minute (uniqExact state): exact for redelivered batches and resends, where
+ * counting rows counted every copy. Read it with uniqExactMerge(events).
+ */
+const rollupTable = (db: string) => `CREATE TABLE IF NOT EXISTS ${db}.events_per_minute (
+  app_id String, type String, minute DateTime, events AggregateFunction(uniqExact, String)
+) ENGINE = AggregatingMergeTree PARTITION BY toDate(minute) ORDER BY (app_id, type, minute)`;
+const rollupSelect = (db: string) =>
+  `SELECT app_id, type, toStartOfMinute(ts) AS minute, uniqExactState(event_id) AS events FROM ${db}.events GROUP BY app_id, type, minute`;
+const rollupView = (db: string) => `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.events_per_minute_mv TO ${db}.events_per_minute AS ${rollupSelect(db)}`;
+
+/**
+ * The tier's tables as the migrations leave them, in one pass: for a reader that only needs their
+ * shape (`fluxgate sql` builds its views from these columns) without replaying every migration.
+ */
+export const currentTables = (db: string): string[] =>
+  [eventsTable(db, "events"), rollupTable(db), rollupView(db), windowResultsTable(db), alertsTable(db)];
+
 export const migrations: readonly Migration[] = [
   {
     version: 1,
@@ -61,47 +92,35 @@ export const migrations: readonly Migration[] = [
     version: 3,
     name: "window_results",
     statements: (db) => [
-      // revision grows with every emission of an id: ReplacingMergeTree(revision) keeps the newest.
-      `CREATE TABLE IF NOT EXISTS ${db}.window_results (
-        id String, rule_id String, group_key String, group_json String, window_start DateTime,
-        window_start_ms UInt64, window_end_ms UInt64, revision UInt64, closed UInt8, retracted UInt8,
-        merged_into String, values_json String
-      ) ENGINE = ReplacingMergeTree(revision) PARTITION BY toYYYYMM(window_start) ORDER BY (rule_id, id)`,
+      windowResultsTable(db),
     ],
   },
   {
     version: 4,
     name: "alerts",
     statements: (db) => [
-      `CREATE TABLE IF NOT EXISTS ${db}.alerts (
-        id String, rule_id String, rule_version UInt32, rule_set_version String, severity String, kind String,
-        title String, description String, app_id String, group_key String, dedup_key String,
-        ts DateTime, ts_ms UInt64, body String
-      ) ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(ts) ORDER BY (app_id, rule_id, id)`,
+      alertsTable(db),
     ],
   },
   {
     version: 5,
     name: "events_first_copy_per_hour",
-    // Safe to re-run from any point it can stop at: events_v1 is dropped only when its rows are
-    // already in events_v5 or the new events table; the rollup is rebuilt from events, and states
-    // of distinct ids inserted twice merge to the same count.
+    // The rows go to events_v5 and back (no RENAME: a Memory database, as `fluxgate sql` uses, has
+    // none). Safe to re-run from wherever it stopped, except between the DROP and the CREATE of
+    // events, where it fails (the rows are in events_v5); the rollup is rebuilt from events, and
+    // states of distinct ids inserted twice merge to the same count.
     statements: (db) => [
-      `DROP TABLE IF EXISTS ${db}.events_v1`,
-      eventsTable(db, "events_v5"),
       `DROP TABLE IF EXISTS ${db}.events_per_minute_mv`,
+      eventsTable(db, "events_v5"),
       `INSERT INTO ${db}.events_v5 (${copiedColumns()}) SELECT ${copiedColumns()} FROM ${db}.events`,
-      `RENAME TABLE ${db}.events TO ${db}.events_v1, ${db}.events_v5 TO ${db}.events`,
-      `DROP TABLE IF EXISTS ${db}.events_v1`,
+      `DROP TABLE IF EXISTS ${db}.events`,
+      eventsTable(db, "events"),
+      `INSERT INTO ${db}.events (${copiedColumns()}) SELECT ${copiedColumns()} FROM ${db}.events_v5`,
+      `DROP TABLE IF EXISTS ${db}.events_v5`,
       `DROP TABLE IF EXISTS ${db}.events_per_minute`,
-      // Distinct ids per minute (uniqExact state): exact for redelivered batches and resends, where
-      // counting rows counted every copy. Read it with uniqExactMerge(events).
-      `CREATE TABLE IF NOT EXISTS ${db}.events_per_minute (app_id String, type String, minute DateTime, events AggregateFunction(uniqExact, String))
-       ENGINE = AggregatingMergeTree PARTITION BY toDate(minute) ORDER BY (app_id, type, minute)`,
-      `INSERT INTO ${db}.events_per_minute SELECT app_id, type, toStartOfMinute(ts) AS minute, uniqExactState(event_id) AS events
-       FROM ${db}.events GROUP BY app_id, type, minute`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.events_per_minute_mv TO ${db}.events_per_minute AS
-       SELECT app_id, type, toStartOfMinute(ts) AS minute, uniqExactState(event_id) AS events FROM ${db}.events GROUP BY app_id, type, minute`,
+      rollupTable(db),
+      `INSERT INTO ${db}.events_per_minute ${rollupSelect(db)}`,
+      rollupView(db),
     ],
   },
 ];

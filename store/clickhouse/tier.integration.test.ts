@@ -4,7 +4,7 @@ import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { sampleEvents } from "../s3/sample-events.ts";
 import { createClickHouseTier } from "./tier.ts";
 import { columnOf, declaredFields } from "./declared-fields.ts";
-import { addDeclaredColumns, migrate, migrations } from "./migrations.ts";
+import { addDeclaredColumns, currentTables, migrate, migrations } from "./migrations.ts";
 
 const database = uniqueName("fg_ch");
 const tier = createClickHouseTier({ url: requireEnv("FG_CLICKHOUSE_URL"), database });
@@ -113,5 +113,22 @@ test("migration 5 re-keys a table made before it: its rows kept, one per event a
   } finally {
     await before.client.command({ query: `DROP DATABASE IF EXISTS ${old}` });
     await before.close();
+  }
+});
+
+test("currentTables() makes the tables the migrations leave: same columns, types and engines", async () => {
+  await tier.prepare();
+  const fresh = uniqueName("fg_ch_current");
+  try {
+    await tier.client.command({ query: `CREATE DATABASE ${fresh}` });
+    for (const query of currentTables(fresh)) await tier.client.command({ query });
+    const shape = async (db: string) => ({
+      columns: await rows(`SELECT table, name, type, default_kind, default_expression FROM system.columns
+        WHERE database = '${db}' AND table != 'schema_migrations' ORDER BY table, name`),
+      engines: await rows(`SELECT name, engine FROM system.tables WHERE database = '${db}' AND name != 'schema_migrations' ORDER BY name`),
+    });
+    expect(await shape(fresh)).toEqual(await shape(database));
+  } finally {
+    await tier.client.command({ query: `DROP DATABASE IF EXISTS ${fresh}` });
   }
 });

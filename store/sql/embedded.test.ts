@@ -51,7 +51,9 @@ const json = async (query: string) => {
 test("events, window_results and alerts answer from the archive; the docs' queries give the tier's answers", async () => {
   expect(await json("SELECT type, count() AS n FROM events WHERE app_id = 'shop' GROUP BY type ORDER BY type"))
     .toEqual([{ type: "checkout_completed", n: 20 }, { type: "page_view", n: 60 }]); // every batch was written twice
-  for (const query of docsQueries().filter((q) => !q.startsWith("ENGINE"))) checkDocsQuery(query, await json(query));
+  // The per-minute rollup is the server's materialized view; the archive has none.
+  const queries = docsQueries().filter((q) => !q.startsWith("ENGINE") && !q.includes("events_per_minute"));
+  for (const query of queries) checkDocsQuery(query, await json(query));
   expect(await json("SELECT id, count() AS n FROM (SELECT id FROM fluxgate.alerts GROUP BY id) GROUP BY id")).toEqual([{ id: "a1", n: 1 }]);
 });
 

@@ -2,8 +2,9 @@
  * The SqlEngine in process: chdb (ClickHouse as a library) over the embedded archive. chdb is an
  * optional dependency of ~546 MB, loaded only here, so a gateway-only install can leave it out.
  *
- * Each run opens a throwaway session: the tier's tables are created from the ClickHouse
- * migrations in a scratch database to learn their columns, then views of the same names and
+ * Each run opens a throwaway session: the tier's tables are created as the ClickHouse
+ * migrations leave them (currentTables(), one statement a table) in a scratch database to learn
+ * their columns, then views of the same names and
  * types are put over the archive's Parquet files (tables.ts) in the tier's database, which
  * becomes the default one. The session then turns readonly=1: no writes, no DDL, no table
  * functions, no SETTINGS changes. ClickHouse still lets a read-only SELECT write a file with
@@ -11,7 +12,7 @@
  * statement) and refused if it has one; `--output` is the way to a file.
  */
 import type * as Chdb from "chdb";
-import { migrations } from "../clickhouse/migrations.ts";
+import { currentTables } from "../clickhouse/migrations.ts";
 import type { OutputFormat } from "./args.ts";
 import { SqlError, type SqlEngine } from "./engine.ts";
 import { archiveTableStatements, sqlString, TIER_TABLES, type ArchiveSource, type TierColumn } from "./tables.ts";
@@ -57,7 +58,7 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions, chdb?
     session.query("SET use_hive_partitioning = 0");
     // Memory databases: no metadata files to write and sync for tables that live as long as this run.
     session.query(`CREATE DATABASE ${SCRATCH_DB} ENGINE = Memory`);
-    for (const m of migrations) for (const statement of m.statements(SCRATCH_DB)) session.query(statement);
+    for (const statement of currentTables(SCRATCH_DB)) session.query(statement);
     const tier = JSON.parse(`[${session.query(
       `SELECT table, name, type FROM system.columns WHERE database = '${SCRATCH_DB}' AND table IN (${TIER_TABLES.map(sqlString).join(", ")})
        ORDER BY table, position`, "JSONEachRow").trim().split("\n").join(",")}]`) as TierColumn[];

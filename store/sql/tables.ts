@@ -65,6 +65,7 @@ const propOf: Record<DeclaredType, (field: string) => string> = {
 const eventExpressions: Record<string, string> = {
   ...Object.fromEntries(["event_id", "app_id", "type", "key", "source", "props"].map((c) => [c, `${F}.${c}`])),
   ts: `toDateTime(intDiv(${F}.ts, 1000))`, ts_ms: `${F}.ts`, received_at_ms: `${F}.received_at`,
+  first_seen: `bitNot(toUInt64(${F}.received_at))`,
   user_id: `ifNull(${F}.user_id, '')`, session_id: `ifNull(${F}.session_id, '')`,
   ...Object.fromEntries(declaredFields.map((f) => [columnOf(f), propOf[f.type](f.name)])),
 };
