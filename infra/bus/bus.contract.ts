@@ -30,23 +30,71 @@ export function busContract(name: string, makeBus: () => Bus): void {
       expect(await bus.ensureTopics([{ name: topic, partitions: 5 }, { name: other, partitions: 2 }])).toEqual({ [topic]: 3, [other]: 2 });
     });
 
-    test("delivers every record once, in order per key, with key and headers", async () => {
-      const topic = await freshTopic();
-      const pub = await bus.publisher();
-      const sent = Array.from({ length: 300 }, (_, i) => ({ key: `k${i % 7}`, value: JSON.stringify({ i }), headers: { n: String(i) } }));
-      await pub.send(topic, sent.slice(0, 150));
-      await pub.send(topic, sent.slice(150));
-      const got: IncomingRecord[] = [];
-      const sub = await bus.subscribe({ groupId: uniqueName("g"), topics: [topic], fromBeginning: true }, collect(got));
-      await waitFor(() => got.length, (n) => n >= 300, { what: "300 records" });
-      await sub.stop();
-      expect(got.length).toBe(300);
-      for (let k = 0; k < 7; k++) {
-        const order = got.filter((r) => r.key === `k${k}`).map((r) => JSON.parse(r.value.toString()).i as number);
-        expect(order).toEqual(sent.map((_, i) => i).filter((i) => i % 7 === k));
-      }
-      expect(got.every((r) => r.headers.n === String(JSON.parse(r.value.toString()).i))).toBe(true);
-    });
+    // A pipelining handler (inFlightBatches above 1, as the store's sinks use) keeps every guarantee.
+    for (const inFlightBatches of [1, 2]) {
+      const depth = inFlightBatches === 1 ? "" : `, ${inFlightBatches} batches in flight`;
+      test(`delivers every record once, in order per key, with key and headers${depth}`, async () => {
+        const topic = await freshTopic();
+        const pub = await bus.publisher();
+        const sent = Array.from({ length: 300 }, (_, i) => ({ key: `k${i % 7}`, value: JSON.stringify({ i }), headers: { n: String(i) } }));
+        await pub.send(topic, sent.slice(0, 150));
+        await pub.send(topic, sent.slice(150));
+        const got: IncomingRecord[] = [];
+        const sub = await bus.subscribe({ groupId: uniqueName("g"), topics: [topic], fromBeginning: true, inFlightBatches }, collect(got));
+        await waitFor(() => got.length, (n) => n >= 300, { what: "300 records" });
+        await sub.stop();
+        expect(got.length).toBe(300);
+        for (let k = 0; k < 7; k++) {
+          const order = got.filter((r) => r.key === `k${k}`).map((r) => JSON.parse(r.value.toString()).i as number);
+          expect(order).toEqual(sent.map((_, i) => i).filter((i) => i % 7 === k));
+        }
+        expect(got.every((r) => r.headers.n === String(JSON.parse(r.value.toString()).i))).toBe(true);
+      });
+
+      test(`stop() during a batch lets it finish and commits it: it is not delivered again${depth}`, async () => {
+        const topic = await freshTopic(1);
+        const group = uniqueName("g");
+        const pub = await bus.publisher();
+        await pub.send(topic, [{ key: "a", value: "1" }, { key: "a", value: "2" }]);
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        let inHand = false;
+        const first: IncomingRecord[] = [];
+        const s1 = await bus.subscribe({ groupId: group, topics: [topic], fromBeginning: true, inFlightBatches }, async (batch) => {
+          inHand = true;
+          await held;
+          first.push(...batch.records);
+        });
+        await waitFor(() => inHand, (v) => v, { what: "a batch in hand" });
+        const stopped = s1.stop();
+        release();
+        await stopped;
+        expect(first.length).toBe(2);
+        await pub.send(topic, [{ key: "a", value: "3" }]);
+        const second: IncomingRecord[] = [];
+        const s2 = await bus.subscribe({ groupId: group, topics: [topic], fromBeginning: true, inFlightBatches }, collect(second));
+        await waitFor(() => second.length, (n) => n >= 1, { what: "the third record" });
+        await s2.stop();
+        expect(second.map((r) => r.value.toString())).toEqual(["3"]);
+      });
+
+      test(`a failed handler commits nothing: the batch is delivered again${depth}`, async () => {
+        const topic = await freshTopic(1);
+        const group = uniqueName("g");
+        const pub = await bus.publisher();
+        await pub.send(topic, [{ key: "a", value: "x" }, { key: "a", value: "y" }]);
+        const failing = await bus.subscribe({ groupId: group, topics: [topic], fromBeginning: true, inFlightBatches }, async () => {
+          throw new Error("boom");
+        });
+        await expect(failing.done).rejects.toThrow("boom");
+        await failing.stop();
+        const got: IncomingRecord[] = [];
+        const retry = await bus.subscribe({ groupId: group, topics: [topic], fromBeginning: true, inFlightBatches }, collect(got));
+        await waitFor(() => got.length, (n) => n >= 2, { what: "redelivery" });
+        await retry.stop();
+        expect(got.map((r) => r.value.toString())).toEqual(["x", "y"]);
+      });
+    }
 
     test("a group resumes after its committed offsets", async () => {
       const topic = await freshTopic(1);
@@ -63,50 +111,6 @@ export function busContract(name: string, makeBus: () => Bus): void {
       await waitFor(() => second.length, (n) => n >= 1, { what: "the third record" });
       await s2.stop();
       expect(second.map((r) => r.value.toString())).toEqual(["3"]);
-    });
-
-    test("stop() during a batch lets it finish and commits it: it is not delivered again", async () => {
-      const topic = await freshTopic(1);
-      const group = uniqueName("g");
-      const pub = await bus.publisher();
-      await pub.send(topic, [{ key: "a", value: "1" }, { key: "a", value: "2" }]);
-      let release!: () => void;
-      const held = new Promise<void>((r) => (release = r));
-      let inHand = false;
-      const first: IncomingRecord[] = [];
-      const s1 = await bus.subscribe({ groupId: group, topics: [topic], fromBeginning: true }, async (batch) => {
-        inHand = true;
-        await held;
-        first.push(...batch.records);
-      });
-      await waitFor(() => inHand, (v) => v, { what: "a batch in hand" });
-      const stopped = s1.stop();
-      release();
-      await stopped;
-      expect(first.length).toBe(2);
-      await pub.send(topic, [{ key: "a", value: "3" }]);
-      const second: IncomingRecord[] = [];
-      const s2 = await bus.subscribe({ groupId: group, topics: [topic], fromBeginning: true }, collect(second));
-      await waitFor(() => second.length, (n) => n >= 1, { what: "the third record" });
-      await s2.stop();
-      expect(second.map((r) => r.value.toString())).toEqual(["3"]);
-    });
-
-    test("a failed handler commits nothing: the batch is delivered again", async () => {
-      const topic = await freshTopic(1);
-      const group = uniqueName("g");
-      const pub = await bus.publisher();
-      await pub.send(topic, [{ key: "a", value: "x" }, { key: "a", value: "y" }]);
-      const failing = await bus.subscribe({ groupId: group, topics: [topic], fromBeginning: true }, async () => {
-        throw new Error("boom");
-      });
-      await expect(failing.done).rejects.toThrow("boom");
-      await failing.stop();
-      const got: IncomingRecord[] = [];
-      const retry = await bus.subscribe({ groupId: group, topics: [topic], fromBeginning: true }, collect(got));
-      await waitFor(() => got.length, (n) => n >= 2, { what: "redelivery" });
-      await retry.stop();
-      expect(got.map((r) => r.value.toString())).toEqual(["x", "y"]);
     });
 
     test("consumer groups are independent", async () => {

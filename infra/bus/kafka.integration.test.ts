@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { Kafka, logLevel } from "kafkajs";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { IncomingRecord } from "./port.ts";
@@ -53,4 +54,31 @@ test("a kafkajs consumer reads what either publisher writes with each codec", as
     expect(mine.map((r) => r.value.toString())).toEqual(Array.from({ length: 50 }, () => `${name} ${body}`));
   }
   await Promise.all([reader, ...writers.map((w) => w.bus)].map((b) => b.close()));
+});
+
+test("with 2 batches in flight, a partition's next batch is handed over while one is in hand, and committed only after it", async () => {
+  const brokers = requireEnv("FG_KAFKA_BROKERS").split(",");
+  const topic = uniqueName("pipelined");
+  const groupId = uniqueName("g");
+  const bus = createKafkaBus({ brokers, clientId: "t" });
+  const admin = new Kafka({ brokers, clientId: "t", logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  const committed = async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions[0]!.offset;
+  await bus.ensureTopics([{ name: topic, partitions: 1 }]);
+  const pub = await bus.publisher();
+  await pub.send(topic, [{ key: "a", value: "1" }]);
+  const held: { values: string[]; release: () => void }[] = [];
+  const sub = await bus.subscribe({ groupId, topics: [topic], fromBeginning: true, inFlightBatches: 2 }, (batch) =>
+    new Promise<void>((release) => void held.push({ values: batch.records.map((r) => r.value.toString()), release })));
+  await waitFor(() => held.length, (n) => n === 1, { what: "the first batch" });
+  await pub.send(topic, [{ key: "a", value: "2" }]);
+  await waitFor(() => held.length, (n) => n === 2, { what: "the second batch while the first is in hand" });
+  expect(held.map((h) => h.values)).toEqual([["1"], ["2"]]);
+  held[1]!.release();
+  await Bun.sleep(500); // time enough for a commit that jumped the queue
+  expect(await committed()).toBe("-1");
+  held[0]!.release();
+  await waitFor(committed, (offset) => offset === "2", { what: "both batches committed, in order" });
+  await sub.stop();
+  await Promise.all([admin.disconnect(), pub.close(), bus.close()]);
 });

@@ -8,7 +8,7 @@ import { CompressionTypes, Kafka, logLevel, Partitioners, type Consumer, type Ea
 import { createLogger, type Logger } from "../telemetry/logger.ts";
 import { createPlatformaticPublisher } from "./platformatic-publisher.ts";
 import { registerZstdCodec } from "./zstd-codec.ts";
-import { asBuffer, type Bus, type BatchHandler, type IncomingRecord, type Publisher, type SubscribeOptions, type Subscription, type TopicSpec } from "./port.ts";
+import { asBuffer, partitionKey, type Bus, type BatchHandler, type IncomingRecord, type Publisher, type SubscribeOptions, type Subscription, type TopicSpec } from "./port.ts";
 
 export type KafkaCompression = "none" | "gzip" | "zstd";
 
@@ -40,6 +40,9 @@ function kafkaLogCreator(logger: Logger) {
   };
 }
 
+/** Worker slots of a pipelined consumer: more than the partitions one member of a group normally owns. */
+const PIPELINED_PARTITIONS = 16;
+
 const headerText = (h: Buffer | string | (Buffer | string)[] | undefined): string | undefined =>
   h === undefined ? undefined : Array.isArray(h) ? headerText(h[h.length - 1]) : h.toString();
 
@@ -60,11 +63,12 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   const sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
   const compression = options.compression ?? "zstd";
   const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+  const logger = options.logger ?? createLogger().child({ component: "kafka" });
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
     logLevel: logLevel.WARN,
-    logCreator: kafkaLogCreator(options.logger ?? createLogger().child({ component: "kafka" })),
+    logCreator: kafkaLogCreator(logger),
     connectionTimeout: 3_000,
     requestTimeout: sendTimeoutMs,
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
@@ -138,29 +142,62 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
 
     await consumer.connect();
     for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? false });
+    const depth = Math.max(1, opts.inFlightBatches ?? 1);
+    /** Per partition, the batches in hand, oldest first: each settles once committed (or given up). */
+    const inHand = new Map<string, Promise<void>[]>();
+    let failed = false;
+
+    function fail(err: unknown) {
+      // Nothing of this batch (nor of any later one of its partition) is committed; stop so the partition is redelivered intact.
+      failed = true;
+      settle.reject(err);
+      void consumer.stop();
+    }
+
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      // Pipelined partitions each wait for room of their own, so they must not queue behind one another.
+      partitionsConsumedConcurrently: depth > 1 ? PIPELINED_PARTITIONS : 1,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
-        if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        const records = batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m));
+        if (!isRunning() || isStale() || batch.messages.length === 0 || failed) return;
+        const { topic, partition } = batch;
+        const records = batch.messages.map((m) => toIncoming(topic, partition, m));
+        const last = batch.messages[batch.messages.length - 1]!.offset;
+        // Through the batch's own commit: consumer.commitOffsets is silently skipped once stop() has
+        // begun, which would redeliver the batch in hand after every graceful stop.
+        const commit = () => commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }] });
         const beat = setInterval(() => void heartbeat().catch(() => {}), 2_000);
+        if (depth === 1) {
+          try {
+            await handler({ topic, partition, records });
+          } catch (err) {
+            fail(err);
+            throw err;
+          } finally {
+            clearInterval(beat);
+          }
+          resolveOffset(last);
+          await commit();
+          return;
+        }
+        const queue = inHand.get(partitionKey(batch)) ?? [];
+        inHand.set(partitionKey(batch), queue);
         try {
-          await handler({ topic: batch.topic, partition: batch.partition, records });
-        } catch (err) {
-          // Nothing of this batch is committed; stop so the partition is redelivered intact.
-          settle.reject(err);
-          void consumer.stop();
-          throw err;
+          while (queue.length >= depth) await queue[0];
         } finally {
           clearInterval(beat);
         }
-        const last = batch.messages[batch.messages.length - 1]!.offset;
+        if (failed || stopping || !isRunning() || isStale()) return;
+        // kafkajs fetches on from here; what is committed is decided below, batch by batch.
         resolveOffset(last);
-        // Through the batch's own commit: consumer.commitOffsets is silently skipped once stop() has
-        // begun, which would redeliver the batch in hand after every graceful stop.
-        await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
+        const previous = queue.at(-1);
+        const handled = handler({ topic, partition, records });
+        const settled = Promise.all([handled, previous]).then(
+          () => failed ? undefined : commit().catch((err) => logger.warn("commit failed; the batch will be delivered again", { topic, partition, err })),
+          (err) => (failed ? undefined : fail(err)),
+        ).finally(() => queue.splice(queue.indexOf(settled), 1));
+        queue.push(settled);
       },
     });
 
@@ -169,6 +206,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       async stop() {
         if (stopping) return done.catch(() => {});
         stopping = true;
+        // Pipelined batches in hand finish and commit while the consumer still runs; the rest are fetched again later.
+        await Promise.all([...inHand.values()].flat());
         await consumer.disconnect(); // waits for the batch in hand, which commits before returning
         consumers.splice(consumers.indexOf(consumer), 1);
         settle.resolve();

@@ -49,6 +49,15 @@ export interface SubscribeOptions {
    * record twice compares offsets with its own checkpoint: commits can lag it after a crash.
    */
   onAssignment?: (partitions: TopicPartition[]) => void | Promise<void>;
+  /**
+   * How many batches of one partition the handler may hold at once (default 1: one at a time).
+   * Above 1, the adapter fetches and hands over the next batch while earlier ones are still in
+   * hand, so fetching and decoding overlap the handler's own I/O. Calls stay in offset order, and
+   * a batch is committed only once it and every earlier batch of its partition resolved. For
+   * handlers that gather deliveries and write idempotently (the store's sinks): a batch in hand
+   * when its partition moves to another member may be handled by both, as after a crash.
+   */
+  inFlightBatches?: number;
 }
 
 /**

@@ -46,6 +46,12 @@ interface Entry<T> {
   value: T;
 }
 
+/**
+ * Batches of a partition in hand at once: the next one is fetched and decoded while the batcher
+ * writes the one before, so the consume path and the sink's write overlap (docs/benchmarks.md).
+ */
+const IN_FLIGHT_BATCHES = 2;
+
 export function groupIdOf(prefix: string, sink: string): string {
   return `${prefix}-${sink}`;
 }
@@ -128,7 +134,7 @@ export function createSinkRuntime<T>(options: SinkRuntimeOptions<T>): SinkRuntim
     let subscription: Subscription | undefined = first;
     for (let attempt = 1; !stopping; ) {
       try {
-        subscription ??= await bus.subscribe({ groupId, topics: [options.topic], fromBeginning: true }, handle);
+        subscription ??= await bus.subscribe({ groupId, topics: [options.topic], fromBeginning: true, inFlightBatches: IN_FLIGHT_BATCHES }, handle);
         subscriptions.add(subscription);
         await subscription.done;
         attempt = 1;
@@ -150,7 +156,7 @@ export function createSinkRuntime<T>(options: SinkRuntimeOptions<T>): SinkRuntim
     async start() {
       publisher = await bus.publisher();
       for (let member = 0; member < options.consumers; member++) {
-        const first = await bus.subscribe({ groupId, topics: [options.topic], fromBeginning: true }, handle);
+        const first = await bus.subscribe({ groupId, topics: [options.topic], fromBeginning: true, inFlightBatches: IN_FLIGHT_BATCHES }, handle);
         supervisors.push(supervise(member, first));
       }
       logger.info("sink consuming", { groupId, topic: options.topic, consumers: options.consumers });
