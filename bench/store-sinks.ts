@@ -2,12 +2,18 @@
  * Store sink throughput: rows/s of each Sink's write() with batches handed to it directly
  * (ClickHouse, Postgres COPY, Parquet to S3), each on a fresh database / schema / bucket; with
  * --kafka, also through the store runtime from a fresh Kafka topic the events were produced to
- * beforehand (decode, batching, write, commit). Targets on the reference machine:
- * ClickHouse >= 200K rows/s, Postgres >= 50K rows/s, Parquet to S3 >= 100K rows/s.
+ * beforehand (fetch, decompression, decode and validation, batching, write, commit), read as a
+ * ratio to the direct write() of the same run. With --together, the store role as its own
+ * process, all sinks at once, while events are produced to its fg.events at --rate: the consumer
+ * lag it keeps (sampled every second) says whether it keeps up.
  *
- *   bun bench/store-sinks.ts [--rows 200000] [--batch 50000] [--sinks clickhouse,postgres,archive] [--kafka [--consumers 1]]
- * Needs the services' FG_* variables (bash infra/local/stack env). Prints a table.
+ *   bun bench/store-sinks.ts [--rows 200000] [--batch 50000] [--sinks clickhouse,postgres,archive] [--kafka]
+ *                            [--together [--rate 50000] [--seconds 20]] [--json]
+ * Needs the services' FG_* variables (bash infra/local/stack env). Prints a table, or with --json
+ * one JSON object (bench/run reads it).
  */
+import { join } from "node:path";
+import { tmpdir } from "node:os";
 import { parseArgs } from "node:util";
 import { createKafkaBus } from "../infra/bus/kafka.ts";
 import { topicNames } from "../infra/bus/topics.ts";
@@ -16,93 +22,251 @@ import { busKey, type Envelope } from "../schemas/envelope.ts";
 import { createClickHouseTier } from "../store/clickhouse/tier.ts";
 import { createPostgresTier } from "../store/postgres/tier.ts";
 import { createArchiveSink } from "../store/s3/index.ts";
-import { benchEvents } from "./events.ts";
 import { createSinkRuntime, decodeEnvelope } from "../store/runtime/index.ts";
 import type { Sink } from "../store/sink.ts";
+import { freePort } from "../test/support/free-port.ts";
+import { benchEvents } from "./events.ts";
+import { start, summarize, waitReady } from "./harness/processes.ts";
+import { benchAdmin, deleteRunLeftovers } from "./harness/topics.ts";
 
 const { values } = parseArgs({
   options: {
     rows: { type: "string", default: "200000" },
     batch: { type: "string", default: "50000" },
     kafka: { type: "boolean", default: false },
-    consumers: { type: "string", default: "1" },
     sinks: { type: "string", default: "clickhouse,postgres,archive" },
+    together: { type: "boolean", default: false },
+    rate: { type: "string", default: "50000" },
+    seconds: { type: "string", default: "20" },
+    json: { type: "boolean", default: false },
   },
 });
 const rows = Number(values.rows);
 const batch = Number(values.batch);
 const need = (name: string) => process.env[name] ?? (() => { throw new Error(`${name} is not set (bash infra/local/stack env)`); })();
 const suffix = `bench_${Date.now().toString(36)}`;
+const quiet = createLogger("error");
+const say = (msg: string) => console.error(`[store-sinks ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
+/** Fresh events (new ids on every call): [from, from + count) of a set spread over an hour of event time. */
+const events = (count: number, from = 0): Envelope[] => benchEvents(count, { from, total: Math.max(from + count, rows) });
 
 interface Bench {
-  name: string;
+  label: string;
   sink: Sink;
   cleanup(): Promise<void>;
 }
+
+const s3Env = (bucket: string) => ({
+  FG_DATA_DIR: "/nonexistent", FG_S3_ENDPOINT: need("FG_S3_ENDPOINT"), FG_S3_ACCESS_KEY: need("FG_S3_ACCESS_KEY"),
+  FG_S3_SECRET_KEY: need("FG_S3_SECRET_KEY"), FG_S3_BUCKET: bucket, FG_S3_REGION: "us-east-1",
+});
 
 function benches(): Bench[] {
   const wanted = new Set(values.sinks.split(","));
   const out: Bench[] = [];
   if (wanted.has("clickhouse")) {
     const tier = createClickHouseTier({ url: need("FG_CLICKHOUSE_URL"), database: suffix });
-    out.push({ name: "clickhouse", sink: tier.events, cleanup: () => tier.client.command({ query: `DROP DATABASE IF EXISTS ${suffix}` }).then(() => {}) });
+    out.push({ label: "clickhouse", sink: tier.events, cleanup: () => tier.client.command({ query: `DROP DATABASE IF EXISTS ${suffix}` }).then(() => {}) });
   }
   if (wanted.has("postgres")) {
     const tier = createPostgresTier({ url: need("FG_POSTGRES_URL"), schema: suffix, partitionsAheadDays: 0, retentionDays: 100_000 });
-    out.push({ name: "postgres", sink: tier.events, cleanup: () => tier.sql.unsafe(`drop schema if exists ${suffix} cascade`).then(() => {}) });
+    out.push({ label: "postgres", sink: tier.events, cleanup: () => tier.sql.unsafe(`drop schema if exists ${suffix} cascade`).then(() => {}) });
   }
   if (wanted.has("archive")) {
-    const bucket = suffix.replace(/_/g, "-");
-    const env = {
-      FG_DATA_DIR: "/nonexistent", FG_S3_ENDPOINT: need("FG_S3_ENDPOINT"), FG_S3_ACCESS_KEY: need("FG_S3_ACCESS_KEY"),
-      FG_S3_SECRET_KEY: need("FG_S3_SECRET_KEY"), FG_S3_BUCKET: bucket, FG_S3_REGION: "us-east-1",
-    };
-    out.push({ name: "archive (parquet to s3)", sink: createArchiveSink(env, createLogger("error")), cleanup: async () => {} });
+    out.push({ label: "archive (parquet to s3)", sink: createArchiveSink(s3Env(suffix.replace(/_/g, "-")), quiet), cleanup: async () => {} });
   }
   return out;
 }
 
-async function throughKafka(sink: Sink): Promise<number> {
+/** CPU of this process (all threads) over a stretch of work, per row. */
+function cpuMeter(): (count: number) => number {
+  const before = process.cpuUsage();
+  return (count) => {
+    const used = process.cpuUsage(before);
+    return Math.round(((used.user + used.system) / count) * 10) / 10;
+  };
+}
+
+export interface PathResult {
+  rows_per_s: number;
+  seconds: number;
+  cpu_us_per_row: number;
+}
+
+async function direct(sink: Sink, data: Envelope[]): Promise<PathResult> {
+  const cpu = cpuMeter();
+  const started = performance.now();
+  for (let i = 0; i < data.length; i += batch) await sink.write(data.slice(i, i + batch));
+  const seconds = (performance.now() - started) / 1_000;
+  return { rows_per_s: Math.round(data.length / seconds), seconds: round2(seconds), cpu_us_per_row: cpu(data.length) };
+}
+
+/**
+ * The runtime from a topic filled beforehand: timed from the first record it decodes to the last
+ * row written, so the group join (a fixed cost, ~0.1-1 s) is reported apart from the rate.
+ */
+async function throughKafka(sink: Sink, data: Envelope[]): Promise<PathResult & { join_s: number }> {
   const topics = topicNames(`${suffix}.${sink.name.replace(/\W/g, "")}.`);
-  const bus = createKafkaBus({ brokers: need("FG_KAFKA_BROKERS").split(","), clientId: "bench", logger: createLogger("error") });
+  const bus = createKafkaBus({ brokers: need("FG_KAFKA_BROKERS").split(","), clientId: "bench", logger: quiet });
   await bus.ensureTopics([{ name: topics.events, partitions: 4 }, { name: topics.dlq, partitions: 1 }]);
   const publisher = await bus.publisher();
-  for (let i = 0; i < rows; i += 10_000) {
+  for (let i = 0; i < data.length; i += 10_000) {
     await publisher.send(topics.events, data.slice(i, i + 10_000).map((e) => ({ key: busKey(e), value: JSON.stringify(e) })));
   }
   await publisher.close();
   let written = 0;
+  let first = 0;
+  let cpu: ReturnType<typeof cpuMeter> | undefined;
   const runtime = createSinkRuntime({
-    name: sink.name, bus, topic: topics.events, dlqTopic: topics.dlq, groupPrefix: suffix, decode: decodeEnvelope,
-    write: async (batch) => {
-      await sink.write(batch);
-      written += batch.length;
+    name: sink.name, bus, topic: topics.events, dlqTopic: topics.dlq, groupPrefix: suffix,
+    decode: (record) => {
+      if (!first) [first, cpu] = [performance.now(), cpuMeter()];
+      return decodeEnvelope(record);
     },
-    batch: { maxRows: batch, maxWaitMs: 1_000 }, retry: { maxAttempts: 3, baseMs: 100, maxMs: 1_000 }, consumers: Number(values.consumers), logger: createLogger("error"),
+    write: async (items) => {
+      await sink.write(items);
+      written += items.length;
+    },
+    batch: { maxRows: batch, maxWaitMs: 1_000 }, retry: { maxAttempts: 3, baseMs: 100, maxMs: 1_000 }, consumers: 1, logger: quiet,
   });
   const started = performance.now();
   await runtime.start();
-  while (written < rows) await Bun.sleep(20);
-  const seconds = (performance.now() - started) / 1_000;
+  while (written < data.length) await Bun.sleep(5);
+  const seconds = (performance.now() - first) / 1_000;
+  const result = { rows_per_s: Math.round(data.length / seconds), seconds: round2(seconds), cpu_us_per_row: cpu!(data.length), join_s: round2((first - started) / 1_000) };
   await runtime.stop();
   await bus.close();
-  return seconds;
+  await deleteRunLeftovers(suffix).catch(() => {});
+  return result;
 }
 
-const data = benchEvents(rows);
-const table: string[][] = [["sink", "path", "rows", "batch", "seconds", "rows/s"]];
-const row = (name: string, path: string, seconds: number) =>
-  table.push([name, path, String(rows), String(batch), seconds.toFixed(2), Math.round(rows / seconds).toLocaleString("en")]);
-for (const { name, sink, cleanup } of benches()) {
+export interface TogetherResult {
+  rate_target: number;
+  produced_per_s: number;
+  seconds: number;
+  /** Per consumer group of fg.events: the most events it was behind at a sample, and at the end of producing. */
+  max_lag: Record<string, number>;
+  lag_at_end: Record<string, number>;
+  /** From the end of producing until every group had caught up (null: not within 60 s). */
+  drain_s: number | null;
+  store: { cpu_avg_pct: number; cpu_max_pct: number; rss_max_mb: number };
+  cpu_us_per_event: number;
+}
+
+/** The store role in a process of its own, every sink, while events arrive at a constant rate. */
+async function together(rate: number, seconds: number): Promise<TogetherResult> {
+  const run = `${suffix}-together`;
+  const db = `${suffix}_t`;
+  const port = freePort();
+  const env = {
+    FG_TOPIC_PREFIX: `${run}.`, FG_STORE_GROUP_PREFIX: `${run}-store`, FG_CLICKHOUSE_DATABASE: db, FG_STORE_POSTGRES_SCHEMA: db,
+    FG_S3_BUCKET: db.replace(/_/g, "-"), FG_ADMIN_PORT: String(port), FG_LOG_LEVEL: "warn",
+  };
+  const topic = `${run}.fg.events`;
+  const admin = benchAdmin();
+  await admin.connect();
+  const store = start("store", ["bun", "infra/main.ts", "store"], env, join(tmpdir(), `${run}-store.log`));
+  const bus = createKafkaBus({ brokers: need("FG_KAFKA_BROKERS").split(","), clientId: "bench", logger: quiet });
+  try {
+    await waitReady(store, `http://127.0.0.1:${port}/readyz`);
+    const groups = async () => (await admin.listGroups()).groups.map((g) => g.groupId)
+      .filter((g) => g.startsWith(`${run}-store-`) && ["clickhouse", "postgres", "archive"].some((s) => g.endsWith(`-${s}`)));
+    for (let i = 0; i < 240 && (await groups()).length < 3; i++) await Bun.sleep(250);
+    const eventGroups = await groups();
+    const sum = (xs: { offset: string }[]) => xs.reduce((s, x) => s + Math.max(0, Number(x.offset)), 0);
+    const lags = async () => {
+      const end = sum(await admin.fetchTopicOffsets(topic));
+      const out: Record<string, number> = {};
+      for (const g of eventGroups) {
+        const committed = (await admin.fetchOffsets({ groupId: g, topics: [topic] }))[0]?.partitions ?? [];
+        out[g.slice(run.length + "-store-".length)] = end - sum(committed);
+      }
+      return out;
+    };
+    const maxLag: Record<string, number> = {};
+    const publisher = await bus.publisher();
+    say(`together: ${rate} events/s for ${seconds} s into one store process`);
+    const measuredFrom = store.samples.length;
+    const tick = 100;
+    const perTick = Math.round((rate * tick) / 1_000);
+    const t0 = performance.now();
+    let produced = 0;
+    let nextSample = t0 + 1_000;
+    while (performance.now() - t0 < seconds * 1_000) {
+      const due = Math.floor(((performance.now() - t0) / tick) + 1) * perTick;
+      if (produced < due) {
+        const n = Math.min(perTick, due - produced);
+        await publisher.send(topic, events(n, produced).map((e) => ({ key: busKey(e), value: JSON.stringify(e) })));
+        produced += n;
+      } else await Bun.sleep(Math.max(1, t0 + (produced / perTick) * tick - performance.now()));
+      if (performance.now() >= nextSample) {
+        nextSample += 1_000;
+        for (const [g, l] of Object.entries(await lags())) maxLag[g] = Math.max(maxLag[g] ?? 0, l);
+      }
+    }
+    const producedSeconds = (performance.now() - t0) / 1_000;
+    const atEnd = await lags();
+    for (const [g, l] of Object.entries(atEnd)) maxLag[g] = Math.max(maxLag[g] ?? 0, l);
+    const resources = summarize(store.samples.slice(measuredFrom));
+    const drainFrom = performance.now();
+    let drain: number | null = null;
+    while (performance.now() - drainFrom < 60_000) {
+      if (Object.values(await lags()).every((l) => l === 0)) {
+        drain = round2((performance.now() - drainFrom) / 1_000);
+        break;
+      }
+      await Bun.sleep(250);
+    }
+    await publisher.close();
+    const producedPerS = Math.round(produced / producedSeconds);
+    return {
+      rate_target: rate, produced_per_s: producedPerS, seconds: round2(producedSeconds), max_lag: maxLag, lag_at_end: atEnd, drain_s: drain,
+      store: resources, cpu_us_per_event: Math.round((resources.cpu_avg_pct * 10_000) / producedPerS),
+    };
+  } finally {
+    await store.stop();
+    await bus.close();
+    await admin.disconnect();
+    await deleteRunLeftovers(run).catch(() => {});
+    const ch = createClickHouseTier({ url: need("FG_CLICKHOUSE_URL"), database: db });
+    const pg = createPostgresTier({ url: need("FG_POSTGRES_URL"), schema: db, partitionsAheadDays: 0, retentionDays: 100_000 });
+    await Promise.allSettled([ch.client.command({ query: `DROP DATABASE IF EXISTS ${db}` }), pg.sql.unsafe(`drop schema if exists ${db} cascade`)]);
+    await Promise.allSettled([ch.client.close(), pg.sql.end()]);
+  }
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+export interface StoreSinksResult {
+  rows: number;
+  batch: number;
+  sinks: { sink: string; direct: PathResult; kafka?: PathResult & { join_s: number } }[];
+  together?: TogetherResult;
+}
+
+const result: StoreSinksResult = { rows, batch, sinks: [] };
+for (const { label, sink, cleanup } of benches()) {
+  say(`${label}: write()${values.kafka ? " and through Kafka" : ""}`);
   await sink.prepare();
-  await sink.write(data.slice(0, Math.min(batch, 1_000))); // warm-up: connections, JIT
-  const started = performance.now();
-  for (let i = 0; i < rows; i += batch) await sink.write(data.slice(i, i + batch));
-  row(name, "write()", (performance.now() - started) / 1_000);
-  if (values.kafka) row(name, "kafka+runtime", await throughKafka(sink));
+  await sink.write(events(Math.min(batch, 1_000))); // warm-up: connections, JIT
+  const entry: StoreSinksResult["sinks"][number] = { sink: label, direct: await direct(sink, events(rows)) };
+  if (values.kafka) entry.kafka = await throughKafka(sink, events(rows));
+  result.sinks.push(entry);
   await cleanup();
   await sink.close();
 }
-const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
-for (const r of table) console.log(r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  "));
+if (values.together) result.together = await together(Number(values.rate), Number(values.seconds));
+
+if (values.json) console.log(JSON.stringify(result));
+else {
+  const table: string[][] = [["sink", "path", "rows", "batch", "seconds", "rows/s", "CPU µs/row", "vs write()"]];
+  for (const s of result.sinks) {
+    table.push([s.sink, "write()", String(rows), String(batch), String(s.direct.seconds), s.direct.rows_per_s.toLocaleString("en"), String(s.direct.cpu_us_per_row), ""]);
+    if (s.kafka) table.push([s.sink, `kafka+runtime (join ${s.kafka.join_s} s)`, String(rows), String(batch), String(s.kafka.seconds), s.kafka.rows_per_s.toLocaleString("en"), String(s.kafka.cpu_us_per_row), `${(s.kafka.rows_per_s / s.direct.rows_per_s).toFixed(2)}×`]);
+  }
+  const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
+  for (const r of table) console.log(r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  "));
+  if (result.together) console.log(JSON.stringify(result.together));
+}
+process.exit(0);
