@@ -26,6 +26,7 @@ import { createSinkRuntime, decodeEnvelope } from "../store/runtime/index.ts";
 import type { Sink } from "../store/sink.ts";
 import { freePort } from "../test/support/free-port.ts";
 import { benchEvents } from "./events.ts";
+import type { PathResult, StoreSinksResult, TogetherResult } from "./harness/store-sinks-report.ts";
 import { start, summarize, waitReady } from "./harness/processes.ts";
 import { benchAdmin, deleteRunLeftovers } from "./harness/topics.ts";
 
@@ -88,11 +89,6 @@ function cpuMeter(): (count: number) => number {
   };
 }
 
-export interface PathResult {
-  rows_per_s: number;
-  seconds: number;
-  cpu_us_per_row: number;
-}
 
 async function direct(sink: Sink, data: Envelope[]): Promise<PathResult> {
   const cpu = cpuMeter();
@@ -141,18 +137,6 @@ async function throughKafka(sink: Sink, data: Envelope[]): Promise<PathResult & 
   return result;
 }
 
-export interface TogetherResult {
-  rate_target: number;
-  produced_per_s: number;
-  seconds: number;
-  /** Per consumer group of fg.events: the most events it was behind at a sample, and at the end of producing. */
-  max_lag: Record<string, number>;
-  lag_at_end: Record<string, number>;
-  /** From the end of producing until every group had caught up (null: not within 60 s). */
-  drain_s: number | null;
-  store: { cpu_avg_pct: number; cpu_max_pct: number; rss_max_mb: number };
-  cpu_us_per_event: number;
-}
 
 /** The store role in a process of its own, every sink, while events arrive at a constant rate. */
 async function together(rate: number, seconds: number): Promise<TogetherResult> {
@@ -186,25 +170,37 @@ async function together(rate: number, seconds: number): Promise<TogetherResult> 
     };
     const maxLag: Record<string, number> = {};
     const publisher = await bus.publisher();
-    say(`together: ${rate} events/s for ${seconds} s into one store process`);
+    say(`together: ${rate} events/s for ${seconds} s into one store process (admin port ${port})`);
     const measuredFrom = store.samples.length;
     const tick = 100;
     const perTick = Math.round((rate * tick) / 1_000);
     const t0 = performance.now();
-    let produced = 0;
-    let nextSample = t0 + 1_000;
-    while (performance.now() - t0 < seconds * 1_000) {
-      const due = Math.floor(((performance.now() - t0) / tick) + 1) * perTick;
-      if (produced < due) {
-        const n = Math.min(perTick, due - produced);
-        await publisher.send(topic, events(n, produced).map((e) => ({ key: busKey(e), value: JSON.stringify(e) })));
-        produced += n;
-      } else await Bun.sleep(Math.max(1, t0 + (produced / perTick) * tick - performance.now()));
-      if (performance.now() >= nextSample) {
-        nextSample += 1_000;
+    let producing = true;
+    // Lag once a second, beside the load rather than in its loop.
+    const sampler = (async () => {
+      while (producing) {
+        await Bun.sleep(1_000);
         for (const [g, l] of Object.entries(await lags())) maxLag[g] = Math.max(maxLag[g] ?? 0, l);
       }
+    })();
+    // Sends overlap (the publisher keeps each partition in order), so the rate is not one round trip per tick.
+    const inFlight = new Set<Promise<void>>();
+    let produced = 0;
+    while (performance.now() - t0 < seconds * 1_000) {
+      const due = Math.floor((performance.now() - t0) / tick + 1) * perTick;
+      if (produced >= due || inFlight.size >= 16) {
+        await (inFlight.size >= 16 ? Promise.race(inFlight) : Bun.sleep(Math.max(1, t0 + (produced / perTick) * tick - performance.now())));
+        continue;
+      }
+      const n = Math.min(perTick, due - produced);
+      const sent: Promise<void> = publisher.send(topic, events(n, produced).map((e) => ({ key: busKey(e), value: JSON.stringify(e) })))
+        .finally(() => inFlight.delete(sent));
+      inFlight.add(sent);
+      produced += n;
     }
+    await Promise.all(inFlight);
+    producing = false;
+    await sampler;
     const producedSeconds = (performance.now() - t0) / 1_000;
     const atEnd = await lags();
     for (const [g, l] of Object.entries(atEnd)) maxLag[g] = Math.max(maxLag[g] ?? 0, l);
@@ -238,12 +234,6 @@ async function together(rate: number, seconds: number): Promise<TogetherResult> 
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
-export interface StoreSinksResult {
-  rows: number;
-  batch: number;
-  sinks: { sink: string; direct: PathResult; kafka?: PathResult & { join_s: number } }[];
-  together?: TogetherResult;
-}
 
 const result: StoreSinksResult = { rows, batch, sinks: [] };
 for (const { label, sink, cleanup } of benches()) {

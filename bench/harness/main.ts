@@ -197,6 +197,17 @@ async function main(): Promise<void> {
   } catch (err) {
     result.not_run.push({ name: "sql", reason: (err as Error).message });
   }
+
+  try {
+    say("store sinks: write() and through Kafka, then all sinks in one store process under load");
+    const args = ["--kafka", "--together", "--json", "--rows", values.quick ? "100000" : "200000", "--seconds", values.quick ? "10" : "30"];
+    const proc = Bun.spawn(["bun", "bench/store-sinks.ts", ...args], { stdout: "pipe", stderr: Bun.file(join(logs, "store-sinks.err")) });
+    const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    if (code !== 0) throw new Error(`bench/store-sinks.ts exited ${code} (${join(logs, "store-sinks.err")})`);
+    result.store_sinks = JSON.parse(out.trim().split("\n").at(-1)!) as NonNullable<RunResult["store_sinks"]>;
+  } catch (err) {
+    result.not_run.push({ name: "Store sinks", reason: (err as Error).message });
+  }
 }
 
 /** Stops what the run started and removes its topics: on every way out, Ctrl-C included. */

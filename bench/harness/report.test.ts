@@ -89,3 +89,35 @@ test("the SQL section puts chdb beside DuckDB, per query, with the target and a 
   expect(md).toContain("| p95 (answers differ!) | chdb | 300 | 0.45 | 800 | 600 | 1.20×, 1.07× | ≤ DuckDB and < 1 s warm: missed |");
   expect(md).toContain("DuckDB: `SELECT 2 FROM read_parquet(…)`");
 });
+
+test("the bus adapter's bare consume rate is a median too, and a row of the client table", () => {
+  const r = (kc: number, bc: number) => ({ records: 10, size: 312, compression: "zstd", kafkajs: { produce_per_s: 1, consume_per_s: kc }, platformatic: { produce_per_s: 1, consume_per_s: 1 }, bus: { consume_per_s: bc } });
+  const k = medianRates([r(100, 90), r(200, 150), r(50, 40)]);
+  expect(k.bus).toEqual({ consume_per_s: 90 });
+  const md = renderMarkdown({ ...run, kafka_clients: k });
+  expect(md).toContain("10 records of 312 B (event JSON, zstd)");
+  expect(md).toContain("| the bus's consumer adapter (kafkajs, infra/bus/kafka.ts), bare handler | – | 90 (0.90×) |");
+});
+
+test("store sinks: each path beside write() and its target; the together run's lag per group", () => {
+  const path = (rows_per_s: number) => ({ rows_per_s, seconds: 1, cpu_us_per_row: 4 });
+  const md = renderMarkdown({
+    ...run,
+    store_sinks: {
+      rows: 200_000, batch: 50_000,
+      sinks: [
+        { sink: "clickhouse", direct: path(200_000), kafka: { ...path(160_000), join_s: 0.4 } },
+        { sink: "postgres", direct: path(80_000), kafka: { ...path(55_000), join_s: 0.3 } },
+      ],
+      together: {
+        rate_target: 50_000, produced_per_s: 49_000, seconds: 20, max_lag: { clickhouse: 60_000, postgres: 120_000 }, lag_at_end: { clickhouse: 10_000, postgres: 90_000 },
+        drain_s: 3.5, store: { cpu_avg_pct: 120, cpu_max_pct: 160, rss_max_mb: 400 }, cpu_us_per_event: 24,
+      },
+    },
+  });
+  // 160K is above 150K and 0.80x of write(); Postgres' 55K is above 50K but 0.69x of its write().
+  expect(md).toContain("| clickhouse | 200,000 | 4 | 160,000 | 0.80× | 4 | 0.4 | ≥ 150,000 and ≥ 0.75× write(): met |");
+  expect(md).toContain("| postgres | 80,000 | 4 | 55,000 | 0.69× | 4 | 0.3 | ≥ 50,000 and ≥ 0.75× write(): missed |");
+  expect(md).toContain("| postgres | 120,000 | 90,000 |");
+  expect(md).toContain("Caught up 3.5 s after producing stopped");
+});

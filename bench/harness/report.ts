@@ -3,10 +3,12 @@
  * them: every figure beside the baseline measured in the same run, the machine, the versions and
  * the command that produced it.
  */
+import { fmt, ratio } from "./format.ts";
 import type { LoadResult } from "./k6.ts";
 import type { Machine } from "./machine.ts";
 import { processorMethod, renderProcessorBench, type ProcessorBench } from "./processor-report.ts";
 import { renderSqlBench, sqlMethod, type SqlBench } from "./sql-report.ts";
+import { storeSinksSection, type StoreSinksResult } from "./store-sinks-report.ts";
 
 export interface Scenario {
   group: string;
@@ -52,7 +54,13 @@ export interface RunResult {
   scenarios: Scenario[];
   end_to_end?: EndToEnd;
   /** Median rates of `repeats` runs of bench/kafka-clients.ts. */
-  kafka_clients?: { records: number; size: number; repeats?: number; kafkajs: Rates; platformatic: Rates };
+  kafka_clients?: {
+    records: number; size: number; compression?: string; repeats?: number; kafkajs: Rates; platformatic: Rates;
+    /** The bus's consumer adapter as a bare consumer (what the processor's consume path starts from). */
+    bus?: { consume_per_s: number };
+  };
+  /** bench/store-sinks.ts --kafka --together. */
+  store_sinks?: StoreSinksResult;
   /** bench/processor.ts --json */
   processor?: ProcessorBench;
   /** bench/sql.ts --json */
@@ -66,13 +74,14 @@ export interface Rates {
 }
 
 /** Per client and rate, the median over runs: one run of a few seconds swings by 2× on a shared machine. */
-export function medianRates<T extends { kafkajs: Rates; platformatic: Rates }>(runs: T[]): T & { repeats: number } {
+export function medianRates<T extends { kafkajs: Rates; platformatic: Rates; bus?: { consume_per_s: number } }>(runs: T[]): T & { repeats: number } {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
   const of = (client: "kafkajs" | "platformatic"): Rates => ({
     produce_per_s: median(runs.map((r) => r[client].produce_per_s)),
     consume_per_s: median(runs.map((r) => r[client].consume_per_s)),
   });
-  return { ...runs[0]!, kafkajs: of("kafkajs"), platformatic: of("platformatic"), repeats: runs.length };
+  const bus = runs.every((r) => r.bus) ? { bus: { consume_per_s: median(runs.map((r) => r.bus!.consume_per_s)) } } : {};
+  return { ...runs[0]!, kafkajs: of("kafkajs"), platformatic: of("platformatic"), ...bus, repeats: runs.length };
 }
 
 export function percentiles(values: number[]): Percentiles {
@@ -81,8 +90,6 @@ export function percentiles(values: number[]): Percentiles {
   return { samples: v.length, p50: at(0.5), p95: at(0.95), max: v.length ? v[v.length - 1]! : NaN };
 }
 
-const fmt = (n: number) => (Number.isFinite(n) ? n.toLocaleString("en-US") : "–");
-const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : "–");
 
 /** CPU time of the process under test per event (µs): a figure k6 sharing the cores disturbs less than events/s. */
 const cpuPerEvent = (cpuPct: number, eventsPerS: number): string => (eventsPerS > 0 ? fmt(Math.round((cpuPct * 10_000) / eventsPerS)) : "–");
@@ -197,12 +204,13 @@ export function renderMarkdown(run: RunResult, charts: Charts = {}): string {
     lines.push(
       "## Kafka clients on Bun",
       "",
-      `${fmt(k.records)} records of ${k.size} B, idempotent, acks=all; the median of ${k.repeats ?? 1} runs.`,
+      `${fmt(k.records)} records of ${k.size} B${k.compression ? ` (event JSON, ${k.compression})` : ""}, idempotent, acks=all; the median of ${k.repeats ?? 1} runs.`,
       "",
       "| client | produce records/s | consume records/s |",
       "|---|---:|---:|",
       `| kafkajs | ${fmt(k.kafkajs.produce_per_s)} | ${fmt(k.kafkajs.consume_per_s)} |`,
       `| @platformatic/kafka | ${fmt(k.platformatic.produce_per_s)} (${ratio(k.platformatic.produce_per_s, k.kafkajs.produce_per_s)}) | ${fmt(k.platformatic.consume_per_s)} (${ratio(k.platformatic.consume_per_s, k.kafkajs.consume_per_s)}) |`,
+      ...(k.bus ? [`| the bus's consumer adapter (kafkajs, infra/bus/kafka.ts), bare handler | – | ${fmt(k.bus.consume_per_s)} (${ratio(k.bus.consume_per_s, k.kafkajs.consume_per_s)}) |`] : []),
       "",
       `Recommendation: ${kafkaClientAdvice(k)}`,
       "",
@@ -210,6 +218,7 @@ export function renderMarkdown(run: RunResult, charts: Charts = {}): string {
   }
   if (run.processor) lines.push("## Processor", "", ...processorMethod, "", ...renderProcessorBench(run.processor), "");
   if (run.sql) lines.push("## SQL (`fluxgate sql`)", "", ...sqlMethod, "", ...renderSqlBench(run.sql), "");
+  if (run.store_sinks) lines.push(...storeSinksSection(run.store_sinks));
   if (run.not_run.length) {
     lines.push("## Not run", "", ...run.not_run.map((n) => `- ${n.name}: ${n.reason}`), "");
   }

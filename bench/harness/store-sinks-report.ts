@@ -1,0 +1,76 @@
+/**
+ * The figures of bench/store-sinks.ts (each sink's write() against the store runtime through
+ * Kafka, then all sinks in one store process under a constant rate) and their section of
+ * docs/benchmarks.md, each beside its target (issue 16).
+ */
+import { fmt, ratio } from "./format.ts";
+
+export interface PathResult {
+  rows_per_s: number;
+  seconds: number;
+  cpu_us_per_row: number;
+}
+
+export interface TogetherResult {
+  rate_target: number;
+  produced_per_s: number;
+  seconds: number;
+  /** Per consumer group of fg.events: the most events it was behind at a sample, and at the end of producing. */
+  max_lag: Record<string, number>;
+  lag_at_end: Record<string, number>;
+  /** From the end of producing until every group had caught up (null: not within 60 s). */
+  drain_s: number | null;
+  store: { cpu_avg_pct: number; cpu_max_pct: number; rss_max_mb: number };
+  cpu_us_per_event: number;
+}
+
+export interface StoreSinksResult {
+  rows: number;
+  batch: number;
+  sinks: { sink: string; direct: PathResult; kafka?: PathResult & { join_s: number } }[];
+  together?: TogetherResult;
+}
+
+
+/** The issue's targets for the store's path through Kafka (rows/s, and the share of the same run's write()). */
+const STORE_TARGETS: Record<string, number> = { clickhouse: 150_000, postgres: 50_000, "archive (parquet to s3)": 100_000 };
+const STORE_SHARE = 0.75;
+
+export function storeSinksSection(r: StoreSinksResult): string[] {
+  const lines = [
+    "## Store sinks: write() and through Kafka",
+    "",
+    `${fmt(r.rows)} events of ~350 B JSON per path, batches of ${fmt(r.batch)} rows, each sink on a fresh database / schema / bucket.`,
+    "*write()*: batches handed to the Sink directly. *Kafka + runtime*: fresh events produced beforehand to a topic of 4",
+    "partitions (zstd), then fetched, decompressed, decoded and validated, batched, written and committed by the store runtime;",
+    "timed from the first record decoded to the last row written (the group join apart). CPU: this process, all threads.",
+    "",
+    "| sink | write() rows/s | CPU µs/row | Kafka + runtime rows/s | of write() | CPU µs/row | group join s | target |",
+    "|---|---:|---:|---:|---:|---:|---:|---|",
+    ...r.sinks.map((s) => {
+      const target = STORE_TARGETS[s.sink];
+      const k = s.kafka;
+      const met = k && target !== undefined ? (k.rows_per_s >= target && k.rows_per_s >= STORE_SHARE * s.direct.rows_per_s ? "met" : "missed") : "";
+      return `| ${s.sink} | ${fmt(s.direct.rows_per_s)} | ${s.direct.cpu_us_per_row} | ${k ? fmt(k.rows_per_s) : "–"} | ${k ? ratio(k.rows_per_s, s.direct.rows_per_s) : "–"} | ${k?.cpu_us_per_row ?? "–"} | ${k?.join_s ?? "–"} | ${target !== undefined ? `≥ ${fmt(target)} and ≥ ${STORE_SHARE}× write(): ${met}` : "–"} |`;
+    }),
+    "",
+  ];
+  const t = r.together;
+  if (t) {
+    const groups = Object.keys(t.max_lag).sort();
+    lines.push(
+      `**All sinks in one store process** (\`infra/main.ts store\`, default settings) while ${fmt(t.rate_target)} events/s were produced to its`,
+      `fg.events for ${t.seconds} s (${fmt(t.produced_per_s)} events/s reached by the producer). Lag: the group's committed offsets`,
+      "against the topic's end offsets, every second.",
+      "",
+      "| consumer group | largest lag (events) | lag when producing stopped |",
+      "|---|---:|---:|",
+      ...groups.map((g) => `| ${g} | ${fmt(t.max_lag[g]!)} | ${fmt(t.lag_at_end[g] ?? NaN)} |`),
+      "",
+      `Caught up ${t.drain_s === null ? "not within 60 s" : `${t.drain_s} s`} after producing stopped. Store process: CPU ${t.store.cpu_avg_pct}% avg / ${t.store.cpu_max_pct}% max,`,
+      `${t.cpu_us_per_event} CPU µs per event, RSS ${t.store.rss_max_mb} MB max.`,
+      "",
+    );
+  }
+  return lines;
+}
