@@ -44,7 +44,16 @@ export interface S3SourceOptions {
 export const s3Source = (o: S3SourceOptions): ArchiveSource => (prefix) =>
   `S3(${sqlString(`${o.endpoint.replace(/\/$/, "")}/${o.bucket}/${prefix}${glob}`)}, ${sqlString(o.accessKey)}, ${sqlString(o.secretKey)}, 'Parquet')`;
 
-const roots: Record<TierTable, string> = { events: ARCHIVE_ROOT, window_results: WINDOW_RESULTS_ROOT, alerts: ALERTS_ROOT };
+/**
+ * Where each table's files are. Events are also read from the archive's spool (`spool/events/…`,
+ * the small files of recent writes before they are rolled into `events/`), so a query sees an
+ * event once its write is durable, not only once its partition is rolled.
+ */
+const roots: Record<TierTable, string[]> = {
+  events: [ARCHIVE_ROOT, `spool/${ARCHIVE_ROOT}`],
+  window_results: [WINDOW_RESULTS_ROOT],
+  alerts: [ALERTS_ROOT],
+};
 
 /** The files' table, aliased: a bare `ts` in the view would mean its own DateTime alias, not the file's column. */
 const F = "f";
@@ -89,7 +98,7 @@ export function unmappedColumns(tier: readonly TierColumn[]): TierColumn[] {
 }
 
 /**
- * CREATE statements: `<filesDb>.<table>` over the files, `<database>.<table>` the tier-shaped
+ * CREATE statements: `<filesDb>.<table>_<n>` over the files of each root, `<database>.<table>` the tier-shaped
  * view. A column the archive cannot fill gets its type's default, and unmappedColumns() names it.
  */
 export function archiveTableStatements(source: ArchiveSource, tier: readonly TierColumn[], database: string, filesDb: string): string[] {
@@ -100,9 +109,11 @@ export function archiveTableStatements(source: ArchiveSource, tier: readonly Tie
       const expr = expressionOf(table, c.name) ?? `defaultValueOfTypeName(${sqlString(c.type)})`;
       return `CAST(${expr} AS ${c.type}) AS ${c.name}`;
     });
+    const files = roots[table].map((root, i) => ({ name: `${filesDb}.${table}_${i}`, root }));
+    const from = files.length === 1 ? files[0]!.name : `(${files.map((f) => `SELECT * FROM ${f.name}`).join(" UNION ALL ")})`;
     return [
-      `CREATE TABLE ${filesDb}.${table} (${fileColumns(table, columns)}) ENGINE = ${source(roots[table])}`,
-      `CREATE VIEW ${database}.${table} AS SELECT ${select.join(", ")} FROM ${filesDb}.${table} AS ${F}`,
+      ...files.map((f) => `CREATE TABLE ${f.name} (${fileColumns(table, columns)}) ENGINE = ${source(f.root)}`),
+      `CREATE VIEW ${database}.${table} AS SELECT ${select.join(", ")} FROM ${from} AS ${F}`,
     ];
   });
 }
