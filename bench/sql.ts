@@ -93,7 +93,7 @@ async function chdbWarm(dataDir: string) {
 const duckScript = `
 import duckdb, json, sys, time
 glob, runs, queries = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
-con = duckdb.connect()
+con = duckdb.connect(config={"enable_progress_bar": False})
 files = "read_parquet('%s', hive_partitioning = false)" % glob
 out = {"version": duckdb.__version__, "queries": []}
 for q in queries:
@@ -142,7 +142,7 @@ async function main() {
     for (const [i, q] of queries.entries()) {
       say(`cold processes: ${q.name}`);
       const chdbCold = await cold(["bun", "infra/main.ts", "sql", "--format", "TSV", q.clickhouse], { FG_DATA_DIR: dataDir, FG_CLICKHOUSE_URL: "", FG_S3_ENDPOINT: "" });
-      const duckCold = await cold([python, "-c", `import duckdb; duckdb.sql(${JSON.stringify(q.duckdb.replace("FILES", `read_parquet('${glob}', hive_partitioning = false)`))}).fetchall()`], {});
+      const duckCold = await cold([python, "-c", `import duckdb; duckdb.sql("SET enable_progress_bar = false"); duckdb.sql(${JSON.stringify(q.duckdb.replace("FILES", `read_parquet('${glob}', hive_partitioning = false)`))}).fetchall()`], {});
       const figures = (warm: { wall: number; cpu: number }, c: { wall: number; cpu: number }): SqlEngineFigures =>
         ({ warm_ms: warm.wall, warm_cpu_ms: warm.cpu, cold_ms: c.wall, cold_cpu_ms: c.cpu });
       result.queries.push({

@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { loadConfig } from "../../infra/config/load.ts";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { createClickHouseTier } from "../clickhouse/tier.ts";
-import { tierEvents } from "../clickhouse/tier-sql.test-support.ts";
+import { tierAlerts, tierEvents } from "../clickhouse/tier-sql.test-support.ts";
+import { createArchiveSink, createResultsArchiveSink } from "../s3/index.ts";
+import { freshBucketName } from "../s3/test-stores.ts";
 import { runSqlCommand } from "./command.ts";
 
 setDefaultTimeout(60_000); // the embedded engine takes ~0.3 s per command, seconds on a loaded machine
@@ -67,4 +69,18 @@ test("the embedded tables have the server tier's names, columns and types", asyn
     expect(server.out.split("\n").length).toBeGreaterThan(5);
     expect(embedded).toEqual(server);
   }
+});
+
+test("without ClickHouse but with S3, the same command reads the archive in the bucket", async () => {
+  const env = loadConfig({
+    FG_S3_ENDPOINT: requireEnv("FG_S3_ENDPOINT"), FG_S3_ACCESS_KEY: requireEnv("FG_S3_ACCESS_KEY"), FG_S3_SECRET_KEY: requireEnv("FG_S3_SECRET_KEY"),
+    FG_S3_BUCKET: freshBucketName(), FG_LOG_LEVEL: "error",
+  });
+  const archive = createArchiveSink(env);
+  await archive.prepare();
+  await archive.write(tierEvents);
+  await archive.close();
+  await createResultsArchiveSink(env).writeAlerts(tierAlerts);
+  expect(await sql(env, "SELECT type, count() AS n FROM events WHERE app_id = 'other' GROUP BY type ORDER BY type")).toEqual({ code: 0, out: "cart.add\t4\npage.view\t6\n", err: "" });
+  expect((await sql(env, "SELECT id, severity FROM alerts")).out).toBe("a1\tcritical\n");
 });
