@@ -57,7 +57,8 @@ const alertsTable = (db: string) => `CREATE TABLE IF NOT EXISTS ${db}.alerts (
 const rollupTable = (db: string) => `CREATE TABLE IF NOT EXISTS ${db}.events_per_minute (
   app_id String, type String, minute DateTime, events AggregateFunction(uniqExact, String)
 ) ENGINE = AggregatingMergeTree PARTITION BY toDate(minute) ORDER BY (app_id, type, minute)`;
-const rollupSelect = (db: string) =>
+/** The rollup's rows from events: also `fluxgate sql`'s events_per_minute view over the archive. */
+export const rollupSelect = (db: string) =>
   `SELECT app_id, type, toStartOfMinute(ts) AS minute, uniqExactState(event_id) AS events FROM ${db}.events GROUP BY app_id, type, minute`;
 const rollupView = (db: string) => `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.events_per_minute_mv TO ${db}.events_per_minute AS ${rollupSelect(db)}`;
 

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ClickHouseClient } from "@clickhouse/client";
-import { expect, test } from "bun:test";
+import { afterAll, expect, test } from "bun:test";
 import type { Envelope } from "../../schemas/envelope.ts";
 import type { Alert, WindowRecord } from "../runtime/records.ts";
 import { sampleEvents } from "../s3/sample-events.ts";
@@ -98,6 +98,11 @@ export function checkDocsDdl(fragment: string): void {
 /** Registers the tests on a fresh database of the client's server; version: what `SELECT version()` must match. */
 export function describeTierSql(open: () => ClickHouseClient, database: string, version: RegExp): void {
   let client: ClickHouseClient;
+  // Closed even when a test fails: chdb holds one data directory per process, and later test files open theirs.
+  afterAll(async () => {
+    await client?.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
+    await client?.close();
+  });
   const rows = async (query: string) => (await client.query({ query, format: "JSONEachRow" })).json<Record<string, unknown>>();
 
   test(`the server is ClickHouse ${version.source}`, async () => {
@@ -142,7 +147,5 @@ export function describeTierSql(open: () => ClickHouseClient, database: string, 
     expect(removed.length).toBeGreaterThan(0);
     const [left] = await rows(`SELECT count() AS n FROM ${database}.events`);
     expect(num(left!.n)).toBe(0);
-    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
-    await client.close();
   });
 }

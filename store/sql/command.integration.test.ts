@@ -63,10 +63,10 @@ test("on the server, writes are refused (readonly=1) and a bad query prints the 
 });
 
 test("the embedded tables have the server tier's names, columns and types", async () => {
-  for (const table of ["events", "window_results", "alerts"]) {
+  for (const table of ["events", "events_per_minute", "window_results", "alerts"]) {
     const server = await sql(serverEnv, `SELECT name, type FROM system.columns WHERE database = '${database}' AND table = '${table}' ORDER BY name`);
     const embedded = await sql(embeddedEnv, `SELECT name, type FROM system.columns WHERE database = '${database}' AND table = '${table}' ORDER BY name`);
-    expect(server.out.split("\n").length).toBeGreaterThan(5);
+    expect(server.out.split("\n").length).toBeGreaterThan(4); // a header-less TSV of 4+ columns
     expect(embedded).toEqual(server);
   }
 });

@@ -12,7 +12,7 @@
  * statement) and refused if it has one; `--output` is the way to a file.
  */
 import type * as Chdb from "chdb";
-import { currentTables } from "../clickhouse/migrations.ts";
+import { currentTables, rollupSelect } from "../clickhouse/migrations.ts";
 import type { OutputFormat } from "./args.ts";
 import { SqlError, type SqlEngine } from "./engine.ts";
 import { archiveTableStatements, sqlString, TIER_TABLES, type ArchiveSource, type TierColumn } from "./tables.ts";
@@ -66,6 +66,8 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions, chdb?
     session.query(`CREATE DATABASE ${FILES_DB} ENGINE = Memory`);
     session.query(`CREATE DATABASE IF NOT EXISTS ${db} ENGINE = Memory`);
     for (const statement of archiveTableStatements(options.source, tier, db, FILES_DB)) session.query(statement);
+    // The tier's rollup is a materialized view kept at insert; here it is computed at query time, same columns.
+    session.query(`CREATE VIEW ${db}.events_per_minute AS ${rollupSelect(db)}`);
     session.query(`USE ${db}`);
     session.query("SET readonly = 1");
   } catch (err) {
