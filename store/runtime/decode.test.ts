@@ -63,3 +63,10 @@ describe("window records and alerts", () => {
     expect(decodeAlert(record({ ...alert, kind: "other" })).ok).toBe(false);
   });
 });
+
+test("bytes that are not UTF-8 are read as Buffer.toString reads them: replaced, not thrown", () => {
+  const bytes = Buffer.from(JSON.stringify({ ...envelope, props: { name: "A" } }));
+  bytes[bytes.indexOf('"A"') + 1] = 0xff; // a lone continuation byte
+  const out = decodeEnvelope({ ...record(envelope), value: bytes });
+  expect(out).toEqual({ ok: true, value: { ...envelope, props: { name: "\ufffd" } } });
+});

@@ -11,6 +11,8 @@ import { envelopeSchema, type Envelope } from "../../schemas/envelope.ts";
 import type { Decoded } from "./runtime.ts";
 
 const ajv = new Ajv({ allErrors: false });
+/** Bytes to text as Buffer.toString does (invalid UTF-8 becomes U+FFFD), in about half its time on Bun. */
+const utf8 = new TextDecoder();
 
 /** For schemas without transforms or defaults: a valid record is the value, as parsed. */
 export function jsonDecoder<S extends z.ZodType>(schema: S): (record: IncomingRecord) => Decoded<z.output<S>> {
@@ -18,7 +20,7 @@ export function jsonDecoder<S extends z.ZodType>(schema: S): (record: IncomingRe
   return (record) => {
     let json: unknown;
     try {
-      json = JSON.parse(record.value.toString("utf8"));
+      json = JSON.parse(utf8.decode(record.value));
     } catch (err) {
       return { ok: false, error: `not JSON: ${(err as Error).message}` };
     }
