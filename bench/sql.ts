@@ -93,7 +93,8 @@ async function chdbWarm(dataDir: string) {
 const duckScript = `
 import duckdb, json, sys, time
 glob, runs, queries = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
-con = duckdb.connect(config={"enable_progress_bar": False})
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 files = "read_parquet('%s', hive_partitioning = false)" % glob
 out = {"version": duckdb.__version__, "queries": []}
 for q in queries:

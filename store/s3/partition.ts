@@ -5,6 +5,9 @@
  * app_id, dt and hour columns and prune on them.
  */
 export const ARCHIVE_ROOT = "events/";
+/** Window results and alerts beside the events, when no ClickHouse holds them (results-archive.ts). */
+export const WINDOW_RESULTS_ROOT = "window_results/";
+export const ALERTS_ROOT = "alerts/";
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 

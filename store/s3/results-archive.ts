@@ -16,9 +16,7 @@ import { SinkError } from "../sink.ts";
 import { partFileName } from "./file-name.ts";
 import { mapLimit } from "./map-limit.ts";
 import type { ObjectStore } from "./object-store.ts";
-
-export const WINDOW_RESULTS_ROOT = "window_results/";
-export const ALERTS_ROOT = "alerts/";
+import { ALERTS_ROOT, WINDOW_RESULTS_ROOT } from "./partition.ts";
 
 export interface ResultsArchive {
   prepare(): Promise<void>;

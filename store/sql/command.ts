@@ -8,10 +8,7 @@
 import { join, resolve } from "node:path";
 import type { Env } from "../../infra/config/schema.ts";
 import { parseSqlArgs, sqlUsage } from "./args.ts";
-import { createEmbeddedEngine } from "./embedded.ts";
 import { SqlError, type SqlEngine } from "./engine.ts";
-import { createRemoteEngine } from "./remote.ts";
-import { fileSource, s3Source } from "./tables.ts";
 
 export interface SqlIo {
   /** Resolves once the chunk is handed on (waits while the reader is behind). */
@@ -26,10 +23,18 @@ const stdoutIo: SqlIo = {
   isTty: Boolean(process.stdout.isTTY),
 };
 
-/** The engine the configuration points at: the ClickHouse tier if there is one, else chdb over the archive. */
+/**
+ * The engine the configuration points at: the ClickHouse tier if there is one, else chdb over the
+ * archive. Each adapter is imported only when chosen (the HTTP client or the schemas and chdb),
+ * since every run of the command pays for what it loads.
+ */
 export async function openSqlEngine(env: Env): Promise<SqlEngine> {
   const database = env.FG_CLICKHOUSE_DATABASE;
-  if (env.FG_CLICKHOUSE_URL) return createRemoteEngine({ url: env.FG_CLICKHOUSE_URL, database });
+  if (env.FG_CLICKHOUSE_URL) {
+    const { createRemoteEngine } = await import("./remote.ts");
+    return createRemoteEngine({ url: env.FG_CLICKHOUSE_URL, database });
+  }
+  const [{ createEmbeddedEngine }, { fileSource, s3Source }] = await Promise.all([import("./embedded.ts"), import("./tables.ts")]);
   if (env.FG_S3_ENDPOINT) {
     return createEmbeddedEngine({
       database, where: `${env.FG_S3_ENDPOINT}/${env.FG_S3_BUCKET}`,

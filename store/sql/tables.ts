@@ -13,8 +13,7 @@
  */
 import { archiveColumns } from "../parquet/schema.ts";
 import { columnOf, declaredFields, type DeclaredType } from "../clickhouse/declared-fields.ts";
-import { ALERTS_ROOT, WINDOW_RESULTS_ROOT } from "../s3/results-archive.ts";
-import { ARCHIVE_ROOT } from "../s3/partition.ts";
+import { ALERTS_ROOT, ARCHIVE_ROOT, WINDOW_RESULTS_ROOT } from "../s3/partition.ts";
 
 export const TIER_TABLES = ["events", "window_results", "alerts"] as const;
 export type TierTable = (typeof TIER_TABLES)[number];
