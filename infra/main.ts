@@ -11,6 +11,7 @@
 import { topicNames } from "./bus/topics.ts";
 import { ConfigError, loadConfig } from "./config/load.ts";
 import type { Env } from "./config/schema.ts";
+import { serviceReport } from "./config/services.ts";
 import type { Role, RoleFactory } from "./role.ts";
 import { createLogger, logProcessWarnings } from "./telemetry/logger.ts";
 
@@ -61,6 +62,9 @@ async function main(argv: string[]): Promise<number> {
   const bus = createBus(env);
   const ctx = { env, bus, topics: topicNames(env.FG_TOPIC_PREFIX), logger };
   logger.info("starting", { roles: names, bus: bus.kind });
+  const services = serviceReport(env, names);
+  if (services.set.length === 0) logger.info("no FG_* service variables set: running on embedded defaults (in-process bus, memory, local files); `eval \"$(bash infra/local/stack env)\"` points it at the local stack");
+  for (const { name, fallback } of services.missing) logger.warn(`${name} is not set while ${services.set.join(", ")} ${services.set.length === 1 ? "is" : "are"}: using ${fallback}`, { variable: name });
 
   const started: Role[] = [];
   // The gateway serves health and metrics itself; processes without one can ask for an admin port.

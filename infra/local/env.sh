@@ -36,16 +36,19 @@ FG_MINIO="$FG_CACHE/bin/minio-$FG_MINIO_VERSION"
 FG_K6="$FG_CACHE/bin/k6-$FG_K6_VERSION"
 
 # The URLs the product and its tests read (see infra/config): one place derives them from the ports.
+# `export` lines, so that `eval "$(bash infra/local/stack env)"` alone hands them to the programs
+# started after it (plain assignments would stay shell variables and the product would silently
+# start on its embedded defaults).
 fg_service_env() {
   cat <<EOF
-FG_KAFKA_BROKERS=$FG_HOST:$FG_KAFKA_PORT
-FG_REDIS_URL=redis://$FG_HOST:$FG_REDIS_PORT
-FG_POSTGRES_URL=postgres://fluxgate@$FG_HOST:$FG_PG_PORT/fluxgate
-FG_CLICKHOUSE_URL=http://$FG_HOST:$FG_CH_HTTP_PORT
-FG_S3_ENDPOINT=http://$FG_HOST:$FG_S3_PORT
-FG_S3_ACCESS_KEY=$FG_S3_ACCESS_KEY
-FG_S3_SECRET_KEY=$FG_S3_SECRET_KEY
-FG_S3_BUCKET=fluxgate
+export FG_KAFKA_BROKERS=$FG_HOST:$FG_KAFKA_PORT
+export FG_REDIS_URL=redis://$FG_HOST:$FG_REDIS_PORT
+export FG_POSTGRES_URL=postgres://fluxgate@$FG_HOST:$FG_PG_PORT/fluxgate
+export FG_CLICKHOUSE_URL=http://$FG_HOST:$FG_CH_HTTP_PORT
+export FG_S3_ENDPOINT=http://$FG_HOST:$FG_S3_PORT
+export FG_S3_ACCESS_KEY=$FG_S3_ACCESS_KEY
+export FG_S3_SECRET_KEY=$FG_S3_SECRET_KEY
+export FG_S3_BUCKET=fluxgate
 EOF
 }
 

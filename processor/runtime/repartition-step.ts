@@ -35,7 +35,7 @@ export function repartitionStep(task: PartitionTask, records: readonly IncomingR
   metrics.repartitionReleased.inc(released.length);
   metrics.repartitionDuplicates.inc(duplicates);
   metrics.repartitionBuffered.set({ partition }, merge.buffered());
-  if (w !== null) metrics.repartitionWatermark.set({ partition }, w);
+  if (w !== null) metrics.repartitionWatermark.set({ partition }, w / 1000);
   return { out, invalid, forward: [], delta: mergeDelta(task.engine.flush(), merge.flush()), applied: 0 };
 }
 

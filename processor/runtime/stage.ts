@@ -208,7 +208,7 @@ export function createStage(options: StageOptions): Stage {
     for (const l of out.late) metrics.late.inc({ rule: l.rule_id });
     const w = task.engine.watermark();
     if (w !== null) {
-      metrics.watermark.set({ partition }, w);
+      metrics.watermark.set({ partition }, w / 1000);
       metrics.eventTimeLag.set({ partition }, (Date.now() - w) / 1000);
     }
     // Sizes cost a round trip to the backend: sampled, not per batch.
