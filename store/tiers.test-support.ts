@@ -31,6 +31,10 @@ export function storeTestEnv(overrides: StoreTestEnv = {}): StoreTestEnv {
     FG_STORE_BATCH_MAX_WAIT_MS: "200",
     FG_STORE_RETRY_BASE_MS: "100",
     FG_STORE_RETRY_MAX_MS: "500",
+    // The archive cuts its files within a second, so tests read events/ soon after a write.
+    FG_ARCHIVE_FILE_MAX_AGE_MS: "1000",
+    FG_ARCHIVE_FILE_MIN_AGE_MS: "500",
+    FG_ARCHIVE_SPOOL_MIN_ROWS: "1",
     FG_LOG_LEVEL: "warn",
     ...overrides,
   };

@@ -7,5 +7,5 @@ import type { Bus } from "./port.ts";
 export function createBus(env: Env): Bus {
   return env.FG_KAFKA_BROKERS
     ? createKafkaBus({ brokers: env.FG_KAFKA_BROKERS, clientId: env.FG_KAFKA_CLIENT_ID, sessionTimeoutMs: env.FG_KAFKA_SESSION_TIMEOUT_MS, producer: env.FG_KAFKA_PRODUCER, compression: env.FG_KAFKA_COMPRESSION })
-    : createMemoryBus();
+    : createMemoryBus({ maxBytes: env.FG_BUS_MEMORY_MAX_BYTES });
 }

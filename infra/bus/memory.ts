@@ -3,14 +3,40 @@
  * committed offsets, so a laptop runs the whole pipeline in one process with Kafka's semantics
  * (per-key order, at-least-once delivery, commit after handling). It is not durable across
  * restarts; that is what the Kafka adapter is for.
+ *
+ * Retention (docs/operations.md, "The embedded bus"): a partition keeps a record until every
+ * group that reads its topic has committed it, then drops it, so memory follows the slowest
+ * consumer's lag, not the volume ever sent. A group whose members all left (a consumer
+ * rejoining after a failure) keeps its hold for `idleGroupMs`; after that it no longer holds
+ * records back, and if it comes back it resumes at the oldest record still kept, as a Kafka
+ * group would after retention. Compacted topics (rule sets: a few records) are never trimmed,
+ * since a new reader must find the latest value. What the log holds is bounded by `maxBytes`:
+ * past it the publisher reports not ready and refuses sends, so the gateway answers 503 and
+ * consumers slow down instead of the process growing without bound.
  */
 import type {
   Bus, BatchHandler, IncomingRecord, OutgoingRecord, Publisher, SubscribeOptions, Subscription, TopicPartition, TopicSpec,
 } from "./port.ts";
 import { partitionKey } from "./port.ts";
+import { counter, gauge } from "../telemetry/metrics.ts";
+
+const retainedRecords = gauge("bus_memory_retained_records", "Records the in-process bus holds (not yet committed by every group reading the topic)", ["topic"]);
+const retainedBytes = gauge("bus_memory_retained_bytes", "Bytes of record values and keys the in-process bus holds", ["topic"]);
+const trimmedRecords = counter("bus_memory_trimmed_records_total", "Records the in-process bus dropped once every group reading the topic had committed them", ["topic"]);
+const refusedSends = counter("bus_memory_refused_sends_total", "Sends the in-process bus refused because it held maxBytes", ["topic"]);
+
+/** A partition's log: records[i] has offset base + i. */
+interface Log {
+  base: number;
+  records: IncomingRecord[];
+  bytes: number;
+}
 
 interface Topic {
-  partitions: IncomingRecord[][];
+  name: string;
+  compacted: boolean;
+  partitions: Log[];
+  bytes: number;
 }
 
 interface Member {
@@ -22,17 +48,49 @@ interface Member {
   needsAssign: boolean;
 }
 
+interface Group {
+  members: Member[];
+  topics: Set<string>;
+  /** When its last member left; undefined while it has members. */
+  idleSince?: number;
+}
+
 const MAX_BATCH = 500;
+const MIB = 1024 * 1024;
+
+export interface MemoryBusOptions {
+  defaultPartitions?: number;
+  /** Bytes (values and keys) the bus holds before it refuses sends. */
+  maxBytes?: number;
+  /** How long a group without members still holds records back. */
+  idleGroupMs?: number;
+  now?: () => number;
+}
+
+export class MemoryBusFullError extends Error {
+  override name = "MemoryBusFullError";
+}
 
 function partitionFor(key: string, partitions: number): number {
   return Number(Bun.hash.murmur32v2(key) % partitions);
 }
 
-export function createMemoryBus(options: { defaultPartitions?: number } = {}): Bus {
+const sizeOf = (r: IncomingRecord) => r.value.byteLength + (r.key?.length ?? 0) + 64;
+
+export interface MemoryBus extends Bus {
+  /** What the log holds now, over every topic (the same figures as the bus_memory_retained_* gauges). */
+  retained(): { records: number; bytes: number };
+}
+
+export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
   const defaultPartitions = options.defaultPartitions ?? 4;
+  const maxBytes = options.maxBytes ?? 256 * MIB;
+  const idleGroupMs = options.idleGroupMs ?? 5 * 60_000;
+  const now = options.now ?? Date.now;
   const topics = new Map<string, Topic>();
-  const groups = new Map<string, Member[]>();
+  const groups = new Map<string, Group>();
   const committed = new Map<string, number>(); // `${group}|${topic}:${partition}` -> next offset
+  let total = 0;
   let wake: () => void = () => {};
   let appended = new Promise<void>((r) => (wake = r));
   const notify = () => {
@@ -46,9 +104,43 @@ export function createMemoryBus(options: { defaultPartitions?: number } = {}): B
     if (!t) throw new Error(`memory bus: unknown topic ${name} (ensureTopics first)`);
     return t;
   };
+  const end = (log: Log) => log.base + log.records.length;
+
+  const report = (t: Topic) => {
+    retainedRecords.set({ topic: t.name }, t.partitions.reduce((n, l) => n + l.records.length, 0));
+    retainedBytes.set({ topic: t.name }, t.bytes);
+  };
+
+  /** Drops the records of a partition that every group holding the topic has committed. */
+  function trim(t: Topic, partition: number) {
+    if (t.compacted) return;
+    const log = t.partitions[partition]!;
+    const key = partitionKey({ topic: t.name, partition });
+    let floor = end(log);
+    for (const [groupId, g] of groups) {
+      if (!g.topics.has(t.name)) continue;
+      if (g.members.length === 0 && g.idleSince !== undefined && now() - g.idleSince > idleGroupMs) continue;
+      const member = g.members.find((m) => m.assigned.some((tp) => tp.topic === t.name && tp.partition === partition));
+      // A group that has not committed here yet holds everything from where its member started.
+      const held = committed.get(`${groupId}|${key}`) ?? member?.positions.get(key) ?? log.base;
+      floor = Math.min(floor, held);
+    }
+    const drop = floor - log.base;
+    if (drop <= 0) return;
+    let bytes = 0;
+    for (let i = 0; i < drop; i++) bytes += sizeOf(log.records[i]!);
+    log.records.splice(0, drop);
+    log.base = floor;
+    log.bytes -= bytes;
+    t.bytes -= bytes;
+    total -= bytes;
+    trimmedRecords.inc({ topic: t.name }, drop);
+    report(t);
+  }
 
   function rebalance(groupId: string) {
-    const members = groups.get(groupId) ?? [];
+    const group = groups.get(groupId);
+    const members = group?.members ?? [];
     const all: TopicPartition[] = [];
     for (const name of new Set(members.flatMap((m) => m.options.topics))) {
       const t = topics.get(name);
@@ -69,23 +161,27 @@ export function createMemoryBus(options: { defaultPartitions?: number } = {}): B
         await member.options.onAssignment?.(member.assigned);
         for (const tp of member.assigned) {
           const key = partitionKey(tp);
+          const log = topicOf(tp.topic).partitions[tp.partition]!;
           const start = committed.get(`${groupId}|${key}`);
-          const fallback = member.options.fromBeginning ? 0 : topicOf(tp.topic).partitions[tp.partition]!.length;
-          member.positions.set(key, start === undefined ? fallback : Number(start));
+          const fallback = member.options.fromBeginning ? log.base : end(log);
+          // Offsets below the log's base were trimmed: resume at the oldest record kept.
+          member.positions.set(key, Math.max(start ?? fallback, log.base));
         }
       }
       let delivered = false;
       for (const tp of member.assigned) {
         if (member.stopped || member.needsAssign) break;
         const key = partitionKey(tp);
-        const log = topicOf(tp.topic).partitions[tp.partition]!;
-        const from = member.positions.get(key) ?? 0;
-        if (from >= log.length) continue;
-        const records = log.slice(from, from + MAX_BATCH);
+        const t = topicOf(tp.topic);
+        const log = t.partitions[tp.partition]!;
+        const from = Math.max(member.positions.get(key) ?? log.base, log.base);
+        if (from >= end(log)) continue;
+        const records = log.records.slice(from - log.base, from - log.base + MAX_BATCH);
         await member.handler({ ...tp, records });
         const next = from + records.length;
         member.positions.set(key, next);
         committed.set(`${groupId}|${key}`, next);
+        trim(t, tp.partition);
         delivered = true;
       }
       if (!delivered && !member.stopped && !member.needsAssign) await appended;
@@ -95,38 +191,58 @@ export function createMemoryBus(options: { defaultPartitions?: number } = {}): B
   const publisher: Publisher = {
     async send(topic, records: OutgoingRecord[]) {
       const t = topicOf(topic);
-      const now = Date.now();
+      if (total >= maxBytes) {
+        refusedSends.inc({ topic });
+        throw new MemoryBusFullError(`memory bus: holds ${total} bytes (the limit is ${maxBytes}) that consumers have not committed yet`);
+      }
+      const at = now();
       for (const r of records) {
         const partition = partitionFor(r.key, t.partitions.length);
         const log = t.partitions[partition]!;
-        log.push({
-          topic, partition, offset: String(log.length), key: r.key,
-          value: Buffer.from(r.value), headers: { ...(r.headers ?? {}) }, timestamp: now,
-        });
+        const record: IncomingRecord = {
+          topic, partition, offset: String(end(log)), key: r.key,
+          value: Buffer.from(r.value), headers: { ...(r.headers ?? {}) }, timestamp: at,
+        };
+        const bytes = sizeOf(record);
+        log.records.push(record);
+        log.bytes += bytes;
+        t.bytes += bytes;
+        total += bytes;
       }
-      if (records.length) notify();
+      if (records.length) {
+        report(t);
+        notify();
+      }
     },
-    isReady: () => true,
+    isReady: () => total < maxBytes,
     close: async () => {},
   };
 
   return {
     kind: "memory",
+    retained: () => ({ records: [...topics.values()].reduce((n, t) => n + t.partitions.reduce((m, l) => m + l.records.length, 0), 0), bytes: total }),
     publisher: async () => publisher,
     async ensureTopics(specs: TopicSpec[]) {
       for (const s of specs) {
-        if (!topics.has(s.name)) topics.set(s.name, { partitions: Array.from({ length: s.partitions || defaultPartitions }, () => []) });
+        if (!topics.has(s.name)) {
+          const partitions = Array.from({ length: s.partitions || defaultPartitions }, (): Log => ({ base: 0, records: [], bytes: 0 }));
+          topics.set(s.name, { name: s.name, compacted: s.compacted ?? false, partitions, bytes: 0 });
+        }
       }
       return Object.fromEntries(specs.map((s) => [s.name, topicOf(s.name).partitions.length]));
     },
     async subscribe(options, handler): Promise<Subscription> {
       options.topics.forEach(topicOf);
       const member: Member = { handler, options, assigned: [], positions: new Map(), stopped: false, needsAssign: true };
-      const members = groups.get(options.groupId) ?? [];
-      groups.set(options.groupId, [...members, member]);
+      const group = groups.get(options.groupId) ?? { members: [], topics: new Set<string>() };
+      group.members = [...group.members, member];
+      group.idleSince = undefined;
+      options.topics.forEach((name) => group.topics.add(name));
+      groups.set(options.groupId, group);
       rebalance(options.groupId);
       const done = run(options.groupId, member).finally(() => {
-        groups.set(options.groupId, (groups.get(options.groupId) ?? []).filter((m) => m !== member));
+        group.members = group.members.filter((m) => m !== member);
+        if (group.members.length === 0) group.idleSince = now();
         rebalance(options.groupId);
       });
       return {
@@ -139,7 +255,7 @@ export function createMemoryBus(options: { defaultPartitions?: number } = {}): B
       };
     },
     async close() {
-      for (const members of groups.values()) members.forEach((m) => (m.stopped = true));
+      for (const g of groups.values()) g.members.forEach((m) => (m.stopped = true));
       notify();
     },
   };

@@ -18,6 +18,8 @@ const coreEnv = {
   FG_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default("").describe("Prefix for every Kafka topic name"),
 
   FG_KAFKA_BROKERS: hostPortList.optional().describe("Kafka bootstrap servers, host:port[,host:port]; unset = in-process log"),
+  FG_BUS_MEMORY_MAX_BYTES: positiveInt.default(256 * 1024 * 1024)
+    .describe("Without Kafka: bytes the in-process bus may hold that its consumer groups have not all committed; past it ingest answers 503"),
   FG_KAFKA_CLIENT_ID: z.string().default("fluxgate").describe("Kafka client id"),
   FG_KAFKA_PRODUCER: z.enum(["platformatic", "kafkajs"]).default("platformatic")
     .describe("Client that publishes to Kafka: @platformatic/kafka (twice kafkajs' producing rate on Bun, see docs/benchmarks.md) or kafkajs; consumers use kafkajs"),

@@ -1,5 +1,5 @@
 /** Parquet bytes written by encode.ts back to envelopes, for replay and compaction. */
-import { parquetReadObjects } from "hyparquet";
+import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { snappyUncompressor } from "hysnappy";
 import { envelopeSchema, type Envelope } from "../../schemas/envelope.ts";
 
@@ -9,14 +9,33 @@ export class ParquetDecodeError extends Error {
   override name = "ParquetDecodeError";
 }
 
-export async function decodeEnvelopes(bytes: Uint8Array): Promise<Envelope[]> {
-  unsnappy ??= snappyUncompressor();
+function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
   // hyparquet wants an ArrayBuffer of exactly the file; a view into a larger buffer is copied.
-  const file = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
     ? (bytes.buffer as ArrayBuffer)
     : (bytes.slice().buffer as ArrayBuffer);
-  const rows = await parquetReadObjects({ file, compressors: { SNAPPY: unsnappy } });
-  return rows.map((row, i) => {
+}
+
+export async function decodeEnvelopes(bytes: Uint8Array): Promise<Envelope[]> {
+  unsnappy ??= snappyUncompressor();
+  return toEnvelopes(await parquetReadObjects({ file: arrayBufferOf(bytes), compressors: { SNAPPY: unsnappy } }), 0);
+}
+
+/** The file's rows in slices of at most `rows`, so that a large file is never all objects at once. */
+export async function* decodeEnvelopeSlices(bytes: Uint8Array, rows: number): AsyncGenerator<Envelope[]> {
+  unsnappy ??= snappyUncompressor();
+  const file = arrayBufferOf(bytes);
+  const metadata = parquetMetadata(file);
+  const total = Number(metadata.num_rows);
+  for (let rowStart = 0; rowStart < total; rowStart += rows) {
+    const rowEnd = Math.min(total, rowStart + rows);
+    yield toEnvelopes(await parquetReadObjects({ file, metadata, rowStart, rowEnd, compressors: { SNAPPY: unsnappy } }), rowStart);
+  }
+}
+
+function toEnvelopes(rows: Record<string, unknown>[], first: number): Envelope[] {
+  return rows.map((row, at) => {
+    const i = first + at;
     const candidate: Record<string, unknown> = {
       event_id: row.event_id,
       app_id: row.app_id,

@@ -13,12 +13,13 @@ import { runReplayCommand } from "./command.ts";
 import { systemClock } from "./token-bucket.ts";
 
 test("fluxgate replay puts archived events from MinIO back on a fresh Kafka topic, in order per key", async () => {
-  const env = loadConfig({ ...process.env, FG_S3_BUCKET: freshBucketName() });
+  const env = loadConfig({ ...process.env, FG_S3_BUCKET: freshBucketName(), FG_ARCHIVE_SPOOL_MIN_ROWS: "1" });
   const sink = createArchiveSink(env, createLogger("error"));
   await sink.prepare();
   const T0 = Date.UTC(2024, 2, 10, 22, 30);
   const events = sampleEvents(2_000, { start: T0, stepMs: 3_000, keys: 7 }); // 22:30 .. 00:09
   for (let i = 0; i < events.length; i += 300) await sink.write(events.slice(i, i + 400)); // overlapping batches
+  await sink.close(); // rolls the spool into events/, where replay reads
 
   const topic = uniqueName("replay");
   const bus = createKafkaBus({ brokers: requireEnv("FG_KAFKA_BROKERS").split(","), clientId: "fluxgate-test" });

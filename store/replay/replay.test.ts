@@ -4,9 +4,8 @@ import type { IncomingRecord } from "../../infra/bus/port.ts";
 import { createLogger } from "../../infra/telemetry/logger.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
-import { createParquetArchiveSink } from "../s3/archive-sink.ts";
 import { sampleEvents } from "../s3/sample-events.ts";
-import { freshFsStore } from "../s3/test-stores.ts";
+import { freshFsStore, writeThroughArchiveSink } from "../s3/test-stores.ts";
 import { replayArchive, type ReplayProgress } from "./replay.ts";
 import type { Clock } from "./token-bucket.ts";
 
@@ -16,7 +15,7 @@ const MIN = 60_000;
 describe("replay from the archive", () => {
   test("publishes exactly the events in [since, until), once each, in order per key, at the rate", async () => {
     const store = await freshFsStore();
-    const sink = createParquetArchiveSink({ store, uploadConcurrency: 2, logger: createLogger("error") });
+    const sink = writeThroughArchiveSink(store, createLogger("error"), 2);
     const events = sampleEvents(300, { start: T0, stepMs: MIN / 2, keys: 4 }); // 22:00 .. 00:29:30
     await sink.write(events.slice(0, 200));
     await sink.write(events.slice(150)); // overlap: files hold some events twice

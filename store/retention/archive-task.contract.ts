@@ -1,9 +1,9 @@
 /** Archive retention against one object store adapter: only day partitions past their age go. */
 import { describe, expect, test } from "bun:test";
 import { createLogger } from "../../infra/telemetry/logger.ts";
-import { createParquetArchiveSink } from "../s3/archive-sink.ts";
 import type { ObjectStore } from "../s3/object-store.ts";
 import { sampleEvents } from "../s3/sample-events.ts";
+import { writeThroughArchiveSink } from "../s3/test-stores.ts";
 import { createArchiveRetentionTask } from "./archive-task.ts";
 
 const DAY = 86_400_000;
@@ -12,7 +12,7 @@ export function archiveRetentionContract(name: string, freshStore: () => Promise
   describe(`archive retention: ${name}`, () => {
     test("deletes the day partitions of every app that ended more than the retention ago, and nothing else", async () => {
       const store = await freshStore();
-      const sink = createParquetArchiveSink({ store, uploadConcurrency: 4, logger: createLogger("error") });
+      const sink = writeThroughArchiveSink(store, createLogger("error"), 4);
       const d = (iso: string) => Date.parse(`${iso}T12:00:00Z`);
       for (const app of ["shop", "blog"]) {
         for (const day of ["2024-01-01", "2024-01-09", "2024-01-10", "2024-01-11"]) await sink.write(sampleEvents(3, { app, start: d(day) }));

@@ -8,12 +8,12 @@ import { createLogger } from "../../infra/telemetry/logger.ts";
 import { decodeEnvelopes } from "../parquet/decode.ts";
 import { duckdbQuery } from "../parquet/duckdb.ts";
 import { encodeEnvelopes } from "../parquet/encode.ts";
-import { createParquetArchiveSink } from "./archive-sink.ts";
 import { canonical } from "./canonical.ts";
 import { createCompactor } from "./compaction.ts";
 import { partFileName } from "./file-name.ts";
 import type { ObjectStore } from "./object-store.ts";
 import { partitionOf, partitionPrefix } from "./partition.ts";
+import { writeThroughArchiveSink } from "./test-stores.ts";
 import { sampleEvents } from "./sample-events.ts";
 
 const logger = createLogger("error");
@@ -33,7 +33,7 @@ export function archiveSinkContract(name: string, freshStore: () => Promise<Obje
   describe(`archive sink contract: ${name}`, () => {
     async function freshSink() {
       const store = await freshStore();
-      const sink = createParquetArchiveSink({ store, uploadConcurrency: 4, logger });
+      const sink = writeThroughArchiveSink(store, logger, 4);
       await sink.prepare();
       return { store, sink };
     }

@@ -1,13 +1,19 @@
 /**
  * The cold-archive sink: each write() groups its events by Hive partition (app, UTC day and
- * hour of event time) and puts one Parquet file per partition, resolving only when every file
- * is durable in the object store, so the runtime's offset commit never runs ahead of the data.
- * Batching by size and time is the runtime's job; this writes exactly what it is given.
+ * hour of event time) and puts one small Parquet file per partition into the spool, resolving
+ * only when every file is durable in the object store, so the runtime's offset commit never runs
+ * ahead of the data. The roller (roll.ts) cuts the spool into the archive's files by rows, bytes
+ * or age, so the number of files does not follow the number of writes.
  *
- * Idempotence: a file holds the canonical form of its events (canonical.ts) and is named by
- * their ids (file-name.ts), so a batch written again replaces its own files. A batch that is
- * redelivered with other boundaries lands in other files; compaction and readers dedupe by
- * event_id, as they must for at-least-once delivery anyway.
+ * A write of fewer than `spool.minRows` events waits until `spool.intervalMs` has passed since the
+ * previous one: the bus hands the runtime one delivery at a time, so at a low rate every write
+ * would hold a handful of events; waiting lets the next delivery gather more, for at most that
+ * interval of added latency, and bounds the spool to a few files a second.
+ *
+ * Idempotence: a spooled file holds the canonical form of its events (canonical.ts); a batch
+ * written again after a crash is spooled again, and the roll that merges both keeps each event
+ * once (merge.ts). Across rolls, compaction and readers dedupe by event_id, as they must for
+ * at-least-once delivery anyway.
  */
 import type { Envelope } from "../../schemas/envelope.ts";
 import type { Logger } from "../../infra/telemetry/logger.ts";
@@ -19,21 +25,41 @@ import { partFileName } from "./file-name.ts";
 import { mapLimit } from "./map-limit.ts";
 import type { ObjectStore } from "./object-store.ts";
 import { partitionOf, partitionPrefix } from "./partition.ts";
+import { createRoller, spoolKey, type FilePolicy } from "./roll.ts";
 
-const filesWritten = counter("archive_files_written_total", "Parquet files the archive sink put", ["store"]);
+const filesWritten = counter("archive_spool_files_written_total", "Parquet files the archive sink put into its spool", ["store"]);
 const rowsWritten = counter("archive_rows_written_total", "Rows in Parquet files the archive sink put", ["store"]);
 const bytesWritten = counter("archive_bytes_written_total", "Bytes of Parquet files the archive sink put", ["store"]);
 const writeSeconds = histogram("archive_write_seconds", "Duration of one archive sink write()", ["store"]);
+
+export interface SpoolPolicy {
+  /** A write smaller than this waits for intervalMs since the previous one. */
+  minRows: number;
+  intervalMs: number;
+}
 
 export interface ParquetArchiveSinkOptions {
   store: ObjectStore;
   /** Files of one write() uploaded at once. */
   uploadConcurrency: number;
+  files: FilePolicy;
+  spool: SpoolPolicy;
+  /** How often the roller looks for partitions due. */
+  rollCheckMs?: number;
   logger: Logger;
+  now?: () => number;
+}
+
+export interface ArchiveSink extends Sink {
+  /** Rolls the partitions that are due now (a timer does it every few seconds). */
+  rollDue(): Promise<void>;
+  /** Rolls every spooled partition into archive files now (close() does it too). */
+  rollAll(): Promise<void>;
 }
 
 interface PartFile {
-  key: string;
+  prefix: string;
+  name: string;
   rows: number;
   body: Uint8Array;
 }
@@ -49,18 +75,36 @@ function planFiles(events: readonly Envelope[]): PartFile[] {
   }
   return [...byPartition].map(([prefix, group]) => {
     const rows = canonical(group);
-    return { key: prefix + partFileName(rows.map((e) => e.event_id)), rows: rows.length, body: encodeEnvelopes(rows) };
+    return { prefix, name: partFileName(rows.map((e) => e.event_id)), rows: rows.length, body: encodeEnvelopes(rows) };
   });
 }
 
-export function createParquetArchiveSink(options: ParquetArchiveSinkOptions): Sink {
+export function createParquetArchiveSink(options: ParquetArchiveSinkOptions): ArchiveSink {
   const { store, logger } = options;
+  const now = options.now ?? Date.now;
   const labels = { store: store.kind };
+  const roller = createRoller({ store, policy: options.files, logger, now });
+  let ticker: ReturnType<typeof setInterval> | undefined;
+  let lastWriteAt = 0;
+  let prepared = false;
+
   return {
     name: "archive",
-    prepare: () => store.prepare(),
+    async prepare() {
+      await store.prepare();
+      if (prepared) return;
+      await roller.recover();
+      prepared = true;
+      const every = options.rollCheckMs ?? Math.min(5_000, options.files.minAgeMs);
+      ticker = setInterval(() => void roller.rollDue(), every);
+    },
     async write(events) {
       if (events.length === 0) return;
+      if (events.length < options.spool.minRows) {
+        const wait = lastWriteAt + options.spool.intervalMs - now();
+        if (wait > 0) await Bun.sleep(wait);
+      }
+      lastWriteAt = now();
       const stop = writeSeconds.startTimer(labels);
       let files: PartFile[];
       try {
@@ -69,19 +113,26 @@ export function createParquetArchiveSink(options: ParquetArchiveSinkOptions): Si
         // The events passed the envelope schema, so a failure to encode them is not transient.
         throw new SinkError(`archive: cannot encode batch as Parquet: ${(err as Error).message}`, true, { cause: err });
       }
+      const at = now();
       try {
-        await mapLimit(files, options.uploadConcurrency, (f) => store.put(f.key, f.body));
+        await mapLimit(files, options.uploadConcurrency, (f) => store.put(spoolKey(f.prefix, at, f.name), f.body));
       } catch (err) {
         throw new SinkError(`archive: ${store.kind} put failed: ${(err as Error).message}`, false, { cause: err });
       }
       for (const f of files) {
+        roller.spooled(f.prefix, f.rows, f.body.byteLength);
         rowsWritten.inc(labels, f.rows);
         bytesWritten.inc(labels, f.body.byteLength);
       }
       filesWritten.inc(labels, files.length);
       stop();
-      logger.debug("archived batch", { events: events.length, files: files.length });
+      logger.debug("spooled batch", { events: events.length, files: files.length });
     },
-    async close() {},
+    rollDue: () => roller.rollDue(),
+    rollAll: () => roller.rollAll(),
+    async close() {
+      clearInterval(ticker);
+      if (prepared) await roller.rollAll();
+    },
   };
 }

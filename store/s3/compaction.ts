@@ -1,32 +1,28 @@
 /**
  * Hourly compaction: once an hour partition is closed (its hour ended more than minAge ago, so
- * the runtime has almost surely flushed its last batch there), its many small files — one per
- * sink write — are merged into one, deduplicated by event_id, and the small ones deleted.
+ * the roller has cut its last file there), its small files — a roll of few rows, late events
+ * rolled after the hour, files of an older version written one per batch — are merged into one,
+ * deduplicated by event_id, and deleted. Files of `smallFileBytes` or more are left as they are.
  *
- * Crash safety: the merged file is named by its content like any part file, so a re-run after a
+ * Crash safety: the merged file is named by the keys it merges (merge.ts), so a re-run after a
  * crash writes the same key again and then deletes what is left. Between the put and the
  * deletes, readers may briefly see the merged file and the small files together; the rows are
  * the same events, and readers dedupe by event_id (replay does), so this is harmless. A late
  * event that lands in a compacted hour adds a new small file, merged by the next run. Only files
  * listed before the merge are deleted, so a file put during compaction is never lost.
  *
- * A partition is merged in memory; one app-hour of events must fit (Parquet is ~10x smaller
- * than the decoded rows).
+ * Files are merged a row group at a time (merge.ts), so memory holds one slice of rows, the
+ * merged file's bytes and the ids seen, not the whole hour as objects.
  */
 import type { Logger } from "../../infra/telemetry/logger.ts";
 import { counter } from "../../infra/telemetry/metrics.ts";
-import { decodeEnvelopes } from "../parquet/decode.ts";
-import { encodeEnvelopes } from "../parquet/encode.ts";
-import { canonical } from "./canonical.ts";
-import { partFileName } from "./file-name.ts";
-import { mapLimit } from "./map-limit.ts";
+import { mergeFiles } from "./merge.ts";
 import type { ObjectStore } from "./object-store.ts";
 import { ARCHIVE_ROOT, dayEnd, parseDay, parsePartition, partitionEnd } from "./partition.ts";
 
 const filesCompacted = counter("archive_files_compacted_total", "Small archive files merged away by compaction", ["store"]);
 
 const HOUR_MS = 3_600_000;
-const READ_CONCURRENCY = 4;
 
 export interface CompactionResult {
   /** The partition prefix, `events/app_id=…/dt=…/hour=…/`. */
@@ -44,6 +40,8 @@ export interface CompactorOptions {
   minAgeMs: number;
   /** compactClosed() looks at hours that ended within this window (late events rarely go further back). */
   lookbackMs?: number;
+  /** Files at least this large are not merged (default: all are). */
+  smallFileBytes?: number;
   logger: Logger;
 }
 
@@ -59,17 +57,17 @@ export function createCompactor(options: CompactorOptions): Compactor {
   const lookbackMs = options.lookbackMs ?? 48 * HOUR_MS;
 
   async function compactPartition(prefix: string): Promise<CompactionResult> {
-    const files = (await store.list(prefix)).filter((o) => o.key.endsWith(".parquet") && !o.key.slice(prefix.length).includes("/"));
+    const small = options.smallFileBytes ?? Infinity;
+    const files = (await store.list(prefix)).filter((o) => o.key.endsWith(".parquet") && !o.key.slice(prefix.length).includes("/") && o.size < small);
     if (files.length < 2) return { partition: prefix, removed: [], rows: 0 };
-    const parts = await mapLimit(files, READ_CONCURRENCY, async (f) => decodeEnvelopes(await store.get(f.key)));
-    const rows = canonical(parts.flat());
-    const merged = prefix + partFileName(rows.map((e) => e.event_id));
-    await store.put(merged, encodeEnvelopes(rows));
+    const result = await mergeFiles(store, files.map((f) => f.key), prefix);
+    if (result) await store.put(result.key, result.body);
+    const merged = result?.key;
     const removed = files.map((f) => f.key).filter((k) => k !== merged);
     await store.delete(removed);
     filesCompacted.inc({ store: store.kind }, removed.length);
-    logger.info("compacted partition", { partition: prefix, files: files.length, rows: rows.length, merged });
-    return { partition: prefix, merged, removed, rows: rows.length };
+    logger.info("compacted partition", { partition: prefix, files: files.length, rows: result?.rows ?? 0, merged });
+    return { partition: prefix, merged, removed, rows: result?.rows ?? 0 };
   }
 
   async function compactClosed(now: number): Promise<CompactionResult[]> {

@@ -16,6 +16,18 @@ export const archiveEnv = {
     .describe("Archive uploads in flight at once: files of one write, and parts of one multipart upload"),
   FG_ARCHIVE_COMPACT_AFTER_MINUTES: positiveInt.default(90)
     .describe("Compaction merges an hour partition's small files once the hour ended this long ago"),
+  FG_ARCHIVE_FILE_MAX_ROWS: positiveInt.default(1_000_000)
+    .describe("The archive cuts a partition's spool into a file once it holds this many rows (and is FG_ARCHIVE_FILE_MIN_AGE_MS old)"),
+  FG_ARCHIVE_FILE_MAX_BYTES: positiveInt.default(128 * MIB)
+    .describe("... or this many bytes of spooled Parquet; files under a quarter of this count as small for compaction"),
+  FG_ARCHIVE_FILE_MAX_AGE_MS: positiveInt.default(600_000)
+    .describe("... or once its oldest spooled write is this old, whatever its size: the most an event waits to appear under events/"),
+  FG_ARCHIVE_FILE_MIN_AGE_MS: positiveInt.default(60_000)
+    .describe("A file is never cut from a spool younger than this, so bursts do not make many files"),
+  FG_ARCHIVE_SPOOL_MIN_ROWS: positiveInt.default(500)
+    .describe("An archive write of fewer events waits until FG_ARCHIVE_SPOOL_INTERVAL_MS since the previous one, so the spool gets a few files a second at most"),
+  FG_ARCHIVE_SPOOL_INTERVAL_MS: positiveInt.default(1_000)
+    .describe("See FG_ARCHIVE_SPOOL_MIN_ROWS"),
 };
 
 const archiveSettingsSchema = z.object(archiveEnv);
@@ -28,4 +40,11 @@ export type ArchiveEnv =
 
 export function archiveSettings(env: ArchiveEnv): ArchiveSettings {
   return archiveSettingsSchema.parse(env);
+}
+
+export function filePolicy(s: ArchiveSettings) {
+  return {
+    files: { maxRows: s.FG_ARCHIVE_FILE_MAX_ROWS, maxBytes: s.FG_ARCHIVE_FILE_MAX_BYTES, maxAgeMs: s.FG_ARCHIVE_FILE_MAX_AGE_MS, minAgeMs: s.FG_ARCHIVE_FILE_MIN_AGE_MS },
+    spool: { minRows: s.FG_ARCHIVE_SPOOL_MIN_ROWS, intervalMs: s.FG_ARCHIVE_SPOOL_INTERVAL_MS },
+  };
 }

@@ -4,10 +4,9 @@
  */
 import { join } from "node:path";
 import { createLogger, type Logger } from "../../infra/telemetry/logger.ts";
-import type { Sink } from "../sink.ts";
-import { createParquetArchiveSink } from "./archive-sink.ts";
+import { createParquetArchiveSink, type ArchiveSink } from "./archive-sink.ts";
 import { createCompactor, type Compactor } from "./compaction.ts";
-import { archiveSettings, type ArchiveEnv } from "./config.ts";
+import { archiveSettings, filePolicy, type ArchiveEnv } from "./config.ts";
 import { createFsObjectStore } from "./fs-object-store.ts";
 import type { ObjectStore } from "./object-store.ts";
 import { createResultsArchive, type ResultsArchive } from "./results-archive.ts";
@@ -34,10 +33,12 @@ export function createArchiveStore(env: ArchiveEnv): ObjectStore {
   });
 }
 
-export function createArchiveSink(env: ArchiveEnv, logger: Logger = createLogger().child({ sink: "archive" })): Sink {
+export function createArchiveSink(env: ArchiveEnv, logger: Logger = createLogger().child({ sink: "archive" })): ArchiveSink {
+  const settings = archiveSettings(env);
   return createParquetArchiveSink({
     store: createArchiveStore(env),
-    uploadConcurrency: archiveSettings(env).FG_S3_UPLOAD_CONCURRENCY,
+    uploadConcurrency: settings.FG_S3_UPLOAD_CONCURRENCY,
+    ...filePolicy(settings),
     logger,
   });
 }
@@ -52,6 +53,7 @@ export function createArchiveCompactor(env: ArchiveEnv, logger: Logger = createL
   return createCompactor({
     store: createArchiveStore(env),
     minAgeMs: archiveSettings(env).FG_ARCHIVE_COMPACT_AFTER_MINUTES * 60_000,
+    smallFileBytes: archiveSettings(env).FG_ARCHIVE_FILE_MAX_BYTES / 4,
     logger,
   });
 }

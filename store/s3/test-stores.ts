@@ -6,6 +6,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
+import type { Logger } from "../../infra/telemetry/logger.ts";
+import type { Sink } from "../sink.ts";
+import { createParquetArchiveSink } from "./archive-sink.ts";
 import { createFsObjectStore } from "./fs-object-store.ts";
 import type { ObjectStore } from "./object-store.ts";
 import { createS3ObjectStore, type S3ObjectStoreOptions } from "./s3-object-store.ts";
@@ -52,4 +55,24 @@ export async function freshFsStore(): Promise<ObjectStore> {
   const store = createFsObjectStore(join(freshDataDir(), "archive"));
   await store.prepare();
   return store;
+}
+
+/**
+ * An archive sink whose every write reaches `events/` before it resolves (rolled at once), for
+ * tests of what the archive holds; the file policy itself is tested in roll.test.ts.
+ */
+export function writeThroughArchiveSink(store: ObjectStore, logger: Logger, uploadConcurrency = 4): Sink {
+  const sink = createParquetArchiveSink({
+    store, uploadConcurrency, logger,
+    files: { maxRows: 1, maxBytes: 1, maxAgeMs: 0, minAgeMs: 0 },
+    spool: { minRows: 1, intervalMs: 0 },
+    rollCheckMs: 3_600_000,
+  });
+  return {
+    ...sink,
+    async write(events) {
+      await sink.write(events);
+      await sink.rollAll();
+    },
+  };
 }
