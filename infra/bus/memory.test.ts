@@ -17,7 +17,7 @@ async function consume(bus: ReturnType<typeof createMemoryBus>, topic: string, g
 }
 
 test("records every group has committed are dropped; a group behind holds them", async () => {
-  const bus = createMemoryBus({ defaultPartitions: 2 });
+  const bus = createMemoryBus({ defaultPartitions: 2, retentionMs: 0 });
   const topic = uniqueName("trim");
   await bus.ensureTopics([{ name: topic, partitions: 2 }]);
   const pub = await bus.publisher();
@@ -40,7 +40,7 @@ test("records every group has committed are dropped; a group behind holds them",
 });
 
 test("offsets stay absolute after trimming, and a new group from the beginning starts at the oldest record kept", async () => {
-  const bus = createMemoryBus({ defaultPartitions: 1 });
+  const bus = createMemoryBus({ defaultPartitions: 1, retentionMs: 0 });
   const topic = uniqueName("trim");
   await bus.ensureTopics([{ name: topic, partitions: 1 }]);
   const pub = await bus.publisher();
@@ -56,7 +56,7 @@ test("offsets stay absolute after trimming, and a new group from the beginning s
 
 test("a group gone longer than idleGroupMs no longer holds records back", async () => {
   let clock = 0;
-  const bus = createMemoryBus({ defaultPartitions: 1, idleGroupMs: 1_000, now: () => clock });
+  const bus = createMemoryBus({ defaultPartitions: 1, idleGroupMs: 1_000, retentionMs: 0, now: () => clock });
   const topic = uniqueName("trim");
   await bus.ensureTopics([{ name: topic, partitions: 1 }]);
   const pub = await bus.publisher();
@@ -70,6 +70,30 @@ test("a group gone longer than idleGroupMs no longer holds records back", async 
   await pub.send(topic, records(5, 5));
   await waitFor(() => bus.retained().records, (n) => n === 0, { what: "trimmed past the idle group" });
   await a.sub.stop();
+});
+
+test("records younger than retentionMs are kept for a group that joins a little later", async () => {
+  let clock = 1_000_000;
+  const bus = createMemoryBus({ defaultPartitions: 1, retentionMs: 30_000, now: () => clock });
+  const topic = uniqueName("trim");
+  await bus.ensureTopics([{ name: topic, partitions: 1 }]);
+  const pub = await bus.publisher();
+  const a = await consume(bus, topic, "a", 0);
+  await pub.send(topic, records(5));
+  await waitFor(() => a.got.length, (n) => n === 5, { what: "group a" });
+  clock += 20_000;
+  await pub.send(topic, records(5, 5));
+  await waitFor(() => a.got.length, (n) => n === 10, { what: "group a, second send" });
+  expect(bus.retained().records).toBe(10); // all committed, none 30 s old yet
+  const late = await consume(bus, topic, "late", 10);
+  expect(late.got.length).toBe(10);
+  await late.sub.stop();
+  clock += 15_000; // the first five are 35 s old, the last five 15 s
+  await pub.send(topic, records(1, 10));
+  await waitFor(() => a.got.length, (n) => n === 11, { what: "group a, third send" });
+  await waitFor(() => bus.retained().records, (n) => n === 6, { what: "the old five dropped" });
+  await a.sub.stop();
+  await bus.close();
 });
 
 test("compacted topics are kept whole: a new reader finds the latest value", async () => {
@@ -87,7 +111,7 @@ test("compacted topics are kept whole: a new reader finds the latest value", asy
 });
 
 test("past maxBytes the publisher is not ready and refuses sends, until consumers commit", async () => {
-  const bus = createMemoryBus({ defaultPartitions: 1, maxBytes: 10_000 });
+  const bus = createMemoryBus({ defaultPartitions: 1, maxBytes: 10_000, retentionMs: 0 });
   const topic = uniqueName("full");
   await bus.ensureTopics([{ name: topic, partitions: 1 }]);
   const pub = await bus.publisher();

@@ -5,8 +5,10 @@
  * restarts; that is what the Kafka adapter is for.
  *
  * Retention (docs/operations.md, "The embedded bus"): a partition keeps a record until every
- * group that reads its topic has committed it, then drops it, so memory follows the slowest
- * consumer's lag, not the volume ever sent. A group whose members all left (a consumer
+ * group that reads its topic has committed it and it is `retentionMs` old, then drops it, so
+ * memory follows the slowest consumer's lag (plus a short window), not the volume ever sent. The
+ * window is for a group that joins a little after the data it should read from the beginning
+ * (a role started after another, a test's second reader), as Kafka's time retention allows. A group whose members all left (a consumer
  * rejoining after a failure) keeps its hold for `idleGroupMs`; after that it no longer holds
  * records back, and if it comes back it resumes at the oldest record still kept, as a Kafka
  * group would after retention. Compacted topics (rule sets: a few records) are never trimmed,
@@ -64,6 +66,8 @@ export interface MemoryBusOptions {
   maxBytes?: number;
   /** How long a group without members still holds records back. */
   idleGroupMs?: number;
+  /** Records younger than this are kept even when every group has committed them. */
+  retentionMs?: number;
   now?: () => number;
 }
 
@@ -86,6 +90,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
   const defaultPartitions = options.defaultPartitions ?? 4;
   const maxBytes = options.maxBytes ?? 256 * MIB;
   const idleGroupMs = options.idleGroupMs ?? 5 * 60_000;
+  const retentionMs = options.retentionMs ?? 30_000;
   const now = options.now ?? Date.now;
   const topics = new Map<string, Topic>();
   const groups = new Map<string, Group>();
@@ -98,6 +103,12 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
     appended = new Promise<void>((r) => (wake = r));
     w();
   };
+
+  // Records outlive the window only until the next commit; when nothing is committed (idle), this drops them.
+  const sweeper = setInterval(() => {
+    for (const t of topics.values()) t.partitions.forEach((_, p) => trim(t, p));
+  }, Math.max(1_000, retentionMs));
+  sweeper.unref();
 
   const topicOf = (name: string): Topic => {
     const t = topics.get(name);
@@ -125,7 +136,19 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
       const held = committed.get(`${groupId}|${key}`) ?? member?.positions.get(key) ?? log.base;
       floor = Math.min(floor, held);
     }
-    const drop = floor - log.base;
+    let drop = floor - log.base;
+    const keepFrom = now() - retentionMs;
+    if (drop > 0 && log.records[drop - 1]!.timestamp > keepFrom) {
+      // Appends are in time order: keep from the first record younger than the window.
+      let lo = 0;
+      let hi = drop - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (log.records[mid]!.timestamp > keepFrom) hi = mid;
+        else lo = mid + 1;
+      }
+      drop = lo;
+    }
     if (drop <= 0) return;
     let bytes = 0;
     for (let i = 0; i < drop; i++) bytes += sizeOf(log.records[i]!);
@@ -255,6 +278,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
       };
     },
     async close() {
+      clearInterval(sweeper);
       for (const g of groups.values()) g.members.forEach((m) => (m.stopped = true));
       notify();
     },
