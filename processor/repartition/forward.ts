@@ -19,6 +19,8 @@ export interface SourceEvent {
   offset: string;
   /** The record's value as read, forwarded as is. */
   value: Uint8Array;
+  /** The event's trace, carried on to fg.repartition. */
+  traceparent?: string;
 }
 
 export interface Forwarding {
@@ -51,12 +53,12 @@ export function createForwarder(rules: RuleSet, options: { outOfOrdernessMs: num
       const perRule = new Map<string, number>();
       if (selectors.length === 0) return { records, perRule };
       let w = watermark;
-      for (const { event, offset, value } of events) {
+      for (const { event, offset, value, traceparent } of events) {
         if (w === null || event.ts - ooo > w) w = event.ts - ooo;
         for (const { id, select } of selectors) {
           const groupKey = select(event);
           if (groupKey === null) continue;
-          records.push(eventRecord({ rule: id, groupKey, source, offset, watermark: w, event: value }));
+          records.push(eventRecord({ rule: id, groupKey, source, offset, watermark: w, event: value, traceparent }));
           perRule.set(id, (perRule.get(id) ?? 0) + 1);
         }
       }

@@ -22,12 +22,10 @@ export type Forwarded =
   | { kind: "marker"; source: number; watermark: number }
   | { kind: "idle"; source: number; watermark: number | null; offset: bigint | null };
 
-export function eventRecord(f: { rule: string; groupKey: string; source: number; offset: string; watermark: number; event: string | Uint8Array }): OutgoingRecord {
-  return {
-    key: `${f.rule}|${f.groupKey}`,
-    value: f.event,
-    headers: { [H.rule]: f.rule, [H.source]: String(f.source), [H.offset]: f.offset, [H.watermark]: String(f.watermark) },
-  };
+export function eventRecord(f: { rule: string; groupKey: string; source: number; offset: string; watermark: number; event: string | Uint8Array; traceparent?: string }): OutgoingRecord {
+  const headers: Record<string, string> = { [H.rule]: f.rule, [H.source]: String(f.source), [H.offset]: f.offset, [H.watermark]: String(f.watermark) };
+  if (f.traceparent) headers.traceparent = f.traceparent;
+  return { key: `${f.rule}|${f.groupKey}`, value: f.event, headers };
 }
 
 export function markerRecord(key: string, source: number, watermark: number): OutgoingRecord {

@@ -14,6 +14,7 @@ import { repartitionedRules } from "../repartition/placement.ts";
 import { decodeEvent } from "./events.ts";
 import { processorMetrics as metrics } from "./metrics.ts";
 import type { PartitionTask } from "./partition.ts";
+import { causesOf } from "./causes.ts";
 import type { StepResult } from "./stage.ts";
 
 export interface EventsStepOptions {
@@ -43,7 +44,7 @@ export function createEventsStep(options: EventsStepOptions): EventsStep {
     const invalid: OutgoingRecord[] = [];
     for (const record of records) {
       const decoded = decodeEvent(record);
-      if (decoded.ok) events.push({ event: decoded.event, offset: record.offset, value: record.value });
+      if (decoded.ok) events.push({ event: decoded.event, offset: record.offset, value: record.value, traceparent: record.headers.traceparent });
       else invalid.push({ key: record.key ?? "", value: record.value, headers: { ...record.headers, "fg-error": decoded.error, "fg-source-offset": `${record.partition}:${record.offset}` } });
     }
     const before = task.engine.watermark();
@@ -54,7 +55,7 @@ export function createEventsStep(options: EventsStepOptions): EventsStep {
     const forwarded = forwarderFor(options.ruleSet()).forward(tp.partition, fresh.fresh, before);
     for (const [rule, n] of forwarded.perRule) metrics.forwarded.inc({ rule }, n);
     const delta = task.seen ? mergeDelta(task.engine.flush(), task.seen.flush()) : task.engine.flush();
-    return { out, invalid, forward: forwarded.records, delta, applied: fresh.fresh.length };
+    return { out, invalid, forward: forwarded.records, delta, applied: fresh.fresh.length, causes: causesOf(fresh.fresh) };
   };
   const idle = (task: PartitionTask, tp: TopicPartition): OutgoingRecord[] => forwarderFor(options.ruleSet()).idle(tp.partition, task.engine.watermark(), task.nextOffset);
   return { step, idle };

@@ -11,12 +11,17 @@ import { decodeEvent } from "./events.ts";
 import { processorMetrics as metrics } from "./metrics.ts";
 import type { PartitionTask } from "./partition.ts";
 import type { StepResult } from "./stage.ts";
+import { createTraceMemory, type Causes, type TraceMemory } from "./causes.ts";
+
+const traces = new WeakMap<PartitionTask, TraceMemory>();
 
 export function repartitionStep(task: PartitionTask, records: readonly IncomingRecord[], tp: TopicPartition): StepResult {
   const merge = task.merge;
   if (merge === null) throw new Error(`internal: ${partitionKey(tp)} has no merge state`);
   const invalid: OutgoingRecord[] = [];
   let duplicates = 0;
+  let memory = traces.get(task);
+  if (!memory) traces.set(task, (memory = createTraceMemory(partitionKey(tp))));
   for (const record of records) {
     const decoded = checked(record);
     if (!decoded.ok) {
@@ -24,8 +29,15 @@ export function repartitionStep(task: PartitionTask, records: readonly IncomingR
       continue;
     }
     if (merge.accept(decoded.record) === "duplicate") duplicates++;
+    else if (decoded.record.kind === "event") memory.remember(decoded.record.source, decoded.record.offset, record.headers.traceparent);
   }
-  const released = merge.release().map((f) => ({ event: JSON.parse(f.event) as Envelope, ruleId: f.rule, watermark: f.watermark }));
+  const causes: Causes = new Map();
+  const released = merge.release().map((f) => {
+    const event = JSON.parse(f.event) as Envelope;
+    const traceparent = memory.take(f.source, f.offset);
+    if (traceparent) causes.set(event.event_id, { ts: event.ts, traceparent });
+    return { event, ruleId: f.rule, watermark: f.watermark };
+  });
   // Every event still to come carries at least the merge's watermark: windows and pattern timers
   // up to it need not wait for one (an engine's watermark steps add up to one step to the last).
   const w = merge.watermark();
@@ -36,7 +48,7 @@ export function repartitionStep(task: PartitionTask, records: readonly IncomingR
   metrics.repartitionDuplicates.inc(duplicates);
   metrics.repartitionBuffered.set({ partition }, merge.buffered());
   if (w !== null) metrics.repartitionWatermark.set({ partition }, w / 1000);
-  return { out, invalid, forward: [], delta: mergeDelta(task.engine.flush(), merge.flush()), applied: 0 };
+  return { out, invalid, forward: [], delta: mergeDelta(task.engine.flush(), merge.flush()), applied: 0, causes };
 }
 
 /** Stage 1 forwards envelopes it decoded itself: anything else here is a bug, kept on the DLQ rather than in the state. */

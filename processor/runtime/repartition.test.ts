@@ -108,7 +108,8 @@ test("a partition of fg.events that never gets an event goes idle and holds back
   const at = (i: number, type: string, ts: number): Envelope => ({ event_id: `q${i}`, app_id: "shop", type, ts, received_at: ts, key: "u1", user_id: "u1", props: { country: "fr" }, source: "http" });
   const data = [...Array.from({ length: 6 }, (_, i) => at(i, "error", 1_000 * (i + 1))), at(6, "login", 10_000), at(7, "buy", 12_000), at(8, "view", 70_000)];
   const pub = await bus.publisher();
-  await pub.send(topics.events, data.map((e) => ({ key: `${e.app_id}:${e.key}`, value: JSON.stringify(e) })));
+  const trace = (i: number) => `00-${String(i + 1).padStart(32, "a")}-${"b".repeat(16)}-01`;
+  await pub.send(topics.events, data.map((e, i) => ({ key: `${e.app_id}:${e.key}`, value: JSON.stringify(e), headers: { traceparent: trace(i) } })));
   const events = await collect(bus, topics.events);
   await waitFor(() => events.length, (n) => n === data.length, { what: "the events read back" });
   expect(new Set(events.map((r) => r.partition)).size).toBe(1);
@@ -124,4 +125,9 @@ test("a partition of fg.events that never gets an event goes idle and holds back
   expect(performance.now() - started).toBeLessThan(5_000);
   expect(alerts.map((r) => JSON.parse(r.value.toString()).rule_id).sort()).toEqual(["errors.per-app", "login-then-buy.per-country"]);
   expect(windows.map((r) => JSON.parse(r.value.toString())).map((w) => [w.id, w.values.value])).toEqual([['errors.per-app|["shop"]|0', 6]]);
+  // Through fg.repartition too, each output carries its cause's trace: the pattern's its last
+  // step (the buy, event 7), the window's its latest error (event 5).
+  const byRule = Object.fromEntries(alerts.map((r) => [JSON.parse(r.value.toString()).rule_id, r.headers.traceparent]));
+  expect(byRule).toEqual({ "errors.per-app": trace(5), "login-then-buy.per-country": trace(7) });
+  expect(windows[0]!.headers.traceparent).toBe(trace(5));
 });

@@ -121,3 +121,22 @@ test("a throttle period that was running when the processor stopped still holds 
   await Bun.sleep(50);
   expect(alerts.length).toBe(1);
 });
+
+test("window results, alerts and late events carry the traceparent of the event that caused them", async () => {
+  const bus = createMemoryBus({ defaultPartitions: 1 });
+  await bus.ensureTopics([{ name: topics.events, partitions: 1 }]);
+  const pub = await bus.publisher();
+  const trace = (n: string) => `00-${n.repeat(32)}-${"b".repeat(16)}-01`;
+  const events = [ev("1", 0, "fail", "u1"), ev("2", 1_000, "fail", "u1"), ev("3", 60_000, "fail", "u2"), ev("4", 500, "fail", "u1")];
+  await pub.send(topics.events, events.map((e, i) => ({ key: `shop:${e.user_id}`, value: JSON.stringify(e), headers: { traceparent: trace(String(i + 1)) } })));
+  await start(bus, createMemoryStateStore(), "g-trace");
+  const windows = await collect(bus, topics.windows);
+  const alerts = await collect(bus, topics.alerts);
+  const late = await collect(bus, topics.late);
+  await waitFor(() => [windows.length, alerts.length, late.length], (n) => n.every((x) => x === 1), { what: "a window, an alert, a late event" });
+  // The window [0, 1 min) of u1 was last updated by event 2; the alert is on that window; event 4 is late.
+  expect(windows[0]!.headers.traceparent).toBe(trace("2"));
+  expect(alerts[0]!.headers.traceparent).toBe(trace("2"));
+  expect(JSON.parse(alerts[0]!.value.toString()).traceparent).toBe(trace("2"));
+  expect(late[0]!.headers.traceparent).toBe(trace("4"));
+});

@@ -27,6 +27,8 @@ import { createAlertEmitter } from "../../rules/alerts/emitter.ts";
 import type { RuleSet } from "../../rules/set/rule-set.ts";
 import { mergeDelta, type EngineOutput, type RecordDelta } from "../engine/index.ts";
 import type { StateStore } from "../state/index.ts";
+import { derivedTraceparent, inLinkedSpan } from "../../infra/telemetry/trace-context.ts";
+import { causeFinder, type Causes } from "./causes.ts";
 import { processorMetrics as metrics } from "./metrics.ts";
 import type { PartitionTask } from "./partition.ts";
 import { throttleDelta } from "./throttle-records.ts";
@@ -42,6 +44,8 @@ export interface StepResult {
   delta: RecordDelta;
   /** Events of fg.events applied (stage 2 counts its own, per rule, in the repartition metrics). */
   applied: number;
+  /** The traces of the events applied, for the records derived from them (causes.ts). */
+  causes: Causes;
 }
 
 export interface StageOptions {
@@ -148,7 +152,10 @@ export function createStage(options: StageOptions): Stage {
     }
   }
 
-  async function processBatch(batch: IncomingBatch): Promise<void> {
+  const processBatch = (batch: IncomingBatch): Promise<void> =>
+    inLinkedSpan("fluxgate.processor.batch", batch.records.map((r) => r.headers.traceparent), { "messaging.destination.name": batch.topic, "messaging.kafka.partition": batch.partition, "messaging.batch.message_count": batch.records.length }, () => processNow(batch));
+
+  async function processNow(batch: IncomingBatch): Promise<void> {
     const started = performance.now();
     const task = await taskFor(batch);
     const current = options.ruleSet();
@@ -178,8 +185,13 @@ export function createStage(options: StageOptions): Stage {
   async function publish(task: PartitionTask, step: StepResult): Promise<void> {
     const pub = options.publisher();
     const { out } = step;
-    const windows = out.windows.map((w) => ({ key: `${w.rule_id}:${w.group_key}`, value: JSON.stringify(w), headers: { "window-id": w.id } }));
-    const late = out.late.map((l) => ({ key: `${l.rule_id}:${l.group_key}`, value: JSON.stringify(l), headers: { "event-id": l.event.event_id } }));
+    const cause = causeFinder(step.causes);
+    const windows = out.windows.map((w) => ({ key: `${w.rule_id}:${w.group_key}`, value: JSON.stringify(w), headers: traced({ "window-id": w.id }, cause.window(w.window_start, w.window_end)) }));
+    const late = out.late.map((l) => ({ key: `${l.rule_id}:${l.group_key}`, value: JSON.stringify(l), headers: traced({ "event-id": l.event.event_id }, cause.event(l.event.event_id)) }));
+    for (const { alert } of out.alerts) {
+      const traceparent = derivedTraceparent(cause.alert(alert), "fluxgate.processor.alert", { "fluxgate.rule_id": alert.rule_id, "fluxgate.alert_id": alert.id });
+      if (traceparent) alert.traceparent = traceparent;
+    }
     const emitter = createAlertEmitter({ publisher: pub, topic: topics.alerts, gate: task.gate });
     const sends: Promise<unknown>[] = [];
     // One send: a source's records reach each partition in order, its marker after its events.
@@ -246,3 +258,6 @@ export function createStage(options: StageOptions): Stage {
     },
   };
 }
+
+const traced = (headers: Record<string, string>, traceparent: string | undefined): Record<string, string> =>
+  traceparent ? { ...headers, traceparent } : headers;

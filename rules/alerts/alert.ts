@@ -47,6 +47,8 @@ export interface Alert {
   match?: MatchCause;
   /** The events that caused it, as far as the engine kept them (every matched event of a pattern). */
   events: Envelope[];
+  /** W3C trace context of the event that caused it (processor/runtime/causes.ts): on fg.alerts, in webhook deliveries. */
+  traceparent?: string;
   /** Where it is delivered besides fg.alerts (postgres, live, webhook:<name>), from the rule. */
   sinks: string[];
   /**

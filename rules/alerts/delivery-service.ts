@@ -58,7 +58,7 @@ export function createWebhookQueues(options: Pick<DeliveryServiceOptions, "store
       concurrency: config.concurrency,
       limit: config.queue_limit,
       handle: async (job) => {
-        const outcome = await deliverer.deliver({ id: job.alert_id }, job.body);
+        const outcome = await deliverer.deliver({ id: job.alert_id, traceparent: traceparentOf(job.body) }, job.body);
         await options.store.finishJob(job.alert_id, job.sink, outcome);
         if (!outcome.delivered) options.logger?.warn("webhook delivery failed; dead letter kept for replay", { sink, alert: job.alert_id, error: outcome.error });
       },
@@ -115,4 +115,14 @@ export function createAlertDeliveryService(options: DeliveryServiceOptions): Del
     },
     idle: queues.idle,
   };
+}
+
+/** The job's body is the alert as published; its trace goes on the delivery. */
+function traceparentOf(body: string): string | undefined {
+  try {
+    const { traceparent } = JSON.parse(body) as Partial<Alert>;
+    return typeof traceparent === "string" ? traceparent : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -27,9 +27,15 @@ export function createAlertEmitter(options: AlertEmitterOptions): AlertEmitter {
       const sent = alerts.filter((_, i) => verdicts[i] === "send");
       await options.publisher.send(
         options.topic,
-        sent.map(({ alert }) => ({ key: `${alert.rule_id}:${alert.group_key}`, value: JSON.stringify(alert), headers: { "alert-id": alert.id } })),
+        sent.map(({ alert }) => ({ key: `${alert.rule_id}:${alert.group_key}`, value: JSON.stringify(alert), headers: headersOf(alert) })),
       );
       return verdicts;
     },
   };
+}
+
+function headersOf(alert: Alert): Record<string, string> {
+  const headers: Record<string, string> = { "alert-id": alert.id };
+  if (alert.traceparent) headers.traceparent = alert.traceparent;
+  return headers;
 }

@@ -35,6 +35,14 @@ test("retries what may pass (5xx, 429, network errors) with backoff, recording e
   expect([req.headers.get("x-fluxgate-alert-id"), h.requests[3]!.headers.get("x-fluxgate-delivery-attempt")]).toEqual(["a1", "4"]);
 });
 
+test("a delivery carries the alert's traceparent as the W3C header, and none when the alert has none", async () => {
+  const h = harness([200, 200]);
+  const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  await h.deliverer.deliver({ id: "a1", traceparent }, "{}");
+  await h.deliverer.deliver({ id: "a2" }, "{}");
+  expect(h.requests.map((r) => r.headers.get("traceparent"))).toEqual([traceparent, null]);
+});
+
 test("gives up at once on a permanent 4xx, and after max_attempts otherwise: a dead letter", async () => {
   const permanent = harness([400]);
   expect(await permanent.deliverer.deliver({ id: "a" }, "{}")).toEqual({ delivered: false, attempts: 1, error: "HTTP 400" });

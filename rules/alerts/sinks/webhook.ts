@@ -21,7 +21,8 @@ export interface AttemptRecord {
 export type DeliveryOutcome = { delivered: true; attempts: number } | { delivered: false; attempts: number; error: string };
 
 export interface WebhookDeliverer {
-  deliver(alert: { id: string }, body: string): Promise<DeliveryOutcome>;
+  /** `traceparent` (the alert's) goes out as the W3C header. */
+  deliver(alert: { id: string; traceparent?: string }, body: string): Promise<DeliveryOutcome>;
 }
 
 export interface WebhookDelivererOptions {
@@ -56,6 +57,8 @@ export function createWebhookDeliverer(options: WebhookDelivererOptions): Webhoo
               [SIGNATURE_HEADER]: signature,
               "x-fluxgate-alert-id": alert.id,
               "x-fluxgate-delivery-attempt": String(attempt),
+              // The trace of the event that caused the alert, so the receiver's spans join it.
+              ...(alert.traceparent ? { traceparent: alert.traceparent } : {}),
             },
             signal: AbortSignal.timeout(config.timeout_ms),
           });
