@@ -14,7 +14,8 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 /** Spans link at most this many events (a batch holds up to thousands). */
 export const MAX_LINKS = 128;
 
-export const tracer = trace.getTracer("fluxgate");
+/** Looked up per use: a tracer resolved once would keep the provider of that moment (tests swap it). */
+const tracer = () => trace.getTracer("fluxgate");
 
 export function parseTraceparent(value: string | undefined): SpanContext | undefined {
   const m = value === undefined ? null : TRACEPARENT.exec(value);
@@ -38,7 +39,7 @@ export function linksTo(traceparents: Iterable<string | undefined>): Link[] {
 
 /** Runs `work` in a span linked to the given traces (a consumer's batch). */
 export async function inLinkedSpan<T>(name: string, traceparents: Iterable<string | undefined>, attributes: Attributes, work: () => Promise<T>): Promise<T> {
-  return tracer.startActiveSpan(name, { kind: SpanKind.CONSUMER, links: linksTo(traceparents), attributes }, async (span) => {
+  return tracer().startActiveSpan(name, { kind: SpanKind.CONSUMER, links: linksTo(traceparents), attributes }, async (span) => {
     try {
       return await work();
     } catch (err) {
@@ -57,8 +58,21 @@ export async function inLinkedSpan<T>(name: string, traceparents: Iterable<strin
 export function derivedTraceparent(cause: string | undefined, name: string, attributes?: Attributes): string | undefined {
   const parent = parseTraceparent(cause);
   if (!parent) return undefined;
-  const span = tracer.startSpan(name, { kind: SpanKind.PRODUCER, attributes }, trace.setSpanContext(context.active(), parent));
+  const span = tracer().startSpan(name, { kind: SpanKind.PRODUCER, attributes }, trace.setSpanContext(context.active(), parent));
   const sc = span.spanContext();
   span.end();
   return isSpanContextValid(sc) ? formatTraceparent(sc) : cause;
+}
+
+const randomHex = (bytes: number): string => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
+
+/**
+ * A new trace for work no event caused (a replay run): a span `name` when tracing records spans,
+ * else fresh random ids, so the records it makes can still be followed as one trace.
+ */
+export function rootTraceparent(name: string, attributes?: Attributes): string {
+  const span = tracer().startSpan(name, { kind: SpanKind.PRODUCER, attributes, root: true });
+  const sc = span.spanContext();
+  span.end();
+  return isSpanContextValid(sc) ? formatTraceparent(sc) : `00-${randomHex(16)}-${randomHex(8)}-01`;
 }

@@ -8,6 +8,7 @@ import { topicNames } from "../../infra/bus/topics.ts";
 import type { Env } from "../../infra/config/schema.ts";
 import { createArchiveStore } from "../s3/index.ts";
 import { parseReplayArgs, replayUsage } from "./args.ts";
+import { rootTraceparent } from "../../infra/telemetry/trace-context.ts";
 import { replayArchive, type ReplayProgress } from "./replay.ts";
 import { systemClock, type Clock } from "./token-bucket.ts";
 
@@ -41,7 +42,11 @@ export async function runReplayCommand(argv: string[], env: Env, io: ReplayIo = 
   let lastPrint = -Infinity;
   try {
     const publisher = await bus.publisher();
+    // One trace for the run: every replayed record carries it (the archive keeps no event's own).
+    const traceparent = rootTraceparent("fluxgate.replay", { "fluxgate.app_id": args.app, "messaging.destination.name": topic });
+    io.stderr(`fluxgate replay: records carry traceparent ${traceparent}`);
     const done = await replayArchive({
+      traceparent,
       store: createArchiveStore(env), publisher, topic, app: args.app, since: args.since, until: args.until,
       rate: args.rate, clock: io.clock,
       onProgress: (p) => {

@@ -30,6 +30,7 @@ describe("replay from the archive", () => {
     const seen: ReplayProgress[] = [];
     const done = await replayArchive({
       store, publisher, topic: "replayed", app: "shop", since, until, rate: 50, clock, chunkSize: 25, onProgress: (p) => seen.push(p),
+      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
     });
 
     const expected = events.filter((e) => e.ts >= since && e.ts < until);
@@ -46,6 +47,7 @@ describe("replay from the archive", () => {
     const back = got.map((r) => JSON.parse(r.value.toString()) as Envelope);
     expect(back.map((e) => e.event_id).sort()).toEqual(expected.map((e) => e.event_id).sort());
     expect(got.every((r, i) => r.key === `shop:${back[i]!.key}`)).toBe(true);
+    expect(got.every((r) => r.headers.traceparent === "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")).toBe(true);
     for (const key of new Set(expected.map((e) => e.key))) {
       expect(back.filter((e) => e.key === key)).toEqual(expected.filter((e) => e.key === key));
     }

@@ -36,6 +36,8 @@ export interface ReplayOptions {
   onProgress?: (progress: ReplayProgress) => void;
   /** Records per send; also the token bucket's burst. */
   chunkSize?: number;
+  /** W3C trace context every replayed record carries (the archive keeps no event's own). */
+  traceparent?: string;
 }
 
 interface HourFiles {
@@ -59,6 +61,7 @@ async function hoursInRange(store: ObjectStore, app: string, since: number, unti
 }
 
 export async function replayArchive(options: ReplayOptions): Promise<ReplayProgress> {
+  const headers = options.traceparent ? { traceparent: options.traceparent } : undefined;
   const { store, publisher, topic, clock, since, until } = options;
   const chunkSize = Math.max(1, Math.min(options.chunkSize ?? 500, Math.floor(options.rate)));
   const bucket = createTokenBucket({ rate: options.rate, burst: chunkSize, clock });
@@ -77,7 +80,7 @@ export async function replayArchive(options: ReplayOptions): Promise<ReplayProgr
     for (let i = 0; i < events.length; i += chunkSize) {
       const chunk = events.slice(i, i + chunkSize);
       await bucket.take(chunk.length);
-      await publisher.send(topic, chunk.map((e) => ({ key: busKey(e), value: JSON.stringify(e) })));
+      await publisher.send(topic, chunk.map((e) => ({ key: busKey(e), value: JSON.stringify(e), headers })));
       progress.events += chunk.length;
       report();
     }

@@ -7,6 +7,7 @@
  */
 import type { Bus, IncomingBatch, IncomingRecord, Publisher, Subscription } from "../../infra/bus/port.ts";
 import type { Logger } from "../../infra/telemetry/logger.ts";
+import { inLinkedSpan } from "../../infra/telemetry/trace-context.ts";
 import { backoffDelay } from "./backoff.ts";
 import { createBatcher } from "./batcher.ts";
 import { deadLetter, type DlqReason } from "./dlq.ts";
@@ -108,7 +109,10 @@ export function createSinkRuntime<T>(options: SinkRuntimeOptions<T>): SinkRuntim
     maxWaitMs: options.batch.maxWaitMs,
     sources: options.consumers,
     async flush(entries) {
-      for (let i = 0; i < entries.length; i += options.batch.maxRows) await writeChunk(entries.slice(i, i + options.batch.maxRows));
+      // One span per flush, linked to the traces of the events it writes.
+      await inLinkedSpan("fluxgate.store.write", entries.map((e) => e.record.headers.traceparent), { "fluxgate.sink": name, "messaging.batch.message_count": entries.length }, async () => {
+        for (let i = 0; i < entries.length; i += options.batch.maxRows) await writeChunk(entries.slice(i, i + options.batch.maxRows));
+      });
     },
   });
 
