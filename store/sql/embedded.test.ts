@@ -28,7 +28,13 @@ beforeAll(async () => {
   // Twice, the second time in other batches, as a redelivery after a crash would: shop's events
   // land in other files (duplicates), other's in the same file again (its name is its ids).
   await archive.write(tierEvents);
-  for (const half of [tierEvents.slice(0, 25), tierEvents.slice(25)]) await archive.write(half);
+  // Each write rolled into a file of its own (a roll merges what it finds in the spool, and a
+  // file is named by its ids): the first copy is in a file by the time the redelivery comes.
+  await archive.rollAll();
+  for (const half of [tierEvents.slice(0, 25), tierEvents.slice(25)]) {
+    await archive.write(half);
+    await archive.rollAll();
+  }
   for (let i = 0; i < 2; i++) {
     for (const batch of tierWindows) await results.writeWindows(batch);
     await results.writeAlerts(tierAlerts);
