@@ -31,7 +31,9 @@ import { renderProcessorBench, type DelayFigures, type EngineFigures, type Engin
 import { percentiles } from "./harness/report.ts";
 import { deleteRunLeftovers } from "./harness/topics.ts";
 
-const RULES_DIR = "bench/processor-rules";
+const RULES_DIR = join(import.meta.dir, "processor-rules");
+const MARKER_RULE = join(import.meta.dir, "rules", "marker.yaml");
+const ROOT = join(import.meta.dir, "..");
 const TYPES = ["view", "click", "search", "add", "buy", "fail", "login", "error", "signup", "checkout"] as const;
 const STEP_MS = 2;
 /** The patterns' `within`, 10 minutes: at 2 ms per event, 300,000 events fit in it. */
@@ -66,10 +68,10 @@ export function makeEvents(rand: () => number, keys: number, from: number, count
   return out;
 }
 
-function benchRuleSet(patternsOnly: boolean): RuleSet {
+function benchRuleSet(which: EngineWorkload["rules"]): RuleSet {
   const valid = validateRuleTexts(readRuleTexts(RULES_DIR));
   if (!valid.ok) throw new Error(`bench rules do not validate: ${JSON.stringify(valid.problems)}`);
-  const rules = patternsOnly ? valid.rules.filter((r) => r.compiled.kind === "pattern") : valid.rules;
+  const rules = which === "all" ? valid.rules : valid.rules.filter((r) => r.compiled.kind === (which === "patterns" ? "pattern" : "window"));
   return toRuleSet("bench", rules);
 }
 
@@ -77,7 +79,7 @@ const mb = (bytes: number) => Math.round(bytes / 1048576);
 
 /** One engine workload, in this process. */
 export function runEngineWorkload(w: EngineWorkload): EngineFigures {
-  const engine = createPartitionEngine({ ruleSet: benchRuleSet(w.patternsOnly) });
+  const engine = createPartitionEngine({ ruleSet: benchRuleSet(w.rules) });
   const rand = random(42);
   Bun.gc(true);
   const rssBase = process.memoryUsage.rss();
@@ -128,8 +130,8 @@ export function engineWorkloads(quick: boolean): EngineWorkload[] {
   // Hot keys: every key's events stay inside one `within` (at most WITHIN_EVENTS events in all).
   const hotEvents = Math.min(WITHIN_EVENTS, quick ? 60_000 : 300_000);
   return [
-    ...[1_000, 100_000, 1_000_000].map((keys) => ({ name: `${keys.toLocaleString("en-US")} keys${keys === 100_000 ? " (issue-4 shape)" : ""}`, sweep: "keys" as const, keys, events: sweepEvents, patternsOnly: false, oneTypePerKey: false, budgetS })),
-    ...[10, 100, 1_000].map((perKey) => ({ name: `${perKey.toLocaleString("en-US")} events per key inside within, one type per key`, sweep: "hot keys" as const, keys: hotEvents / perKey, events: hotEvents, patternsOnly: true, oneTypePerKey: true, budgetS })),
+    ...[1_000, 100_000, 1_000_000].map((keys) => ({ name: `${keys.toLocaleString("en-US")} keys${keys === 100_000 ? " (issue-4 shape)" : ""}`, sweep: "keys" as const, keys, events: sweepEvents, rules: "all" as const, oneTypePerKey: false, budgetS })),
+    ...[10, 100, 1_000].map((perKey) => ({ name: `${perKey.toLocaleString("en-US")} events per key inside within, one type per key`, sweep: "hot keys" as const, keys: hotEvents / perKey, events: hotEvents, rules: "patterns" as const, oneTypePerKey: true, budgetS })),
   ];
 }
 
@@ -170,7 +172,7 @@ function startProcessor(run: string, rulesDir: string, logFile: string): RoleRun
   const prefix = `${run}.`;
   const group = `${run}-processor`;
   const env = { ...process.env, FG_TOPIC_PREFIX: prefix, FG_PROCESSOR_GROUP: group, FG_RULES_DIR: rulesDir, FG_LOG_LEVEL: "warn" };
-  const proc = Bun.spawn([process.execPath, "infra/main.ts", "processor"], { env, stdout: Bun.file(logFile), stderr: Bun.file(`${logFile}.err`) });
+  const proc = Bun.spawn([process.execPath, join(ROOT, "infra/main.ts"), "processor"], { cwd: ROOT, env, stdout: Bun.file(logFile), stderr: Bun.file(`${logFile}.err`) });
   return {
     prefix,
     group,
@@ -246,7 +248,7 @@ async function runDelay(quick: boolean, say: (m: string) => void, logs: string):
   const seconds = quick ? 10 : 30;
   const rulesDir = mkdtempSync(join(tmpdir(), "fg-bench-rules-"));
   cpSync(join(RULES_DIR, "issue-4.yaml"), join(rulesDir, "issue-4.yaml"));
-  cpSync("bench/rules/marker.yaml", join(rulesDir, "marker.yaml"));
+  cpSync(MARKER_RULE, join(rulesDir, "marker.yaml"));
   const bus = createKafkaBus({ brokers: need("FG_KAFKA_BROKERS").split(","), clientId: "bench-processor" });
   registerZstdCodec();
   const kafka = kafkaAdmin();

@@ -9,8 +9,8 @@ export interface EngineWorkload {
   sweep: "keys" | "hot keys";
   keys: number;
   events: number;
-  /** Run only the pattern rules. */
-  patternsOnly: boolean;
+  /** Which rules of the set run: all 15, or only the patterns or the window rules. */
+  rules: "all" | "patterns" | "windows";
   /**
    * Every key sends one event type only (a bot sending page views): its partial matches pile up
    * inside `within` and never complete, the worst case for per-key history.
@@ -60,6 +60,7 @@ export interface ProcessorBench {
   not_run: { name: string; reason: string }[];
 }
 
+const RULES_LABEL = { all: ", 10 windows + 5 patterns", patterns: ", 5 patterns", windows: ", 10 windows" } as const;
 const fmt = (n: number) => (Number.isFinite(n) ? n.toLocaleString("en-US") : "–");
 
 /** The section's explanation of what was run, for docs/benchmarks.md. */
@@ -86,7 +87,7 @@ export function renderProcessorBench(b: ProcessorBench): string[] {
       ...b.engine.map((e) => {
         const done = e.complete ? fmt(e.processed) : `${fmt(e.processed)} of ${fmt(e.workload.events)} (stopped at ${e.workload.budgetS} s)`;
         const ratio = base ? `${(e.events_per_s / base.events_per_s).toFixed(2)}×` : "–";
-        return `| ${e.workload.sweep}: ${e.workload.name}${e.workload.patternsOnly ? ", 5 patterns" : ", 10 windows + 5 patterns"} | ${done} | ${fmt(e.events_per_s)} | ${ratio} | ${e.cpu_us_per_event} | ${e.rss_max_mb} (${e.rss_base_mb}) | ${fmt(e.state_keys)} | ${fmt(e.state_bytes_per_key)} |`;
+        return `| ${e.workload.sweep}: ${e.workload.name}${RULES_LABEL[e.workload.rules]} | ${done} | ${fmt(e.events_per_s)} | ${ratio} | ${e.cpu_us_per_event} | ${e.rss_max_mb} (${e.rss_base_mb}) | ${fmt(e.state_keys)} | ${fmt(e.state_bytes_per_key)} |`;
       }),
       "",
     );

@@ -50,7 +50,7 @@ test("group names lose the run's shared prefix, cut at a dash", () => {
 });
 
 test("the processor section shows each figure beside its target, and a workload stopped at its budget", () => {
-  const workload = (name: string, sweep: "keys" | "hot keys", keys: number) => ({ name, sweep, keys, events: 1000, patternsOnly: sweep === "hot keys", oneTypePerKey: sweep === "hot keys", budgetS: 20 });
+  const workload = (name: string, sweep: "keys" | "hot keys", keys: number) => ({ name, sweep, keys, events: 1000, rules: sweep === "hot keys" ? ("patterns" as const) : ("all" as const), oneTypePerKey: sweep === "hot keys", budgetS: 20 });
   const figures = (w: ReturnType<typeof workload>, rate: number, processed = 1000) => ({
     workload: w, processed, complete: processed === w.events, events_per_s: rate, cpu_us_per_event: 5, rss_base_mb: 100, rss_max_mb: 150, state_keys: 10, state_bytes_per_key: 300,
   });

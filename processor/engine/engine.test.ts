@@ -188,7 +188,9 @@ test("routed events: extra watermark steps between batches (up to the next event
   const routed = Array.from({ length: 400 }, (_, i) => {
     const event = ev(`e${i}`, i * 5_000 - Math.floor(rand() * 40_000), types[Math.floor(rand() * 4)]!, `u${Math.floor(rand() * 5)}`, { n: Math.floor(rand() * 4) });
     w = Math.max(w, event.ts);
-    return { event, ruleId: ids[Math.floor(rand() * 3)]!, watermark: w };
+    // As a source with 10 s of out-of-orderness carries it: many events are on time for the
+    // pattern (which takes none behind the watermark), some are late for the windows.
+    return { event, ruleId: ids[Math.floor(rand() * 3)]!, watermark: w - 10_000 };
   });
   const end = w + 10 * MIN;
   const once = createPartitionEngine({ ruleSet: ruleSetOf(yaml) });
@@ -211,4 +213,74 @@ test("routed events: extra watermark steps between batches (up to the next event
   expect(all.late.length).toBeGreaterThan(0);
   expect(sorted(merged)).toEqual(sorted(all));
   expect(stepped.snapshot()).toEqual(once.snapshot());
+});
+
+describe("event time is kept per app (issue 19 #7)", () => {
+  // The issue's rule: an error burst per app, any app.
+  const burst = `id: ops.error-burst
+app: "*"
+description: errors per app per minute
+severity: critical
+group_by: app_id
+filter: { type: error_raised }
+window: { type: tumbling, size: 1m, aggregate: count, threshold: { gt: 5 } }
+`;
+  const T = Date.UTC(2026, 0, 5, 10);
+  const of = (app: string, id: string, ts: number, type = "error_raised"): Envelope => ({ ...ev(id, ts, type, "u1"), app_id: app });
+  const bankBurst = [...Array.from({ length: 7 }, (_, i) => of("bank", `b${i}`, T + i * 1_000)), of("bank", "b-next", T + MIN)];
+
+  test("one app's event far in the future does not make another app's events late, and its alert fires", () => {
+    const engine = createPartitionEngine({ ruleSet: ruleSetOf(burst) });
+    const out = engine.process([of("shop", "s1", 9e15, "page_view"), ...bankBurst]);
+    expect(out.late).toEqual([]);
+    expect(brief(out).alerts).toEqual([`ops.error-burst bank @${T + MIN} =7`]);
+  });
+
+  test("the apps' clocks are saved with the state and restored", () => {
+    const first = createPartitionEngine({ ruleSet: ruleSetOf(burst) });
+    first.process([of("shop", "s1", 9e15, "page_view"), ...bankBurst.slice(0, 3)]);
+    const records = first.flush().put;
+    const second = createPartitionEngine({ ruleSet: ruleSetOf(burst), records });
+    // An event of shop's behind shop's restored clock is still late for shop...
+    const out = second.process([of("shop", "s-old", T, "error_raised"), ...bankBurst.slice(3)]);
+    expect(brief(out).late).toEqual(["s-old"]);
+    // ...while bank's clock went on from bank's own events.
+    expect(brief(out).alerts).toEqual([`ops.error-burst bank @${T + MIN} =7`]);
+  });
+});
+
+describe("a pattern keeps events behind the watermark out, as a window does (issue 21)", () => {
+  const funnel = `id: funnel.signup-without-checkout
+app: shop
+description: signed up, no checkout within 30 minutes
+severity: info
+group_by: user_id
+filter: { type: [signup, checkout_completed, page_view] }
+pattern:
+  within: 30m
+  steps:
+    - { name: signup, filter: { type: signup } }
+    - { name: checkout, contiguity: notFollowedBy, filter: { type: checkout_completed } }
+`;
+  const NOW = Date.UTC(2026, 0, 5, 12);
+
+  test("a signup and a checkout stamped 41 and 40 minutes ago, arriving after newer events, go to the late output and fire nothing", () => {
+    const engine = createPartitionEngine({ ruleSet: ruleSetOf(funnel) });
+    // Newer events of the same user moved the watermark first.
+    const live = engine.process([ev("v1", NOW - 5 * MIN, "page_view", "u1"), ev("v2", NOW, "page_view", "u1")]);
+    expect(live.alerts).toEqual([]);
+    const resent = engine.process([ev("s-old", NOW - 41 * MIN, "signup", "u1"), ev("c-old", NOW - 40 * MIN, "checkout_completed", "u1")]);
+    expect(brief(resent)).toEqual({ windows: [], alerts: [], late: ["s-old", "c-old"] });
+    expect(resent.late[0]).toMatchObject({ rule_id: "funnel.signup-without-checkout", group_key: '["shop","u1"]', watermark: NOW, missed: [] });
+    // Time goes on past any 30 minutes: still nothing fires, and the key holds no state.
+    expect(engine.process([ev("v3", NOW + 60 * MIN, "page_view", "u1")]).alerts).toEqual([]);
+    expect(engine.stats().keys).toEqual({ "funnel.signup-without-checkout": 0 });
+  });
+
+  test("an event as late as the out-of-orderness bound allows is still taken", () => {
+    const engine = createPartitionEngine({ ruleSet: ruleSetOf(funnel), outOfOrdernessMs: 2 * MIN });
+    engine.process([ev("v2", NOW, "page_view", "u1")]);
+    const out = engine.process([ev("s1", NOW - 2 * MIN, "signup", "u1"), ev("v4", NOW + 40 * MIN, "page_view", "u1")]);
+    expect(brief(out)).toEqual({ windows: [], alerts: [`funnel.signup-without-checkout u1 @${NOW + 28 * MIN}`], late: [] });
+  });
 });

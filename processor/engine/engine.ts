@@ -2,8 +2,9 @@
  * The processor's pure core for one Kafka partition: every rule of the running set over the
  * partition's events, in offset order. Synchronous and deterministic: the outputs and the state
  * are functions of the events (and rule set) alone, whatever the batch boundaries, because the
- * watermark moves after every event (the partition's highest event time minus the out-of-orderness
- * bound) before the event itself is processed.
+ * watermark moves after every event (the highest event time minus the out-of-orderness bound)
+ * before the event itself is processed. Event time is kept per app: an app's rules see its own
+ * clock, which other apps' events never move, and a rule scoped to any app ("*") runs once per app.
  *
  * Events of a repartitioned stream (processor/repartition) come with the watermark their source
  * partition had decided for them and are for one rule each: `processRouted` takes them so, and
@@ -19,7 +20,7 @@ import type { RuleSet } from "../../rules/set/rule-set.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
 import { emptyOutput, type EngineOutput } from "./output.ts";
 import { createPatternRunner } from "./pattern-rule.ts";
-import { ENGINE_META, mergeDelta, ruleMetaName, ruleOf, type RecordDelta, type Records, type RuleMeta } from "./records.ts";
+import { appOf, ENGINE_META, legacyWindowMetaName, mergeDelta, ruleMetaName, ruleOf, type RecordDelta, type Records, type RuleMeta } from "./records.ts";
 import type { CepBounds, RuleRunner, RunnerOptions } from "./runner.ts";
 import { CEP_DEFAULTS, defaultBudget } from "../cep/index.ts";
 import { createWindowRunner } from "./window-rule.ts";
@@ -71,17 +72,38 @@ export interface PartitionEngine {
   stats(): EngineStats;
 }
 
+/**
+ * The engine's own record. Event time is kept per app (issue 19 #7): one app's clock (a device
+ * with a wrong date) must not make another app's events late. `max_ts` is the partition's
+ * highest event time over all apps (its watermark for dedup, forwarding and metrics); `floor` is
+ * where an app seen for the first time starts: null, except on fg.repartition, whose carried
+ * watermarks are the source partitions' over all apps, and after records of format 1 (one clock
+ * for all apps), whose clock every app resumes from.
+ */
 interface EngineMeta {
-  format: 1;
-  /** Highest event time of the partition so far. */
+  format: 2;
   max_ts: number | null;
+  apps: Record<string, number>;
+  floor: number | null;
 }
+
+type SavedMeta = EngineMeta | { format: 1; max_ts: number | null };
+
+/** One app's clock on the partition and the runners of the rules that take its events. */
+interface AppClock {
+  maxTs: number | null;
+  runners: Map<string, RuleRunner>;
+}
+
+const takesApp = (rule: CompiledRule, appId: string): boolean => rule.app === "*" || rule.app === appId;
 
 export function createPartitionEngine(options: EngineOptions): PartitionEngine {
   const outOfOrderness = options.outOfOrdernessMs ?? 0;
   const saved = options.records ?? {};
   let ruleSet = options.ruleSet;
-  let maxTs = (saved[ENGINE_META] === undefined ? null : (JSON.parse(saved[ENGINE_META]) as EngineMeta).max_ts) ?? null;
+  const savedMeta = saved[ENGINE_META] === undefined ? null : (JSON.parse(saved[ENGINE_META]) as SavedMeta);
+  let maxTs = savedMeta?.max_ts ?? null;
+  let floor = savedMeta === null ? null : savedMeta.format === 1 ? savedMeta.max_ts : savedMeta.floor;
   let pending = { put: {}, del: [] } as RecordDelta;
   const runnerOptions: RunnerOptions = {
     clock: options.clock ?? Date.now,
@@ -93,15 +115,16 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
     },
   };
   const watermark = (): number | null => (maxTs === null ? null : maxTs - outOfOrderness);
+  const clocks = new Map<string, AppClock>();
+  const enabled = (set: RuleSet) => set.rules.filter((r) => r.enabled);
 
-  const start = (rule: CompiledRule, records: Records | null): RuleRunner => {
-    const runner = rule.kind === "window" ? createWindowRunner(rule, runnerOptions, records) : createPatternRunner(rule, runnerOptions, records);
+  const start = (rule: CompiledRule, records: Records | null, clock: AppClock, appId: string): void => {
+    const runner = rule.kind === "window" ? createWindowRunner(rule, runnerOptions, records, appId) : createPatternRunner(rule, runnerOptions, records);
     const meta: RuleMeta = { kind: rule.kind, fingerprint: rule.stateFingerprint };
     pending = mergeDelta(pending, { put: { [ruleMetaName(rule.id)]: JSON.stringify(meta) }, del: [] });
-    // A rule added mid-stream starts at the partition's watermark: events already late stay late.
-    const w = watermark();
-    if (w !== null) runner.advance(w, emptyOutput());
-    return runner;
+    // A rule (or app) added mid-stream starts at the app's watermark: events already late stay late.
+    if (clock.maxTs !== null) runner.advance(clock.maxTs - outOfOrderness, emptyOutput());
+    clock.runners.set(rule.id, runner);
   };
 
   /** Deletes every record of a rule whose state is no longer wanted. */
@@ -109,12 +132,13 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
     pending = mergeDelta(pending, { put: {}, del: [ruleMetaName(ruleId), ...names] });
   };
 
-  const runners = new Map<string, RuleRunner>();
+  // Saved records of the rules that still fit, by app then rule.
+  const savedByApp = new Map<string, Map<string, Records>>();
+  const legacyMetas: Records = {};
   const savedByRule = Map.groupBy(
     Object.keys(saved).filter((n) => ruleOf(n) !== null),
     (n) => ruleOf(n) as string,
   );
-  const enabled = (set: RuleSet) => set.rules.filter((r) => r.enabled);
   for (const rule of enabled(ruleSet)) {
     const names = savedByRule.get(rule.id) ?? [];
     savedByRule.delete(rule.id);
@@ -122,15 +146,46 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
     const meta = metaText === undefined ? null : (JSON.parse(metaText) as RuleMeta);
     const fits = meta !== null && meta.kind === rule.kind && meta.fingerprint === rule.stateFingerprint;
     if (meta !== null && !fits) runnerOptions.onDiscard(rule.id, "the rule's window, pattern, filter or grouping changed");
-    if (!fits) forget(rule.id, names);
-    runners.set(rule.id, start(rule, fits ? Object.fromEntries(names.map((n) => [n, saved[n] as string])) : null));
+    if (!fits) {
+      forget(rule.id, names);
+      continue;
+    }
+    for (const name of names) {
+      const appId = appOf(name);
+      if (name === legacyWindowMetaName(rule.id)) legacyMetas[name] = saved[name] as string;
+      if (appId === null) continue;
+      let byRule = savedByApp.get(appId);
+      if (!byRule) savedByApp.set(appId, (byRule = new Map()));
+      let records = byRule.get(rule.id);
+      if (!records) byRule.set(rule.id, (records = {}));
+      records[name] = saved[name] as string;
+    }
   }
   // Records of rules no longer in the set.
   for (const [ruleId, names] of savedByRule) forget(ruleId, names);
 
-  const advanceAll = (w: number, out: EngineOutput) => {
-    for (const r of runners.values()) r.advance(w, out);
+  const clockOf = (appId: string): AppClock => {
+    let clock = clocks.get(appId);
+    if (clock) return clock;
+    const savedClock = savedMeta?.format === 2 ? savedMeta.apps[appId] : undefined;
+    clock = { maxTs: savedClock ?? floor, runners: new Map() };
+    clocks.set(appId, clock);
+    const records = savedByApp.get(appId);
+    savedByApp.delete(appId);
+    for (const rule of enabled(ruleSet)) {
+      if (!takesApp(rule, appId)) continue;
+      const own = records?.get(rule.id);
+      const withLegacy = rule.kind === "window" && legacyMetas[legacyWindowMetaName(rule.id)] !== undefined ? { ...own, ...legacyMetas } : own;
+      start(rule, withLegacy ?? null, clock, appId);
+    }
+    return clock;
   };
+  // Apps with a saved clock or saved state resume now; others start at their first event.
+  for (const appId of new Set([...(savedMeta?.format === 2 ? Object.keys(savedMeta.apps) : []), ...savedByApp.keys()])) clockOf(appId);
+  savedByApp.clear();
+  // Each app's own operator meta is written at the next flush; the shared one of format 1 goes.
+  if (Object.keys(legacyMetas).length) pending = mergeDelta(pending, { put: {}, del: Object.keys(legacyMetas) });
+
   const apply = (r: RuleRunner, e: Envelope, out: EngineOutput) => {
     // Deterministic like everything else here: a replay fails on the same event in the same state.
     try {
@@ -139,71 +194,90 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
       out.failed.push({ event: e, rule_id: r.rule.id, error: err instanceof Error ? err.message : String(err) });
     }
   };
-  /** Moves the highest event time to `ts` if that is progress, closing what the new watermark passes. */
-  const reach = (ts: number, out: EngineOutput) => {
-    if (maxTs !== null && ts <= maxTs) return;
-    maxTs = ts;
-    advanceAll(maxTs - outOfOrderness, out);
+  /** Moves an app's highest event time to `ts` if that is progress, closing what its new watermark passes. */
+  const reach = (clock: AppClock, ts: number, out: EngineOutput) => {
+    if (maxTs === null || ts > maxTs) maxTs = ts;
+    if (clock.maxTs !== null && ts <= clock.maxTs) return;
+    clock.maxTs = ts;
+    for (const r of clock.runners.values()) r.advance(ts - outOfOrderness, out);
+  };
+  /** Every app's clock to `ts` (fg.repartition: the carried watermarks are over all apps), and new apps' start. */
+  const reachAll = (ts: number, out: EngineOutput) => {
+    if (floor === null || ts > floor) floor = ts;
+    if (maxTs === null || ts > maxTs) maxTs = ts;
+    for (const clock of clocks.values()) reach(clock, ts, out);
+  };
+  const meta = (): string => {
+    const apps: Record<string, number> = {};
+    for (const [appId, clock] of clocks) if (clock.maxTs !== null) apps[appId] = clock.maxTs;
+    return JSON.stringify({ format: 2, max_ts: maxTs, apps, floor } satisfies EngineMeta);
   };
 
   return {
     process(events) {
       const out = emptyOutput();
       for (const e of events) {
-        reach(e.ts, out);
-        for (const r of runners.values()) apply(r, e, out);
+        const clock = clockOf(e.app_id);
+        reach(clock, e.ts, out);
+        for (const r of clock.runners.values()) apply(r, e, out);
       }
       return out;
     },
     processRouted(events, until) {
       const out = emptyOutput();
       for (const { event, ruleId, watermark: w } of events) {
-        reach(w + outOfOrderness, out);
-        const r = runners.get(ruleId);
+        reachAll(w + outOfOrderness, out);
+        const r = clockOf(event.app_id).runners.get(ruleId);
         if (r) apply(r, event, out);
       }
-      if (until !== undefined) reach(until + outOfOrderness, out);
+      if (until !== undefined) reachAll(until + outOfOrderness, out);
       return out;
     },
     advanceTo(w) {
       const out = emptyOutput();
-      const target = w + outOfOrderness;
-      if (maxTs === null || target > maxTs) maxTs = target;
-      advanceAll(w, out);
+      reachAll(w + outOfOrderness, out);
       return out;
     },
     setRules(next) {
       ruleSet = next;
       const wanted = new Map(enabled(next).map((r) => [r.id, r]));
-      for (const [id, runner] of runners) {
-        const rule = wanted.get(id);
-        if (rule && rule.kind === runner.rule.kind && rule.stateFingerprint === runner.rule.stateFingerprint) {
-          runner.update(rule);
-          continue;
+      for (const [appId, clock] of clocks) {
+        for (const [id, runner] of clock.runners) {
+          const rule = wanted.get(id);
+          if (rule && rule.kind === runner.rule.kind && rule.stateFingerprint === runner.rule.stateFingerprint) {
+            runner.update(rule);
+            continue;
+          }
+          // Records it deleted since the last flush must go too, not only the ones it still has.
+          pending = mergeDelta(pending, runner.flush());
+          forget(id, Object.keys(runner.snapshot()));
+          clock.runners.delete(id);
         }
-        // Records it deleted since the last flush must go too, not only the ones it still has.
-        pending = mergeDelta(pending, runner.flush());
-        forget(id, Object.keys(runner.snapshot()));
-        runners.delete(id);
+        for (const [id, rule] of wanted) if (!clock.runners.has(id) && takesApp(rule, appId)) start(rule, null, clock, appId);
       }
-      for (const [id, rule] of wanted) if (!runners.has(id)) runners.set(id, start(rule, null));
     },
     flush() {
-      let delta = pending;
+      const delta = pending;
       pending = { put: {}, del: [] };
-      for (const r of runners.values()) delta = mergeDelta(delta, r.flush());
-      delta.put[ENGINE_META] = JSON.stringify({ format: 1, max_ts: maxTs } satisfies EngineMeta);
+      for (const clock of clocks.values()) for (const r of clock.runners.values()) mergeDelta(delta, r.flush());
+      delta.put[ENGINE_META] = meta();
       return delta;
     },
     snapshot() {
-      const records: Records = { [ENGINE_META]: JSON.stringify({ format: 1, max_ts: maxTs } satisfies EngineMeta) };
-      for (const [id, r] of runners) {
-        records[ruleMetaName(id)] = JSON.stringify({ kind: r.rule.kind, fingerprint: r.rule.stateFingerprint } satisfies RuleMeta);
-        Object.assign(records, r.snapshot());
+      const records: Records = { [ENGINE_META]: meta() };
+      for (const clock of clocks.values()) {
+        for (const [id, r] of clock.runners) {
+          records[ruleMetaName(id)] = JSON.stringify({ kind: r.rule.kind, fingerprint: r.rule.stateFingerprint } satisfies RuleMeta);
+          Object.assign(records, r.snapshot());
+        }
       }
       return records;
     },
     watermark,
-    stats: () => ({ keys: Object.fromEntries([...runners].map(([id, r]) => [id, r.stats().keys])), watermark: watermark() }),
+    stats() {
+      const keys: Record<string, number> = Object.fromEntries(enabled(ruleSet).map((r) => [r.id, 0]));
+      for (const clock of clocks.values()) for (const [id, r] of clock.runners) keys[id] = (keys[id] ?? 0) + r.stats().keys;
+      return { keys, watermark: watermark() };
+    },
   };
 }

@@ -3,7 +3,8 @@
  * (processor/cep), and the watermark that makes partial matches time out and absences fire.
  * Only keys with a partial match under `within` have a timer, so a watermark step touches the
  * keys it concerns and no others. A key back at its start state is forgotten (its state would
- * equal a fresh one), which keeps the state as small as the live partial matches.
+ * equal a fresh one), which keeps the state as small as the live partial matches. An event behind
+ * the watermark is late, for a pattern exactly as for a window: it goes to the late output.
  *
  * A key's state is saved as records: its head (`p:<rule>:k:<key>`, partial matches as pointers
  * into the key's event buffer) and one record per buffered event (`p:<rule>:v:<seq>:<key>`),
@@ -32,7 +33,7 @@ import { identityOf, ruleSelector } from "./group.ts";
 import type { EngineOutput } from "./output.ts";
 import { patternEventPrefix, patternKeyPrefix, type RecordDelta, type Records } from "./records.ts";
 import type { RuleRunner, RunnerOptions } from "./runner.ts";
-import { createTimers } from "./timers.ts";
+import { createTimers } from "../window/timers.ts";
 
 type PatternRule = Extract<CompiledRule, { kind: "pattern" }>;
 
@@ -54,6 +55,8 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
   /** Records to delete at the next flush (a write of the same name since takes it back out). */
   const gone = new Set<string>();
   const timers = createTimers();
+  /** The app's watermark, as the engine last advanced this rule to it. */
+  let watermark: number | null = null;
 
   // Partial matches are ordered by start, so the first one is the next to run out of time.
   const dueOf = (s: KeyState): number | null => {
@@ -168,13 +171,20 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
     process(e: Envelope, out: EngineOutput) {
       const key = takes(e);
       if (key === null) return;
+      // Behind the watermark (patterns have no allowed lateness): late, as for a window whose
+      // lateness ran out. Taken, it could start or cancel a match whose time is already judged.
+      if (watermark !== null && e.ts < watermark) {
+        out.late.push({ kind: "late", rule_id: rule.id, group_key: key, event: e, watermark, missed: [] });
+        return;
+      }
       const s = states.get(key);
       apply(key, s ? stateBytes(s) : 0, processEvent(nfa, s ?? createKeyState(nfa, key), e, limits), out);
     },
-    advance(watermark: number, out: EngineOutput) {
-      for (const key of timers.due(watermark)) {
+    advance(next: number, out: EngineOutput) {
+      if (watermark === null || next > watermark) watermark = next;
+      for (const key of timers.due(next)) {
         const s = states.get(key);
-        if (s) apply(key, stateBytes(s), advanceTime(nfa, s, watermark), out);
+        if (s) apply(key, stateBytes(s), advanceTime(nfa, s, next), out);
       }
     },
     flush(): RecordDelta {

@@ -1,13 +1,16 @@
 /**
  * The engine's state as flat records (name -> JSON text), the unit the state backend stores and
  * deletes. Names are stable and say whose state a record is:
- *   e                     the partition's event-time progress
+ *   e                     the partition's event-time progress, per app
  *   r:<rule>              which rule version (state fingerprint) the rule's records belong to
- *   w:<rule>:m            a window rule's operator meta (watermark)
+ *   w:<rule>:m:<app>      a window rule's operator meta (watermark) for one app; w:<rule>:m in
+ *                         records saved before event time was kept per app (one for all apps)
  *   w:<rule>:g:<group>    a window rule's open windows of one group key
  *   p:<rule>:k:<key>      a pattern rule's NFA state for one key (its head: partial matches)
  *   p:<rule>:v:<seq>:<key> one event buffered in that key's state
  * Rule ids never contain ':' (rules/language/rule.ts), so the rule part of a name is unambiguous.
+ * Group keys are the JSON text of [app_id, ...] (processor/window/group-key.ts), so every record
+ * but the rule's meta belongs to one app (`appOf`).
  */
 
 export type Records = Record<string, string>;
@@ -20,7 +23,9 @@ export interface RecordDelta {
 
 export const ENGINE_META = "e";
 export const ruleMetaName = (ruleId: string): string => `r:${ruleId}`;
-export const windowMetaName = (ruleId: string): string => `w:${ruleId}:m`;
+export const windowMetaName = (ruleId: string, appId: string): string => `w:${ruleId}:m:${appId}`;
+/** The one operator meta of a window rule in records saved before event time was kept per app. */
+export const legacyWindowMetaName = (ruleId: string): string => `w:${ruleId}:m`;
 export const windowGroupPrefix = (ruleId: string): string => `w:${ruleId}:g:`;
 export const patternKeyPrefix = (ruleId: string): string => `p:${ruleId}:k:`;
 export const patternEventPrefix = (ruleId: string): string => `p:${ruleId}:v:`;
@@ -32,6 +37,29 @@ export function ruleOf(name: string): string | null {
   return rule ?? null;
 }
 
+/**
+ * The app a rule's record belongs to: the first value of its group key, or the suffix of a
+ * window meta; null for the rule's own meta (r:, legacy w:<rule>:m) and the engine's.
+ */
+export function appOf(name: string): string | null {
+  const parts = name.split(":");
+  if (parts.length < 4) return null;
+  const rest = parts.slice(3).join(":");
+  if (parts[2] === "m") return rest;
+  // p:<rule>:v:<seq>:<key>
+  if (parts[2] === "v") return appOfKey(parts.slice(4).join(":"));
+  return appOfKey(rest);
+}
+
+function appOfKey(key: string): string | null {
+  try {
+    const first = (JSON.parse(key) as unknown[])[0];
+    return typeof first === "string" ? first : null;
+  } catch {
+    return null;
+  }
+}
+
 export interface RuleMeta {
   kind: "window" | "pattern";
   fingerprint: string;
@@ -39,11 +67,12 @@ export interface RuleMeta {
 
 export const emptyDelta = (): RecordDelta => ({ put: {}, del: [] });
 
-/** Folds `next` into `into`: later writes and deletes win. */
+/** Folds `next` into `into` (which it updates and returns): later writes and deletes win. O(size of `next` + deletes of `into`). */
 export function mergeDelta(into: RecordDelta, next: RecordDelta): RecordDelta {
   for (const name of next.del) delete into.put[name];
-  const dels = new Set(into.del);
-  for (const name of Object.keys(next.put)) dels.delete(name);
-  for (const name of next.del) dels.add(name);
-  return { put: Object.assign(into.put, next.put), del: [...dels] };
+  let del = into.del.length === 0 ? into.del : into.del.filter((name) => !Object.hasOwn(next.put, name));
+  if (next.del.length > 0) del = del.length === 0 ? [...new Set(next.del)] : [...new Set([...del, ...next.del])];
+  for (const name in next.put) into.put[name] = next.put[name] as string;
+  into.del = del;
+  return into;
 }

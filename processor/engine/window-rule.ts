@@ -19,7 +19,7 @@ import {
 } from "../window/index.ts";
 import { identityOf, ruleSelector } from "./group.ts";
 import type { EngineOutput } from "./output.ts";
-import { windowGroupPrefix, windowMetaName, type RecordDelta, type Records } from "./records.ts";
+import { legacyWindowMetaName, windowGroupPrefix, windowMetaName, type RecordDelta, type Records } from "./records.ts";
 import type { RuleRunner, RunnerOptions } from "./runner.ts";
 
 type WindowRule = Extract<CompiledRule, { kind: "window" }>;
@@ -27,12 +27,13 @@ type WindowRule = Extract<CompiledRule, { kind: "window" }>;
 /** The single partition name the operator sees: the engine runs one Kafka partition. */
 const PARTITION = "p";
 
-export function createWindowRunner(initial: WindowRule, options: RunnerOptions, saved: Records | null): RuleRunner {
+/** The rule's runner for one app (`appId`): `saved` holds that app's records of the rule only. */
+export function createWindowRunner(initial: WindowRule, options: RunnerOptions, saved: Records | null, appId: string): RuleRunner {
   let rule = initial;
   const takes = ruleSelector(rule);
-  const operator = restore(rule, options, saved) ?? createWindowOperator(rule.window, { clock: options.clock });
+  const operator = restore(rule, options, saved, appId) ?? createWindowOperator(rule.window, { clock: options.clock });
   const groupPrefix = windowGroupPrefix(rule.id);
-  const metaName = windowMetaName(rule.id);
+  const metaName = windowMetaName(rule.id, appId);
   /** Group keys with open windows, as of the last flush: for metrics, without copying the state. */
   const live = new Set(Object.keys(saved ?? {}).flatMap((n) => (n.startsWith(groupPrefix) ? [n.slice(groupPrefix.length)] : [])));
 
@@ -74,8 +75,10 @@ export function createWindowRunner(initial: WindowRule, options: RunnerOptions, 
       rule = next as WindowRule;
     },
     process(e: Envelope, out: EngineOutput) {
-      if (takes(e) === null) return;
-      collect(operator.process(e, PARTITION), out);
+      // The selector's key is the operator's: both group by windowGroupBy(rule.groupBy).
+      const key = takes(e);
+      if (key === null) return;
+      collect(operator.process(e, PARTITION, key), out);
     },
     advance(watermark: number, out: EngineOutput) {
       collect(operator.onWatermark(watermark), out);
@@ -83,8 +86,8 @@ export function createWindowRunner(initial: WindowRule, options: RunnerOptions, 
     flush(): RecordDelta {
       const delta = operator.flush();
       const put: Records = { [metaName]: JSON.stringify(delta.meta) };
-      for (const [key, g] of Object.entries(delta.groups)) {
-        put[groupPrefix + key] = JSON.stringify(g);
+      for (const key in delta.groups) {
+        put[groupPrefix + key] = delta.groups[key]!;
         live.add(key);
       }
       for (const key of delta.removed) live.delete(key);
@@ -100,10 +103,14 @@ export function createWindowRunner(initial: WindowRule, options: RunnerOptions, 
   };
 }
 
-/** The operator from saved records, or null (with the reason reported) when they do not fit the rule. */
-function restore(rule: WindowRule, options: RunnerOptions, saved: Records | null): WindowOperator | null {
+/**
+ * The operator from saved records, or null (with the reason reported) when they do not fit the
+ * rule. Records saved before event time was kept per app have one meta for all apps: each app's
+ * operator resumes from it (the engine deletes it once the apps' own are written).
+ */
+function restore(rule: WindowRule, options: RunnerOptions, saved: Records | null, appId: string): WindowOperator | null {
   if (saved === null) return null;
-  const metaText = saved[windowMetaName(rule.id)];
+  const metaText = saved[windowMetaName(rule.id, appId)] ?? saved[legacyWindowMetaName(rule.id)];
   if (metaText === undefined) return null;
   const prefix = windowGroupPrefix(rule.id);
   const groups: Record<string, GroupState> = {};

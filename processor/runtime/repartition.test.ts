@@ -70,12 +70,17 @@ test("rules grouped across two fg.events partitions give exactly the single-part
   for (let i = 0; i < data.length; i += 50) await send(data.slice(i, i + 50));
   const events = await collect(bus, topics.events);
   await waitFor(() => events.length, (n) => n === data.length, { what: "the events read back" });
-  // A last event per partition (same app and user as one already there), taken by no rule, moves
-  // both sources' watermarks past the data.
-  const ends = [0, 1].map((p): Envelope => ({ ...(JSON.parse(events.find((r) => r.partition === p)!.value.toString()) as Envelope), event_id: `end-${p}`, type: "end", ts: 10_000_000 }));
+  // A last event per partition and app (same app and user as one already there), taken by no
+  // rule, moves both sources' watermarks, and each app's clock, past the data.
+  const ends = [0, 1].flatMap((p) =>
+    ["shop", "billing"].map((app): Envelope => {
+      const like = events.find((r) => r.partition === p && (JSON.parse(r.value.toString()) as Envelope).app_id === app)!;
+      return { ...(JSON.parse(like.value.toString()) as Envelope), event_id: `end-${p}-${app}`, type: "end", ts: 10_000_000 };
+    }),
+  );
   await send(ends);
-  await waitFor(() => events.length, (n) => n === data.length + 2, { what: "the last events read back" });
-  expect(events.filter((r) => r.value.toString().includes('"end-')).map((r) => r.partition).sort()).toEqual([0, 1]);
+  await waitFor(() => events.length, (n) => n === data.length + 4, { what: "the last events read back" });
+  expect(events.filter((r) => r.value.toString().includes('"end-')).map((r) => r.partition).sort()).toEqual([0, 0, 1, 1]);
   // The stream does span the partitions: each app's errors are on both.
   for (const app of ["shop", "billing"])
     expect(new Set(events.filter((r) => JSON.parse(r.value.toString()).app_id === app).map((r) => r.partition))).toEqual(new Set([0, 1]));
@@ -87,8 +92,9 @@ test("rules grouped across two fg.events partitions give exactly the single-part
   const windows = await collect(bus, topics.windows);
   const alerts = await collect(bus, topics.alerts);
 
-  // Both last events are at the same time: stage 2's watermark reaches it, and so does one partition's.
-  const reference = createPartitionEngine({ ruleSet: rules }).process([...data, ends[0]!]);
+  // The last events are all at the same time: stage 2's watermark reaches it, and so does each
+  // app's clock on one partition, with one of them per app.
+  const reference = createPartitionEngine({ ruleSet: rules }).process([...data, ends[0]!, ends[1]!]);
   const want = {
     windows: reference.windows.map((w) => JSON.stringify(w)).sort(),
     alerts: reference.alerts.map((a) => a.alert.id).sort(),

@@ -4,9 +4,12 @@
  * Synchronous and deterministic: processing time enters only through the injected clock, and only
  * to decide when an idle partition stops holding the watermark back.
  *
+ * Window firing is driven by per-group timers (timers.ts): a watermark step touches only the groups
+ * with a window due to close or expire, so its cost follows what is due, not the number of groups.
+ *
  * The state lives in plain JSON structures (state.ts). `flush()` hands the runtime what changed
- * since the last flush, per group key, so Redis can be written incrementally; `snapshot()` hands
- * all of it, and `restoreWindowOperator` resumes from either.
+ * since the last flush, per group key and already as record text, so Redis can be written
+ * incrementally; `snapshot()` hands all of it, and `restoreWindowOperator` resumes from either.
  */
 import type { Envelope } from "../../schemas/envelope.ts";
 import { createAggregator } from "../aggregate/registry.ts";
@@ -26,6 +29,7 @@ import {
   type WindowState,
   type WindowStateDelta,
 } from "./state.ts";
+import { createTimers } from "./timers.ts";
 import { emitsOnChange, isClosed, isExpired, nextTimer } from "./trigger.ts";
 import { combinedWatermark, observe, type PartitionProgress } from "./watermark.ts";
 
@@ -38,8 +42,12 @@ export interface WindowOperatorOptions {
 
 export interface WindowOperator {
   readonly spec: WindowSpec;
-  /** Adds one event from `partition`; returns updates (trigger "update"), corrections and late events. */
-  process(event: Envelope, partition: string): WindowOutput[];
+  /**
+   * Adds one event from `partition`; returns updates (trigger "update"), corrections and late
+   * events. `key`: the event's group key (groupKeyOf over the spec's group_by), when the caller
+   * has computed it already.
+   */
+  process(event: Envelope, partition: string, key?: string): WindowOutput[];
   /** Moves the watermark to what the partitions allow now; returns the windows that closed. */
   advanceWatermark(): WindowOutput[];
   /** Moves the watermark to `watermark` (ignored unless higher); returns the windows that closed. */
@@ -61,7 +69,7 @@ export const createWindowOperator = (spec: WindowSpec, options: WindowOperatorOp
  * a result: the caller decides whether to start the rule afresh (e.g. after its spec changed).
  */
 export function restoreWindowOperator(spec: WindowSpec, state: unknown, options: WindowOperatorOptions): RestoreResult {
-  const parsed = operatorStateSchema(spec.aggregates.map(createAggregator), spec.kind === "session").safeParse(state);
+  const parsed = stateSchemaOf(spec).safeParse(state);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return { ok: false, reason: `not window state: ${issue ? `${issue.path.join(".")}: ${issue.message}` : "invalid"}` };
@@ -70,6 +78,14 @@ export function restoreWindowOperator(spec: WindowSpec, state: unknown, options:
   if (meta.rule_id !== spec.id) return { ok: false, reason: `state belongs to rule ${meta.rule_id}, not ${spec.id}` };
   if (meta.fingerprint !== specFingerprint(spec)) return { ok: false, reason: `state was saved for another version of rule ${spec.id}` };
   return { ok: true, operator: build(spec, options, parsed.data) };
+}
+
+/** Built once per spec: a partition restores one operator per rule and app. */
+const stateSchemas = new WeakMap<WindowSpec, ReturnType<typeof operatorStateSchema>>();
+function stateSchemaOf(spec: WindowSpec): ReturnType<typeof operatorStateSchema> {
+  let schema = stateSchemas.get(spec);
+  if (!schema) stateSchemas.set(spec, (schema = operatorStateSchema(spec.aggregates.map(createAggregator), spec.kind === "session")));
+  return schema;
 }
 
 function build(spec: WindowSpec, options: WindowOperatorOptions, initial: WindowOperatorState | null): WindowOperator {
@@ -89,8 +105,17 @@ function build(spec: WindowSpec, options: WindowOperatorOptions, initial: Window
   const groups = new Map<string, WindowState[]>();
   const dirty = new Set<string>();
   const removed = new Set<string>();
-  /** The lowest watermark at which some window closes or expires: below it, a watermark step has nothing to do. */
-  let timer = Infinity;
+  /**
+   * Per group, the lowest watermark at which one of its windows closes or expires. A group's time
+   * only ever moves earlier on an event (a new window); when it fires, the group is walked and its
+   * time set afresh. So a watermark step touches the groups that are due, and no others.
+   */
+  const timers = createTimers({ tiesByKey: false });
+  const earliest = (windows: readonly WindowState[], w: number | null): number | null => {
+    let at = Infinity;
+    for (const win of windows) at = Math.min(at, nextTimer(win.end, lateness, w));
+    return at === Infinity ? null : at;
+  };
 
   if (initial) {
     // Idle clocks restart: after a restart every partition gets a full timeout to be consumed again
@@ -99,7 +124,7 @@ function build(spec: WindowSpec, options: WindowOperatorOptions, initial: Window
     for (const p of initial.meta.partitions) partitions.set(p.partition, { maxTs: p.max_ts, activeAt: now });
     for (const [key, g] of Object.entries(initial.groups)) {
       groups.set(key, g.windows);
-      for (const w of g.windows) timer = Math.min(timer, nextTimer(w.end, lateness, watermark));
+      timers.schedule(key, earliest(g.windows, watermark));
     }
   }
 
@@ -107,13 +132,18 @@ function build(spec: WindowSpec, options: WindowOperatorOptions, initial: Window
     groups.set(key, windows);
     dirty.add(key);
     removed.delete(key);
-    timer = Math.min(timer, nextTimer(w.end, lateness, watermark));
+    const at = nextTimer(w.end, lateness, watermark);
+    const scheduled = timers.at(key);
+    if (scheduled === undefined || at < scheduled) timers.schedule(key, at);
   };
 
   const newWindow = ({ start, end }: Interval): WindowState => ({ start, end, revision: 0, aggs: aggregates.map((a) => a.aggregator.init()) });
 
   const addEvent = (w: WindowState, e: Envelope) => {
-    w.aggs = aggregates.map((a, i) => a.aggregator.add(w.aggs[i], { value: a.read(e), ts: e.ts, event_id: e.event_id }));
+    for (let i = 0; i < aggregates.length; i++) {
+      const a = aggregates[i]!;
+      w.aggs[i] = a.aggregator.add(w.aggs[i], { value: a.read(e), ts: e.ts, event_id: e.event_id });
+    }
   };
 
   const emit = (key: string, w: WindowState): WindowResult => {
@@ -202,10 +232,10 @@ function build(spec: WindowSpec, options: WindowOperatorOptions, initial: Window
     const before = watermark;
     if (before !== null && next <= before) return [];
     watermark = next;
-    if (next < timer) return [];
     const out: WindowResult[] = [];
-    timer = Infinity;
-    for (const [key, windows] of groups) {
+    for (const key of timers.due(next)) {
+      const windows = groups.get(key);
+      if (windows === undefined) continue;
       let changed = false;
       const kept: WindowState[] = [];
       for (const w of windows) {
@@ -218,8 +248,8 @@ function build(spec: WindowSpec, options: WindowOperatorOptions, initial: Window
           continue;
         }
         kept.push(w);
-        timer = Math.min(timer, nextTimer(w.end, lateness, next));
       }
+      timers.schedule(key, earliest(kept, next));
       if (!changed) continue;
       if (kept.length > 0) {
         groups.set(key, kept);
@@ -230,7 +260,7 @@ function build(spec: WindowSpec, options: WindowOperatorOptions, initial: Window
         removed.add(key);
       }
     }
-    // Map order follows arrival (or restore) order; sorting makes the output a function of the state alone.
+    // Timers fire by (due time, key); sorting makes the output a function of the state alone, as before.
     return out.sort(
       (a, b) => a.window_end - b.window_end || (a.group_key < b.group_key ? -1 : a.group_key > b.group_key ? 1 : 0) || a.window_start - b.window_start,
     );
@@ -245,12 +275,14 @@ function build(spec: WindowSpec, options: WindowOperatorOptions, initial: Window
   });
 
   const groupRecord = (key: string): GroupState => structuredClone({ windows: groups.get(key) ?? [] });
+  /** A group's record text: serialised at once, so a flushed record never shares the live state. */
+  const groupText = (key: string): string => JSON.stringify({ windows: groups.get(key) ?? [] } satisfies GroupState);
 
   return {
     spec,
-    process(event, partition) {
+    process(event, partition, known) {
       observe(partitions, partition, event.ts, clock());
-      const key = groupKeyOf(groupReaders, event);
+      const key = known ?? groupKeyOf(groupReaders, event);
       return spec.kind === "session" ? processSession(key, event, spec.gap_ms) : processFixed(key, event);
     },
     advanceWatermark() {
@@ -261,7 +293,9 @@ function build(spec: WindowSpec, options: WindowOperatorOptions, initial: Window
     watermark: () => watermark,
     snapshot: () => ({ meta: meta(), groups: Object.fromEntries([...groups.keys()].map((k) => [k, groupRecord(k)])) }),
     flush() {
-      const delta = { meta: meta(), groups: Object.fromEntries([...dirty].map((k) => [k, groupRecord(k)])), removed: [...removed] };
+      const texts: Record<string, string> = {};
+      for (const k of dirty) texts[k] = groupText(k);
+      const delta = { meta: meta(), groups: texts, removed: [...removed] };
       dirty.clear();
       removed.clear();
       return delta;

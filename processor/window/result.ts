@@ -40,14 +40,17 @@ export interface WindowRetraction {
   merged_into: string;
 }
 
-/** An event too late for some or all of its windows (their end + allowed lateness <= watermark). */
+/**
+ * An event too late for some or all of its windows (their end + allowed lateness <= watermark), or
+ * for a pattern rule (its ts behind the watermark: `missed` is empty).
+ */
 export interface LateEvent {
   kind: "late";
   rule_id: string;
   group_key: string;
   event: Envelope;
   watermark: number;
-  /** The windows it missed; for hopping windows, it still counted in the others. */
+  /** The windows it missed; for hopping windows, it still counted in the others. None for a pattern. */
   missed: Interval[];
 }
 
