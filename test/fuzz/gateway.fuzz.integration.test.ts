@@ -5,8 +5,10 @@
  * error body that names the problem, a per-event result for each event — while a prober checks
  * that /healthz answers throughout, within FG_FUZZ_HEALTH_MS of an idle control server's time
  * (see the bound's comment); then a ledger read from the real topic: every
- * acknowledged id is there exactly once, nothing else is (so nothing of a refusal was stored), a
- * UUIDv7 id without ts carries the id's time, and no string was turned into U+FFFD. The process
+ * acknowledged id is there as often as it was acked, nothing else is (so nothing of a refusal was
+ * stored), a UUIDv7 id without ts carries the id's time (and its resend the same one), no string
+ * was turned into U+FFFD; and every store tier (ClickHouse, Postgres, the Parquet archive once
+ * compacted), written by a store process of its own, holds exactly the acknowledged ids, once. The process
  * must still be alive, every line it logged JSON, and it must stop cleanly.
  * FG_FUZZ_SEED replays a run; the counts by class are printed.
  */
@@ -24,6 +26,9 @@ import { freePort } from "../support/free-port.ts";
 import { readTopic } from "../support/read-topic.ts";
 import { requireEnv, uniqueName } from "../support/services.ts";
 import { waitFor } from "../support/wait-for.ts";
+import { createArchiveCompactor, createArchiveStore } from "../../store/s3/index.ts";
+import { exactlyOnce, storeTestEnv, tierReaders } from "../../store/tiers.test-support.ts";
+import { createLogger } from "../../infra/telemetry/logger.ts";
 import { generateCases, type Expectation, type FuzzCase, type GrpcCase, type HttpCase, type KeyName, type WsCase } from "./generate.ts";
 
 const SEED = Number(process.env.FG_FUZZ_SEED ?? 19);
@@ -62,6 +67,12 @@ const cases = generateCases({
   maxRequestBytes: MAX_REQUEST_BYTES, encode: (type, m) => message(type).serialize(m as object),
 }).filter((c) => !only || only.test(`${c.protocol} ${c.cls}`));
 
+// The store role in a process of its own on the same topic, with a ClickHouse database, Postgres
+// schema and bucket of its own: the ledger checks every tier too.
+const storeAdminPort = freePort();
+const storeEnv: Record<string, string> = { ...(process.env as Record<string, string>), ...storeTestEnv({ FG_TOPIC_PREFIX: prefix }), FG_ADMIN_PORT: String(storeAdminPort) };
+const tiers = tierReaders(storeEnv);
+let store: ReturnType<typeof Bun.spawn>;
 let gateway: ReturnType<typeof Bun.spawn>;
 const logLines: string[] = [];
 const keys: Record<KeyName, string | undefined> = { main: undefined, tiny: undefined, bad: `fgk_0000000000000000_${"x".repeat(43)}`, none: undefined };
@@ -75,7 +86,9 @@ async function newKey(forApp: string): Promise<string> {
 beforeAll(async () => {
   keys.main = await newKey(app);
   keys.tiny = await newKey(tinyApp);
-  gateway = Bun.spawn([process.execPath, "infra/main.ts", "gateway"], { cwd: new URL("../..", import.meta.url).pathname, env: gatewayEnv, stdout: "pipe", stderr: "pipe" });
+  const cwd = new URL("../..", import.meta.url).pathname;
+  store = Bun.spawn([process.execPath, "infra/main.ts", "store"], { cwd, env: storeEnv, stdout: "ignore", stderr: "ignore" });
+  gateway = Bun.spawn([process.execPath, "infra/main.ts", "gateway"], { cwd, env: gatewayEnv, stdout: "pipe", stderr: "pipe" });
   void (async () => {
     let rest = "";
     for await (const chunk of gateway.stderr as ReadableStream<Uint8Array>) {
@@ -85,17 +98,27 @@ beforeAll(async () => {
     }
   })();
   await waitFor(() => fetch(`${base}/readyz`).then((r) => r.status, () => 0), (s) => s === 200, { timeoutMs: 40_000, intervalMs: 200, what: "the gateway to be ready" });
-}, 60_000);
+  await waitFor(() => fetch(`http://127.0.0.1:${storeAdminPort}/readyz`).then((r) => r.status, () => 0), (s) => s === 200, { timeoutMs: 40_000, intervalMs: 200, what: "the store to be ready" });
+}, 90_000);
 
-afterAll(() => {
+afterAll(async () => {
   if (gateway.exitCode === null) gateway.kill("SIGKILL");
-});
+  store.kill("SIGTERM");
+  if ((await Promise.race([store.exited, Bun.sleep(15_000).then(() => "late" as const)])) === "late") store.kill("SIGKILL");
+  await tiers.close();
+}, 30_000);
 
 /** What the run learnt about each id: acknowledged (with the ts it must carry, if any) or refused. */
 const acked = new Map<string, number | undefined>();
+/** How many times each id was acknowledged (resends included): Kafka holds that many copies, every tier one. */
+const ackCount = new Map<string, number>();
 /** Which case class acknowledged each id: a failure says where to look. */
 const ackedBy = new Map<string, string>();
-const ack = (c: FuzzCase, id: string, ts?: number) => (acked.set(id, ts), ackedBy.set(id, `${c.protocol} ${c.cls}`));
+const ack = (c: FuzzCase, id: string, ts?: number) => {
+  acked.set(id, ts);
+  ackedBy.set(id, `${c.protocol} ${c.cls}`);
+  ackCount.set(id, (ackCount.get(id) ?? 0) + 1);
+};
 const refused = new Set<string>();
 const problems: string[] = [];
 /** When each case was in flight (epoch ms): a slow /healthz probe names the cases around it. */
@@ -279,7 +302,7 @@ async function pool<T>(items: T[], n: number, work: (item: T, worker: number) =>
   }));
 }
 
-test(`fuzz: ${cases.length} bad inputs over HTTP, WebSocket and gRPC (seed ${SEED}); every outcome, /healthz throughout, and the ledger on Kafka`, async () => {
+test(`fuzz: ${cases.length} bad inputs over HTTP, WebSocket and gRPC (seed ${SEED}); every outcome, /healthz throughout, and the ledger on Kafka and in every tier`, async () => {
   if (!only) expect(cases.length).toBeGreaterThanOrEqual(2_000);
   const started = performance.now();
   // The prober: /healthz one request at a time, all run long, from a process of its own
@@ -304,6 +327,9 @@ test(`fuzz: ${cases.length} bad inputs over HTTP, WebSocket and gRPC (seed ${SEE
   };
   await Promise.all([pool(http, 2, timed(runHttp)), wsRun(), pool(rpc, 1, timed((c) => runGrpc(c, grpcClient)))]);
   grpcClient.close();
+  // Client resends: every UUIDv7-without-ts event again, unchanged: acked again, stored once (issue 19 #2)
+  const resends = http.filter((c) => c.cls === "uuidv7_without_ts").map((c) => ({ ...c, cls: "resend_uuidv7_without_ts" }));
+  await pool(resends, 2, timed(runHttp));
   const sent = performance.now() - started;
   prober.stdin.end();
   const probe = JSON.parse(await new Response(prober.stdout).text()) as {
@@ -337,7 +363,26 @@ test(`fuzz: ${cases.length} bad inputs over HTTP, WebSocket and gRPC (seed ${SEE
     await bus.close();
   }
   const missing = [...acked.keys()].filter((id) => !stored.has(id)).map((id) => `${ackedBy.get(id)} ${id}`);
-  const twice = [...stored].filter(([, vs]) => vs.length > 1).map(([id]) => id);
+  const twice = [...stored].filter(([id, vs]) => vs.length !== (ackCount.get(id) ?? 0)).map(([id, vs]) => `${id} ${vs.length}x, acked ${ackCount.get(id) ?? 0}x`);
+  const resentOnKafka = resends.filter((c) => (stored.get(c.events[0]!.id)?.length ?? 0) === 2).length;
+  const resentIdentical = resends.filter((c) => new Set(stored.get(c.events[0]!.id)?.map((v) => v.ts)).size === 1).length;
+
+  // Every tier: exactly the acknowledged ids, each once (resends and Kafka redeliveries merged)
+  const expected = [...acked.keys()];
+  const readTiers = async () => {
+    await tiers.ch.command({ query: `OPTIMIZE TABLE ${storeEnv.FG_CLICKHOUSE_DATABASE}.events FINAL` }).catch(() => undefined);
+    return { clickhouse: await tiers.clickhouse(), postgres: await tiers.postgres(), archive: await tiers.archive() };
+  };
+  const hasAll = (t: Awaited<ReturnType<typeof readTiers>>) => Object.values(t).every((l) => expected.every((id) => l.ids.has(id)));
+  const before = await waitFor(readTiers, hasAll, { timeoutMs: 60_000, intervalMs: 1_000, what: "every tier to hold every acked id" }).catch(() => readTiers());
+  // The archive keeps one copy per id once its files are compacted (docs/store.md): compact them, as the store does hourly.
+  const storeConfig = loadConfig(storeEnv);
+  const archive = createArchiveStore(storeConfig);
+  const compactor = createArchiveCompactor(storeConfig, createLogger("error"));
+  for (const key of new Set((await archive.list("events/")).map((f) => f.key.slice(0, f.key.lastIndexOf("/") + 1)))) await compactor.compactPartition(key);
+  const held = await readTiers();
+  const archiveBefore = `${before.archive.rows} rows / ${before.archive.ids.size} ids before compaction`;
+  const tierLine = Object.entries(held).map(([tier, l]) => `${tier} ${l.rows} rows / ${l.ids.size} ids${exactlyOnce(l, expected) ? " (exactly the acked ids, once)" : ""}`).join(", ");
   const unacked = [...stored.keys()].filter((id) => !acked.has(id));
   const refusedStored = [...refused].filter((id) => stored.has(id) && !acked.has(id));
   const wrongTs = [...acked].filter(([id, ts]) => ts !== undefined && stored.get(id)?.[0]?.ts !== ts);
@@ -359,7 +404,9 @@ test(`fuzz: ${cases.length} bad inputs over HTTP, WebSocket and gRPC (seed ${SEE
   console.log([
     `fuzz seed ${SEED}: ${cases.length} cases (http ${http.length}, ws ${ws.length}, grpc ${rpc.length}) in ${(sent / 1000).toFixed(1)} s`,
     ...byClass,
-    `ledger: ${acked.size} acknowledged ids, ${stored.size} ids on ${topic}, ${refused.size} refused ids; ${v7WithoutTs} UUIDv7-without-ts events carry the id's time`,
+    `ledger: ${acked.size} acknowledged ids, ${stored.size} ids on ${topic}, ${refused.size} refused ids; ${v7WithoutTs} UUIDv7-without-ts events carry the id's time; ` +
+      `${resends.length} resent: ${resentOnKafka} twice on Kafka, ${resentIdentical} with one ts`,
+    `tiers: ${tierLine}; archive ${archiveBefore}`,
     `/healthz: ${probe.probes} probes, ${probe.failures} failed; max ${probe.maxMs.toFixed(1)} ms, p99 ${probe.p99Ms.toFixed(1)} ms; ` +
       `beyond an idle control server's time (max ${probe.controlMaxMs.toFixed(1)} ms): max ${probe.excessMaxMs.toFixed(1)} ms, p99 ${probe.excessP99Ms.toFixed(1)} ms`,
     `slowest probes, with the cases in flight: ${around.join(" | ")}`,
@@ -368,7 +415,10 @@ test(`fuzz: ${cases.length} bad inputs over HTTP, WebSocket and gRPC (seed ${SEE
 
   expect(problems.slice(0, 20)).toEqual([]);
   expect(missing.slice(0, 10)).toEqual([]);
-  expect(twice).toEqual([]);
+  expect(twice.slice(0, 10)).toEqual([]);
+  expect(resentOnKafka).toBe(resends.length);
+  expect(resentIdentical).toBe(resends.length);
+  for (const [tier, l] of Object.entries(held)) expect({ tier, once: exactlyOnce(l, expected) }).toEqual({ tier, once: true });
   expect(unacked.slice(0, 10)).toEqual([]);
   expect(refusedStored.slice(0, 10)).toEqual([]);
   expect(wrongTs.slice(0, 10)).toEqual([]);
@@ -381,4 +431,4 @@ test(`fuzz: ${cases.length} bad inputs over HTTP, WebSocket and gRPC (seed ${SEE
   expect(probe.excessMaxMs).toBeLessThan(HEALTH_MS);
   expect(notJson.slice(0, 5)).toEqual([]);
   expect(exitCode).toBe(0);
-}, 180_000);
+}, 240_000);
