@@ -6,11 +6,12 @@
  * (ClickHouse quantileExactInclusive, DuckDB quantile_cont) and the run checks their answers agree.
  *
  * Per query and engine: `warm`, the median of --runs executions in one open session (the engine
- * and its tables set up once), wall ms and CPU ms of the process (every thread); `cold`, one
- * whole process per query as an analyst runs it (`bun infra/main.ts sql "..."` against
- * `python -c` with duckdb), wall and CPU ms (from the child's rusage).
+ * and its tables set up once), wall ms and CPU ms of the process (every thread); `cold`, the
+ * median of --cold-runs whole processes as an analyst runs them (`bun infra/main.ts sql "..."`
+ * against `python -c` with duckdb), wall and CPU ms (from the child's rusage). The two engines
+ * take turns, run by run, so that both see the same load on a shared machine.
  *
- *   bun bench/sql.ts [--events 1000000] [--runs 5] [--json]
+ *   bun bench/sql.ts [--events 1000000] [--runs 5] [--cold-runs 3] [--json]
  * Needs DuckDB's Python (FG_DUCKDB_PYTHON; infra/local/install.sh install_duckdb). Prints a
  * table, or with --json one line of figures for bench/harness (docs/benchmarks.md, "SQL").
  */
@@ -26,10 +27,11 @@ import { benchEvents } from "./events.ts";
 import type { SqlBench, SqlEngineFigures } from "./harness/sql-report.ts";
 
 const { values } = parseArgs({
-  options: { events: { type: "string", default: "1000000" }, runs: { type: "string", default: "5" }, json: { type: "boolean", default: false } },
+  options: { events: { type: "string", default: "1000000" }, runs: { type: "string", default: "5" }, "cold-runs": { type: "string", default: "3" }, json: { type: "boolean", default: false } },
 });
 const total = Number(values.events);
 const runs = Number(values.runs);
+const coldRuns = Number(values["cold-runs"]);
 const python = process.env.FG_DUCKDB_PYTHON ?? "python3";
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -65,57 +67,77 @@ const cpuMs = () => {
 /** Rows as comparable text: numbers rounded to 6 digits, times as seconds. */
 const canonical = (rows: unknown[][]) => JSON.stringify(rows.map((r) => r.map((v) => (typeof v === "number" ? Number(v.toFixed(6)) : String(v)))));
 
-async function chdbWarm(dataDir: string) {
-  const dir = join(dataDir, "archive");
-  const engine = await createEmbeddedEngine({ database: "fluxgate", source: fileSource(dir), where: dir });
-  const figures: { wall: number; cpu: number; rows: string }[] = [];
-  try {
-    for (const q of queries) {
-      const wall: number[] = [];
-      const cpu: number[] = [];
-      let text = "";
-      for (let i = 0; i <= runs; i++) {
-        const [t, c] = [performance.now(), cpuMs()];
-        let out = "";
-        for await (const chunk of engine.stream(`${q.clickhouse}`, "JSONEachRow")) out += new TextDecoder().decode(chunk);
-        if (i > 0) { wall.push(performance.now() - t); cpu.push(cpuMs() - c); } // run 0 warms the page cache
-        text = out;
-      }
-      const rows = text.trim().split("\n").map((l) => Object.values(JSON.parse(l)).map((v) => (typeof v === "string" && /^\d{4}-\d\d-\d\d \d\d:/.test(v) ? Date.parse(`${v.replace(" ", "T")}Z`) / 1000 : v)));
-      figures.push({ wall: median(wall), cpu: median(cpu), rows: canonical(rows) });
-    }
-  } finally {
-    await engine.close();
-  }
-  return figures;
+interface Run {
+  wall: number;
+  cpu: number;
+  rows: string;
 }
 
+/** chdb in this process: the engine set up once, then one query at a time. */
+async function chdbSession(dataDir: string) {
+  const dir = join(dataDir, "archive");
+  const engine = await createEmbeddedEngine({ database: "fluxgate", source: fileSource(dir), where: dir });
+  return {
+    async run(i: number): Promise<Run> {
+      const [t, c] = [performance.now(), cpuMs()];
+      let text = "";
+      for await (const chunk of engine.stream(queries[i]!.clickhouse, "JSONEachRow")) text += new TextDecoder().decode(chunk);
+      const [wall, cpu] = [performance.now() - t, cpuMs() - c];
+      const rows = text.trim().split("\n").map((l) => Object.values(JSON.parse(l)).map((v) => (typeof v === "string" && /^\d{4}-\d\d-\d\d \d\d:/.test(v) ? Date.parse(`${v.replace(" ", "T")}Z`) / 1000 : v)));
+      return { wall, cpu, rows: canonical(rows) };
+    },
+    close: () => engine.close(),
+  };
+}
+
+/** DuckDB in a Python process that runs the query whose index it reads on a line, and answers a line of JSON. */
 const duckScript = `
-import duckdb, json, sys, time
-glob, runs, queries = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
+import datetime, duckdb, json, sys, time
+glob, queries = sys.argv[1], json.loads(sys.argv[2])
 con = duckdb.connect()
 con.execute("SET enable_progress_bar = false")
 files = "read_parquet('%s', hive_partitioning = false)" % glob
-out = {"version": duckdb.__version__, "queries": []}
-for q in queries:
-    walls, cpus = [], []
-    for i in range(runs + 1):
-        t, c = time.perf_counter(), time.process_time()
-        rows = con.execute(q.replace("FILES", files)).fetchall()
-        if i > 0:
-            walls.append((time.perf_counter() - t) * 1000); cpus.append((time.process_time() - c) * 1000)
-    rows = [[(v.replace(tzinfo=__import__("datetime").timezone.utc).timestamp() if hasattr(v, "timestamp") else v) for v in r] for r in rows]
-    out["queries"].append({"wall": sorted(walls)[len(walls) // 2], "cpu": sorted(cpus)[len(cpus) // 2], "rows": rows})
-print(json.dumps(out))
+print(json.dumps({"version": duckdb.__version__}), flush=True)
+for line in sys.stdin:
+    t, c = time.perf_counter(), time.process_time()
+    rows = con.execute(queries[int(line)].replace("FILES", files)).fetchall()
+    wall, cpu = (time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000
+    rows = [[(v.replace(tzinfo=datetime.timezone.utc).timestamp() if hasattr(v, "timestamp") else v) for v in r] for r in rows]
+    print(json.dumps({"wall": wall, "cpu": cpu, "rows": rows}), flush=True)
 `;
 
-async function duckdbWarm(dataDir: string) {
+async function duckdbSession(dataDir: string) {
   const glob = join(dataDir, "archive", "events", "**", "*.parquet");
-  const proc = Bun.spawn([python, "-c", duckScript, glob, String(runs), JSON.stringify(queries.map((q) => q.duckdb))], { stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  if (code !== 0) throw new Error(`duckdb failed (${code}): ${err.trim()} — infra/local/install.sh install_duckdb, FG_DUCKDB_PYTHON`);
-  const parsed = JSON.parse(out) as { version: string; queries: { wall: number; cpu: number; rows: unknown[][] }[] };
-  return { version: parsed.version, figures: parsed.queries.map((q) => ({ wall: q.wall, cpu: q.cpu, rows: canonical(q.rows) })) };
+  const proc = Bun.spawn([python, "-c", duckScript, glob, JSON.stringify(queries.map((q) => q.duckdb))], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  const lines = (async function* () {
+    let buffered = "";
+    for await (const chunk of proc.stdout as unknown as AsyncIterable<Uint8Array>) {
+      buffered += new TextDecoder().decode(chunk);
+      for (let n = buffered.indexOf("\n"); n >= 0; n = buffered.indexOf("\n")) {
+        yield buffered.slice(0, n);
+        buffered = buffered.slice(n + 1);
+      }
+    }
+  })();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`duckdb failed: ${(await new Response(proc.stderr).text()).trim()} — infra/local/install.sh install_duckdb, FG_DUCKDB_PYTHON`);
+    return JSON.parse(value) as Record<string, unknown>;
+  };
+  const { version } = (await next()) as { version: string };
+  return {
+    version,
+    async run(i: number): Promise<Run> {
+      proc.stdin.write(`${i}\n`);
+      proc.stdin.flush();
+      const r = (await next()) as { wall: number; cpu: number; rows: unknown[][] };
+      return { wall: r.wall, cpu: r.cpu, rows: canonical(r.rows) };
+    },
+    close: async () => {
+      proc.stdin.end();
+      await proc.exited;
+    },
+  };
 }
 
 /** One whole process: wall ms, and CPU ms from its rusage (all its threads). */
@@ -134,24 +156,38 @@ async function main() {
   try {
     say(`archiving ${total.toLocaleString("en")} events`);
     const written = await archive(dataDir);
-    say(`${written.files} files, ${(written.bytes / 1e6).toFixed(1)} MB; chdb in session`);
-    const chdb = await chdbWarm(dataDir);
-    say("DuckDB in session");
-    const duck = await duckdbWarm(dataDir);
+    say(`${written.files} files, ${(written.bytes / 1e6).toFixed(1)} MB; warm runs, the engines taking turns`);
+    const [chdb, duck] = [await chdbSession(dataDir), await duckdbSession(dataDir)];
+    const warm = queries.map(() => ({ chdb: [] as Run[], duckdb: [] as Run[] }));
+    try {
+      // Run 0 warms the page cache; the engines alternate so that both see the same load on this shared machine.
+      for (let r = 0; r <= runs; r++) {
+        for (const i of queries.keys()) {
+          const [a, b] = [await chdb.run(i), await duck.run(i)];
+          if (r > 0) warm[i]!.chdb.push(a), warm[i]!.duckdb.push(b);
+        }
+      }
+    } finally {
+      await chdb.close();
+      await duck.close();
+    }
     const glob = join(dataDir, "archive", "events", "**", "*.parquet");
     const result: SqlBench = { events: total, files: written.files, mb: written.bytes / 1e6, runs, duckdb_version: duck.version, queries: [] };
+    const med = (xs: { wall: number; cpu: number }[]) => ({ wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)) });
     for (const [i, q] of queries.entries()) {
-      say(`cold processes: ${q.name}`);
-      const chdbCold = await cold(["bun", "infra/main.ts", "sql", "--format", "TSV", q.clickhouse], { FG_DATA_DIR: dataDir, FG_CLICKHOUSE_URL: "", FG_S3_ENDPOINT: "" });
-      const duckCold = await cold([python, "-c", `import duckdb; duckdb.sql("SET enable_progress_bar = false"); duckdb.sql(${JSON.stringify(q.duckdb.replace("FILES", `read_parquet('${glob}', hive_partitioning = false)`))}).fetchall()`], {});
-      const figures = (warm: { wall: number; cpu: number }, c: { wall: number; cpu: number }): SqlEngineFigures =>
-        ({ warm_ms: warm.wall, warm_cpu_ms: warm.cpu, cold_ms: c.wall, cold_cpu_ms: c.cpu });
-      result.queries.push({
-        name: q.name, clickhouse: q.clickhouse, duckdb: q.duckdb,
-        chdb: figures(chdb[i]!, chdbCold), duckdb_figures: figures(duck.figures[i]!, duckCold),
-        same_answer: chdb[i]!.rows === duck.figures[i]!.rows,
-      });
-      if (chdb[i]!.rows !== duck.figures[i]!.rows) say(`answers differ:\n chdb   ${chdb[i]!.rows.slice(0, 300)}\n duckdb ${duck.figures[i]!.rows.slice(0, 300)}`);
+      say(`cold processes, taking turns: ${q.name}`);
+      const [chdbCold, duckCold] = [[] as { wall: number; cpu: number }[], [] as { wall: number; cpu: number }[]];
+      for (let r = 0; r < coldRuns; r++) {
+        chdbCold.push(await cold(["bun", "infra/main.ts", "sql", "--format", "TSV", q.clickhouse], { FG_DATA_DIR: dataDir, FG_CLICKHOUSE_URL: "", FG_S3_ENDPOINT: "" }));
+        duckCold.push(await cold([python, "-c", `import duckdb; duckdb.sql("SET enable_progress_bar = false"); duckdb.sql(${JSON.stringify(q.duckdb.replace("FILES", `read_parquet('${glob}', hive_partitioning = false)`))}).fetchall()`], {}));
+      }
+      const figures = (w: Run[], c: { wall: number; cpu: number }[]): SqlEngineFigures => {
+        const [mw, mc] = [med(w), med(c)];
+        return { warm_ms: mw.wall, warm_cpu_ms: mw.cpu, cold_ms: mc.wall, cold_cpu_ms: mc.cpu };
+      };
+      const [a, b] = [warm[i]!.chdb.at(-1)!.rows, warm[i]!.duckdb.at(-1)!.rows];
+      result.queries.push({ name: q.name, clickhouse: q.clickhouse, duckdb: q.duckdb, chdb: figures(warm[i]!.chdb, chdbCold), duckdb_figures: figures(warm[i]!.duckdb, duckCold), same_answer: a === b });
+      if (a !== b) say(`answers differ:\n chdb   ${a.slice(0, 300)}\n duckdb ${b.slice(0, 300)}`);
     }
     if (values.json) console.log(JSON.stringify(result));
     else {
