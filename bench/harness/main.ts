@@ -178,35 +178,23 @@ async function main(): Promise<void> {
     result.not_run.push({ name: "Kafka client comparison", reason: (err as Error).message });
   }
 
-  try {
-    say("processor: engine, real role, detection delay");
-    const proc = Bun.spawn(["bun", "bench/processor.ts", "--json", "--logs", logs, ...(values.quick ? ["--quick"] : [])], { stdout: "pipe", stderr: Bun.file(join(logs, "processor-bench.err")) });
-    const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
-    if (code !== 0) throw new Error(`bench/processor.ts exited ${code}`);
-    result.processor = JSON.parse(out.trim().split("\n").at(-1)!) as NonNullable<RunResult["processor"]>;
-  } catch (err) {
-    result.not_run.push({ name: "processor", reason: (err as Error).message });
-  }
+  result.processor = await jsonBench("processor", "processor: engine, real role, detection delay", "bench/processor.ts", ["--logs", logs, ...(values.quick ? ["--quick"] : [])], "processor-bench.err");
+  result.sql = await jsonBench("sql", "sql: chdb against DuckDB over the archive", "bench/sql.ts", ["--events", values.quick ? "200000" : "1000000"], "sql-bench.err");
+  result.store_sinks = await jsonBench("Store sinks", "store sinks: write() and through Kafka, then all sinks in one store process under load", "bench/store-sinks.ts",
+    ["--kafka", "--together", "--rows", values.quick ? "100000" : "200000", "--seconds", values.quick ? "10" : "30"], "store-sinks.err");
+}
 
+/** Runs a benchmark script with --json and returns the figures of its last line; a failure goes to not_run. */
+async function jsonBench<T>(name: string, what: string, script: string, args: string[], errLog: string): Promise<T | undefined> {
   try {
-    say("sql: chdb against DuckDB over the archive");
-    const proc = Bun.spawn(["bun", "bench/sql.ts", "--json", "--events", values.quick ? "200000" : "1000000"], { stdout: "pipe", stderr: Bun.file(join(logs, "sql-bench.err")) });
+    say(what);
+    const proc = Bun.spawn(["bun", script, "--json", ...args], { stdout: "pipe", stderr: Bun.file(join(logs, errLog)) });
     const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
-    if (code !== 0) throw new Error(`bench/sql.ts exited ${code}`);
-    result.sql = JSON.parse(out.trim().split("\n").at(-1)!) as NonNullable<RunResult["sql"]>;
+    if (code !== 0) throw new Error(`${script} exited ${code} (${join(logs, errLog)})`);
+    return JSON.parse(out.trim().split("\n").at(-1)!) as T;
   } catch (err) {
-    result.not_run.push({ name: "sql", reason: (err as Error).message });
-  }
-
-  try {
-    say("store sinks: write() and through Kafka, then all sinks in one store process under load");
-    const args = ["--kafka", "--together", "--json", "--rows", values.quick ? "100000" : "200000", "--seconds", values.quick ? "10" : "30"];
-    const proc = Bun.spawn(["bun", "bench/store-sinks.ts", ...args], { stdout: "pipe", stderr: Bun.file(join(logs, "store-sinks.err")) });
-    const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
-    if (code !== 0) throw new Error(`bench/store-sinks.ts exited ${code} (${join(logs, "store-sinks.err")})`);
-    result.store_sinks = JSON.parse(out.trim().split("\n").at(-1)!) as NonNullable<RunResult["store_sinks"]>;
-  } catch (err) {
-    result.not_run.push({ name: "Store sinks", reason: (err as Error).message });
+    result.not_run.push({ name, reason: (err as Error).message });
+    return undefined;
   }
 }
 
