@@ -1,0 +1,47 @@
+/**
+ * The soak's event stream: a seeded mix of the product's event types (like bench/k6/lib/events.js)
+ * with client-assigned UUIDv7 ids, so the ledger knows every id it sent and a client can resend
+ * after a failure without making duplicates. Every `markerEvery`-th event is a marker: a signup on
+ * a user of its own, which the soak's rule turns into exactly one alert.
+ */
+export interface SoakEvent {
+  event_id: string;
+  app_id: string;
+  type: string;
+  user_id: string;
+  ts: number;
+  props: Record<string, unknown>;
+}
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PAGES = ["/", "/pricing", "/docs", "/checkout", "/account"];
+
+export function createEventSource(o: { seed: number; apps: string[]; markerEvery: number }) {
+  const rnd = mulberry32(o.seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  let n = 0;
+  return function next(): { event: SoakEvent; marker: boolean } {
+    n++;
+    const app_id = pick(o.apps);
+    const base = { event_id: Bun.randomUUIDv7(), app_id, ts: Date.now() };
+    if (n % o.markerEvery === 0) return { event: { ...base, type: "signup", user_id: `marker-${base.event_id}`, props: { plan: "soak-marker" } }, marker: true };
+    const user_id = `u${Math.floor(rnd() * 5_000)}`;
+    const r = rnd();
+    const event: SoakEvent = r < 0.6
+      ? { ...base, type: "page_view", user_id, props: { url: pick(PAGES), referrer: "https://example.com/", duration_ms: Math.floor(rnd() * 30_000) } }
+      : r < 0.75 ? { ...base, type: "session_start", user_id, props: { platform: "web" } }
+      : r < 0.9 ? { ...base, type: "checkout_completed", user_id, props: { order_id: `o-${Math.floor(rnd() * 1e9)}`, amount: Math.round(rnd() * 50_000) / 100, currency: "EUR" } }
+      : { ...base, type: "signup", user_id, props: { plan: "free" } };
+    return { event, marker: false };
+  };
+}
