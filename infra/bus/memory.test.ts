@@ -7,7 +7,8 @@ import type { IncomingRecord } from "./port.ts";
 
 busContract("memory", () => createMemoryBus());
 
-const records = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ key: `k${(from + i) % 5}`, value: "x".repeat(100) }));
+const records = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ key: `k${(from + i) % 5}`, value: String(from + i).padEnd(100, "x") }));
+const numberOf = (r: IncomingRecord) => Number.parseInt(r.value.toString(), 10);
 
 async function consume(bus: ReturnType<typeof createMemoryBus>, topic: string, groupId: string, until: number) {
   const got: IncomingRecord[] = [];
@@ -92,7 +93,12 @@ test("records younger than retentionMs are kept for a group that joins a little 
   await pub.send(topic, records(1, 10));
   await waitFor(() => a.got.length, (n) => n === 11, { what: "group a, third send" });
   await waitFor(() => bus.retained().records, (n) => n === 6, { what: "the old five dropped" });
-  await a.sub.stop();
+  // What is kept keeps its offsets: a reader from the beginning gets records 5..10 at offsets 5..10.
+  const after = await consume(bus, topic, "after", 6);
+  expect(after.got.map((r) => [Number(r.offset), numberOf(r)])).toEqual([5, 6, 7, 8, 9, 10].map((i) => [i, i]));
+  await waitFor(() => a.got.length, (n) => n === 11, { what: "group a" });
+  expect(a.got.map(numberOf)).toEqual(Array.from({ length: 11 }, (_, i) => i)); // each once, in order
+  await Promise.all([a.sub.stop(), after.sub.stop()]);
   await bus.close();
 });
 

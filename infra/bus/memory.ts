@@ -153,7 +153,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
     let bytes = 0;
     for (let i = 0; i < drop; i++) bytes += sizeOf(log.records[i]!);
     log.records.splice(0, drop);
-    log.base = floor;
+    log.base += drop;
     log.bytes -= bytes;
     t.bytes -= bytes;
     total -= bytes;
