@@ -43,6 +43,7 @@ const { values: args } = parseArgs({
     rate: { type: "string" },
     private: { type: "boolean", default: false },
     seed: { type: "string", default: "20" },
+    keep: { type: "boolean", default: false },
   },
 });
 const mode = args.mode === "stack" ? "stack" : "embedded";
@@ -77,7 +78,9 @@ const stack = withFaults ? await privateStack(join(work, "services"), say) : und
 const services: Record<string, string> = mode === "embedded" ? {} : stack?.env ?? Object.fromEntries(serviceVars.filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
 if (mode === "stack" && !services.FG_KAFKA_BROKERS) throw new Error("stack mode needs the FG_* service variables: eval \"$(bash infra/local/stack env)\" (or --private)");
 const chProxy = mode === "stack" ? delayProxy({ host: new URL(services.FG_CLICKHOUSE_URL!).hostname, port: Number(new URL(services.FG_CLICKHOUSE_URL!).port) }) : undefined;
-const baseEnv: Record<string, string | undefined> = Object.fromEntries(Object.entries(process.env).map(([k, v]) => [k, serviceVars.includes(k) ? undefined : v]));
+// The roles (and the key CLI, which merges process.env) see only the services chosen here.
+for (const k of serviceVars) delete process.env[k];
+const baseEnv: Record<string, string | undefined> = { ...process.env };
 const gatewayPort = freePort();
 const grpcPort = freePort();
 const env: Record<string, string | undefined> = {
@@ -87,7 +90,7 @@ const env: Record<string, string | undefined> = {
   FG_DATA_DIR: join(work, "data"),
   FG_GATEWAY_PORT: String(gatewayPort), FG_GRPC_PORT: String(grpcPort),
   FG_RULES_DIR: join(root, "bench/soak/rules"),
-  FG_RULES_WEBHOOKS: JSON.stringify({ soak: { url: `http://127.0.0.1:${receiver.port}/hook`, secret, max_attempts: 50, timeout_ms: 5_000 } }),
+  FG_RULES_WEBHOOKS: JSON.stringify({ soak: { url: `http://127.0.0.1:${receiver.port}/hook`, secret, max_attempts: 20, timeout_ms: 5_000 } }),
   ...(mode === "stack" ? {
     FG_TOPIC_PREFIX: `${run}.`, FG_PROCESSOR_GROUP: `${run}-processor`, FG_STORE_GROUP_PREFIX: `${run}-store`,
     FG_RULES_ALERTS_GROUP: `${run}-alerts`, FG_PROCESSOR_STATE_PREFIX: `fg:${run}:`, FG_CLICKHOUSE_DATABASE: run,
@@ -287,7 +290,10 @@ try {
   for (let i = 0; i < 120; i++) {
     await sample();
     const lagNow = samples.at(-1)!.lag;
-    if (delivered() >= expectedAlerts && (lagNow.kafka_records ?? 0) === 0 && (await archived()) >= acked.size) break;
+    const written = await archived();
+    if (process.env.SOAK_DEBUG) say((await fetch(roleOf("store").metricsUrl).then((r) => r.text())).split("\n").filter((l) => /rows_written|batch_rows_count|trimmed|retained_records|dlq|retries/.test(l) && !l.startsWith("#")).join(" | "));
+    say(`drain: ${delivered()}/${expectedAlerts} alerts, ${written} of ${acked.size} events archived, kafka lag ${lagNow.kafka_records ?? "-"}`);
+    if (delivered() >= expectedAlerts && (lagNow.kafka_records ?? 0) === 0 && written >= acked.size) break;
     await Bun.sleep(5_000);
   }
   clearInterval(sampler);
@@ -362,7 +368,7 @@ try {
   receiver.stop(true);
   chProxy?.stop();
   await stack?.destroy();
-  rmSync(work, { recursive: true, force: true });
+  if (!args.keep) rmSync(work, { recursive: true, force: true });
 }
 process.exit(0);
 

@@ -26,7 +26,7 @@ export const archiveEnv = {
     .describe("A file is never cut from a spool younger than this, so bursts do not make many files"),
   FG_ARCHIVE_SPOOL_MIN_ROWS: positiveInt.default(500)
     .describe("An archive write of fewer events waits until FG_ARCHIVE_SPOOL_INTERVAL_MS since the previous one, so the spool gets a few files a second at most"),
-  FG_ARCHIVE_SPOOL_INTERVAL_MS: positiveInt.default(1_000)
+  FG_ARCHIVE_SPOOL_INTERVAL_MS: positiveInt.default(500)
     .describe("See FG_ARCHIVE_SPOOL_MIN_ROWS"),
 };
 
