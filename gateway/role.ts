@@ -80,7 +80,7 @@ export function createGatewayRole(ctx: RoleContext): Role {
         // answer (NDJSON: with the lines handled); Bun's own limit would answer a bare 413 instead.
         maxRequestBodySize: Number.MAX_SAFE_INTEGER,
         // WebSocket routes first: they answer undefined once the socket is upgraded.
-        fetch: (req, srv) => ws.route(req, srv) ?? app.fetch(req),
+        fetch: (req, srv) => ws.route(req, srv) ?? ctx.routes?.(req) ?? app.fetch(req),
         error: (err) => internalError(err, httpLogger),
         websocket: ws.websocket,
       });

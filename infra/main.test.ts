@@ -68,3 +68,75 @@ test("commands run and exit: `rules validate` accepts the examples and refuses a
   expect(output).toContain(`${name}:1:1: description`);
   expect(output).toContain(`${name}:3:11: severity`);
 }, 20_000);
+
+/** Reads a child's stdout until a line matches (the stream stays open: the child keeps running). */
+async function lineMatching(stream: ReadableStream<Uint8Array>, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value);
+      const m = text.match(pattern);
+      if (m) return m;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  throw new Error(`no line matching ${pattern} in: ${text.slice(0, 500)}`);
+}
+
+test("the start command prints the console's URL on embedded defaults; the key in it opens the console, nothing else does", async () => {
+  const port = freePort();
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !serviceVars.includes(k) && k !== "FG_ADMIN_KEY"));
+  const child = Bun.spawn(["bun", "infra/main.ts", "all"], {
+    cwd: new URL("..", import.meta.url).pathname,
+    env: { ...env, FG_GATEWAY_PORT: String(port), FG_GRPC_PORT: String(freePort()), FG_LOG_LEVEL: "warn", FG_DATA_DIR: `${process.env.TMPDIR ?? "/tmp"}/fg-main-console-${port}` },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  try {
+    const [, url, key] = await lineMatching(child.stdout, /Fluxgate console: (http:\/\/127\.0\.0\.1:\d+\/console\/)#key=(\S+)\n/);
+    expect(url).toBe(`http://127.0.0.1:${port}/console/`);
+    const page = await fetch(url!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("/console/app.js");
+    expect((await fetch(`${url}app.js`)).status).toBe(200);
+    expect((await fetch(`${url}api/snapshot`)).status).toBe(401);
+    const who = await fetch(`${url}api/whoami`, { headers: { authorization: `Bearer ${decodeURIComponent(key!)}` } });
+    expect(await who.json()).toEqual({ scope: { kind: "operator" } });
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+  } finally {
+    child.kill("SIGKILL");
+  }
+}, 30_000);
+
+test("a process without the gateway serves the console on FG_ADMIN_PORT, with the configured operator key", async () => {
+  const port = freePort();
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !serviceVars.includes(k)));
+  const key = "operator-key-for-this-test-0123";
+  const child = Bun.spawn(["bun", "infra/main.ts", "processor"], {
+    cwd: new URL("..", import.meta.url).pathname,
+    env: { ...env, FG_ADMIN_PORT: String(port), FG_ADMIN_KEY: key, FG_LOG_LEVEL: "warn", FG_DATA_DIR: `${process.env.TMPDIR ?? "/tmp"}/fg-main-admin-${port}` },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  try {
+    // A configured key is not printed.
+    const [line] = await lineMatching(child.stdout, /Fluxgate console: \S+\n/);
+    expect(line).toBe(`Fluxgate console: http://127.0.0.1:${port}/console/\n`);
+    const snapshot = await fetch(`http://127.0.0.1:${port}/console/api/snapshot`, { headers: { "x-api-key": key } });
+    expect(snapshot.status).toBe(200);
+    const body = (await snapshot.json()) as { pipeline: { services: { name: string }[] } };
+    expect(body.pipeline.services.map((s) => s.name)).toEqual(["processor"]);
+    expect((await fetch(`http://127.0.0.1:${port}/console/api/snapshot`, { headers: { "x-api-key": "wrong-key-wrong-key" } })).status).toBe(401);
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+  } finally {
+    child.kill("SIGKILL");
+  }
+}, 30_000);

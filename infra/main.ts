@@ -52,24 +52,30 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const env = loadConfig();
-  const [factories, { startAdminServer }, { createBus }, { startTracing }] = await Promise.all([
+  const [factories, { startAdminServer }, { createBus }, { startTracing }, { createConsole }] = await Promise.all([
     Promise.all(names.map((name) => roles[name]!())),
-    import("./admin.ts"), import("./bus/index.ts"), import("./telemetry/tracing.ts"),
+    import("./admin.ts"), import("./bus/index.ts"), import("./telemetry/tracing.ts"), import("../console/index.ts"),
   ]);
   const logger = createLogger(env.FG_LOG_LEVEL, { role: command });
   logProcessWarnings(logger);
   const stopTracing = await startTracing(env.FG_OTEL_ENABLED, `fluxgate-${command}`);
-  const bus = createBus(env);
-  const ctx = { env, bus, topics: topicNames(env.FG_TOPIC_PREFIX), logger };
+  const topics = topicNames(env.FG_TOPIC_PREFIX);
+  const started: Role[] = [];
+  const rawBus = createBus(env);
+  // The gateway serves health, metrics and the console itself; processes without one can ask for an admin port.
+  const withGateway = names.includes("gateway");
+  const operatorConsole = withGateway || env.FG_ADMIN_PORT !== undefined
+    ? createConsole({ env, bus: rawBus, topics, roles: () => started, logger: logger.child({ component: "console" }) })
+    : undefined;
+  const bus = operatorConsole?.bus ?? rawBus;
+  const ctx = { env, bus, topics, logger, routes: operatorConsole?.routes };
   logger.info("starting", { roles: names, bus: bus.kind });
   const services = serviceReport(env, names);
   if (services.set.length === 0) logger.info("no FG_* service variables set: running on embedded defaults (in-process bus, memory, local files); `eval \"$(bash infra/local/stack env)\"` points it at the local stack");
   for (const { name, fallback } of services.missing) logger.warn(`${name} is not set while ${services.set.join(", ")} ${services.set.length === 1 ? "is" : "are"}: using ${fallback}`, { variable: name });
 
-  const started: Role[] = [];
-  // The gateway serves health and metrics itself; processes without one can ask for an admin port.
-  const admin = env.FG_ADMIN_PORT !== undefined && !names.includes("gateway")
-    ? startAdminServer({ host: env.FG_ADMIN_HOST, port: env.FG_ADMIN_PORT, roles: () => started })
+  const admin = env.FG_ADMIN_PORT !== undefined && !withGateway
+    ? startAdminServer({ host: env.FG_ADMIN_HOST, port: env.FG_ADMIN_PORT, roles: () => started, routes: operatorConsole?.routes })
     : undefined;
   let stopping: Promise<number> | undefined;
   const shutdown = (reason: string, code: number) =>
@@ -79,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
       // Stop in reverse start order: ingest first, so consumers drain what it last accepted.
       const drained = (async () => {
         for (const role of [...started].reverse()) await role.stop().catch((err) => logger.error("stop failed", { role: role.name, err }));
+        await operatorConsole?.stop().catch((err) => logger.error("stop failed", { role: "console", err }));
         await bus.close();
         await admin?.stop();
         await stopTracing();
@@ -98,6 +105,15 @@ async function main(argv: string[]): Promise<number> {
       const role = factories[i]!(ctx);
       await role.start();
       started.push(role);
+    }
+    if (operatorConsole) {
+      await operatorConsole.start();
+      const origin = admin?.url ?? `http://${env.FG_GATEWAY_HOST === "0.0.0.0" ? "127.0.0.1" : env.FG_GATEWAY_HOST}:${env.FG_GATEWAY_PORT}`;
+      // A configured key is the operator's to know; a generated one is shown, or nobody could log in.
+      const url = env.FG_ADMIN_KEY ? operatorConsole.url(origin).replace(/#key=.*/, "") : operatorConsole.url(origin);
+      logger.info("console ready", { url });
+      // On stdout too, so a newcomer running `bash infra/start` sees where to click.
+      console.log(`Fluxgate console: ${url}`);
     }
   } catch (err) {
     logger.error("start failed", { err });

@@ -3,6 +3,7 @@
  * reports readiness, and stops by draining its in-flight work within a deadline.
  */
 import type { Bus } from "./bus/port.ts";
+import type { RoleStatus } from "../schemas/status.ts";
 import type { Env } from "./config/schema.ts";
 import type { Topics } from "./bus/topics.ts";
 import type { Logger } from "./telemetry/logger.ts";
@@ -12,6 +13,8 @@ export interface RoleContext {
   bus: Bus;
   topics: Topics;
   logger: Logger;
+  /** More HTTP routes for the role that serves HTTP (the console); undefined = not one of them. */
+  routes?: (req: Request) => Response | Promise<Response> | undefined;
 }
 
 export interface Role {
@@ -19,6 +22,8 @@ export interface Role {
   start(): Promise<void>;
   /** True while the role does its job (connected, consuming); a role without it is ready once started. */
   ready?(): boolean;
+  /** What operators' views show about the role (e.g. the processor's rule set). */
+  status?(): RoleStatus;
   /** Drains in-flight work; resolves when nothing more will be written. */
   stop(): Promise<void>;
 }

@@ -4,6 +4,7 @@
  * rule store's compacted topic. Stop drains: the batch in hand is published, saved and committed.
  */
 import type { Role, RoleContext } from "../infra/role.ts";
+import type { RuleSetStatus } from "../schemas/status.ts";
 import { rulesTopic } from "../rules/config.ts";
 import type { RuleSource } from "../rules/set/holder.ts";
 import { createDirectoryRuleSource } from "../rules/sources/directory.ts";
@@ -20,6 +21,7 @@ export function createProcessorRole(ctx: RoleContext): Role {
   let source: RuleSource | undefined;
   let runtime: ProcessorRuntime | undefined;
   let unsubscribe: (() => void) | undefined;
+  let running: RuleSetStatus["rules"] = [];
   return {
     name: "processor",
     async start() {
@@ -51,11 +53,13 @@ export function createProcessorRole(ctx: RoleContext): Role {
       unsubscribe = source.onRuleSet((set) => {
         logger.info("running rule set", { version: set.version, rules: set.rules.length });
         r.setRules(set);
+        running = set.rules.map((x) => ({ id: x.id, version: x.version, app: x.app, kind: x.kind, enabled: x.enabled }));
       });
       await runtime.start();
       await source.start();
       logger.info("processor started", { group, state: env.FG_REDIS_URL ? "redis" : "memory", rules: env.FG_RULES_DIR ?? rulesTopic(env.FG_TOPIC_PREFIX) });
     },
+    status: () => ({ rules: { ...(source?.status() ?? { state: "starting", running: null, latest: null, problems: [] }), rules: running } }),
     async stop() {
       unsubscribe?.();
       await source?.stop();

@@ -19,6 +19,7 @@ const discard: Bus = {
     return { stop: async () => resolve(), done };
   },
   ensureTopics: async (specs) => Object.fromEntries(specs.map((s) => [s.name, s.partitions])),
+  lag: async () => [],
   close: async () => {},
 };
 

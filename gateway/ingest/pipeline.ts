@@ -5,6 +5,7 @@
  */
 import type { OutgoingRecord } from "../../infra/bus/port.ts";
 import { counter, histogram } from "../../infra/telemetry/metrics.ts";
+import { rejectSamples } from "../../infra/telemetry/samples.ts";
 import { busKey } from "../../schemas/envelope.ts";
 import type { Authenticator } from "../keys/index.ts";
 import type { BucketSpec, RateLimiter } from "../limits/index.ts";
@@ -13,7 +14,8 @@ import { traceContext } from "./trace.ts";
 import type { AckingProducer } from "./producer.ts";
 import type { EventResult, Ingest, Principal } from "./types.ts";
 
-const events = counter("gateway_events_total", "Events submitted, by protocol and outcome", ["source", "outcome"]);
+// Per app too, so operators see who sends and who is refused; apps are the key store's, a bounded set.
+const events = counter("gateway_events_total", "Events submitted, by protocol, app and outcome", ["source", "app", "outcome"]);
 const ackSeconds = histogram("gateway_ack_seconds", "From a submission's arrival to Kafka's ack of all its events", ["source"]);
 
 export interface IngestOptions extends PrepareSettings {
@@ -35,16 +37,19 @@ export function createIngest(o: IngestOptions): Ingest {
     async submit(principal, submitted, source, traceparent) {
       const started = performance.now();
       if (!o.producer.ready()) return { kind: "unavailable", retryAfterMs: retryMs, message: "Kafka is not acknowledging events; retry later" };
+      const app = principal.appId;
       const buckets = o.buckets(principal);
       // A submission larger than a bucket's burst would wait forever: say so instead of "retry".
       const burst = Math.min(...buckets.map((b) => b.burst));
       if (submitted.length > burst) {
-        events.inc({ source, outcome: "over_burst" }, submitted.length);
+        events.inc({ source, app, outcome: "over_burst" }, submitted.length);
+        rejectSamples.record("over_burst", { at: Date.now(), app, source, reason: "over_burst", message: `${submitted.length} events can never fit the rate limit's burst of ${burst}` });
         return { kind: "over_burst", burst, message: `${submitted.length} events can never fit the rate limit's burst of ${burst}; send at most ${burst} at once` };
       }
       const limit = await o.limiter.take(buckets, submitted.length);
       if (!limit.allowed) {
-        events.inc({ source, outcome: "rate_limited" }, submitted.length);
+        events.inc({ source, app, outcome: "rate_limited" }, submitted.length);
+        rejectSamples.record("rate_limited", { at: Date.now(), app, source, reason: "rate_limited", message: `${submitted.length} event(s) over the limit of ${limit.limit}; retry in ${limit.retryAfterMs} ms` });
         return { kind: "rate_limited", retryAfterMs: limit.retryAfterMs, limit: limit.limit, remaining: 0, resetMs: limit.resetMs };
       }
       const receivedAt = now();
@@ -55,7 +60,8 @@ export function createIngest(o: IngestOptions): Ingest {
       submitted.forEach((raw, index) => {
         const p = prepareEvent(raw, principal, source, receivedAt, o);
         if (!p.ok) {
-          events.inc({ source, outcome: p.code });
+          events.inc({ source, app, outcome: p.code });
+          rejectSamples.record(p.code, { at: receivedAt, app, source, reason: p.code, message: p.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("; "), event: raw });
           results.push({ index, status: "rejected", code: p.code, errors: p.errors });
           return;
         }
@@ -64,10 +70,10 @@ export function createIngest(o: IngestOptions): Ingest {
         results.push({ index, status: "accepted", event_id: p.envelope.event_id });
       });
       if (records.length && (await o.producer.publish(records, bytes)) === "unavailable") {
-        events.inc({ source, outcome: "unavailable" }, records.length);
+        events.inc({ source, app, outcome: "unavailable" }, records.length);
         return { kind: "unavailable", retryAfterMs: retryMs, message: "Kafka did not acknowledge in time; none of these events is acknowledged" };
       }
-      events.inc({ source, outcome: "accepted" }, records.length);
+      events.inc({ source, app, outcome: "accepted" }, records.length);
       ackSeconds.observe({ source }, (performance.now() - started) / 1000);
       return { kind: "done", results };
     },

@@ -113,6 +113,20 @@ export function busContract(name: string, makeBus: () => Bus): void {
       expect(second.map((r) => r.value.toString())).toEqual(["3"]);
     });
 
+    test("lag is the end offset minus the group's commit, per partition; a group that never committed lags by the whole log", async () => {
+      const topic = await freshTopic(1);
+      const group = uniqueName("g");
+      const pub = await bus.publisher();
+      await pub.send(topic, [{ key: "a", value: "1" }, { key: "a", value: "2" }]);
+      expect(await bus.lag([{ groupId: group, topics: [topic] }])).toEqual([{ groupId: group, topic, partition: 0, committed: null, end: 2, lag: 2 }]);
+      const got: IncomingRecord[] = [];
+      const sub = await bus.subscribe({ groupId: group, topics: [topic], fromBeginning: true }, collect(got));
+      await waitFor(() => got.length, (n) => n === 2, { what: "two records" });
+      await sub.stop();
+      await pub.send(topic, [{ key: "a", value: "3" }]);
+      expect(await bus.lag([{ groupId: group, topics: [topic] }])).toEqual([{ groupId: group, topic, partition: 0, committed: 2, end: 3, lag: 1 }]);
+    });
+
     test("consumer groups are independent", async () => {
       const topic = await freshTopic(2);
       const pub = await bus.publisher();

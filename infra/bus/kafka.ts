@@ -8,7 +8,7 @@ import { CompressionTypes, Kafka, logLevel, Partitioners, type Consumer, type Ea
 import { createLogger, type Logger } from "../telemetry/logger.ts";
 import { createPlatformaticPublisher } from "./platformatic-publisher.ts";
 import { registerZstdCodec } from "./zstd-codec.ts";
-import { asBuffer, partitionKey, type Bus, type BatchHandler, type IncomingRecord, type Publisher, type SubscribeOptions, type Subscription, type TopicSpec } from "./port.ts";
+import { asBuffer, partitionKey, type Bus, type BatchHandler, type IncomingRecord, type PartitionLag, type Publisher, type SubscribeOptions, type Subscription, type TopicSpec } from "./port.ts";
 
 export type KafkaCompression = "none" | "gzip" | "zstd";
 
@@ -236,6 +236,31 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         }
         const { topics: metadata } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
         return Object.fromEntries(metadata.map((t) => [t.name, t.partitions.length]));
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    async lag(groups) {
+      if (groups.length === 0) return [];
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const topics = [...new Set(groups.flatMap((g) => g.topics))];
+        const ends = new Map<string, number>();
+        for (const topic of topics)
+          for (const p of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}:${p.partition}`, Number(p.high));
+        const out: PartitionLag[] = [];
+        for (const g of groups) {
+          for (const t of await admin.fetchOffsets({ groupId: g.groupId, topics: g.topics })) {
+            for (const p of t.partitions) {
+              const end = ends.get(`${t.topic}:${p.partition}`) ?? 0;
+              // kafkajs answers -1 for a partition the group never committed.
+              const committed = Number(p.offset) < 0 ? null : Number(p.offset);
+              out.push({ groupId: g.groupId, topic: t.topic, partition: p.partition, committed, end, lag: Math.max(0, end - (committed ?? 0)) });
+            }
+          }
+        }
+        return out;
       } finally {
         await admin.disconnect();
       }

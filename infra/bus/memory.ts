@@ -17,7 +17,7 @@
  * consumers slow down instead of the process growing without bound.
  */
 import type {
-  Bus, BatchHandler, IncomingRecord, OutgoingRecord, Publisher, SubscribeOptions, Subscription, TopicPartition, TopicSpec,
+  Bus, BatchHandler, IncomingRecord, OutgoingRecord, PartitionLag, Publisher, SubscribeOptions, Subscription, TopicPartition, TopicSpec,
 } from "./port.ts";
 import { partitionKey } from "./port.ts";
 import { counter, gauge } from "../telemetry/metrics.ts";
@@ -276,6 +276,14 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
           await done.catch(() => {});
         },
       };
+    },
+    async lag(groups) {
+      return groups.flatMap(({ groupId, topics: names }) =>
+        names.flatMap((name) =>
+          (topics.get(name)?.partitions ?? []).map((log, partition): PartitionLag => {
+            const committedAt = committed.get(`${groupId}|${partitionKey({ topic: name, partition })}`) ?? null;
+            return { groupId, topic: name, partition, committed: committedAt, end: log.length, lag: log.length - (committedAt ?? 0) };
+          })));
     },
     async close() {
       clearInterval(sweeper);

@@ -82,6 +82,15 @@ export interface TopicSpec {
   compacted?: boolean;
 }
 
+/** How far one consumer group is behind on one partition: end offset minus committed offset. */
+export interface PartitionLag extends TopicPartition {
+  groupId: string;
+  /** Next offset the group will read; null before its first commit (then the whole log counts). */
+  committed: number | null;
+  end: number;
+  lag: number;
+}
+
 export interface Bus {
   readonly kind: "kafka" | "memory";
   publisher(): Promise<Publisher>;
@@ -91,6 +100,8 @@ export interface Bus {
    * topic keeps its own, which may differ from the spec.
    */
   ensureTopics(topics: TopicSpec[]): Promise<Record<string, number>>;
+  /** Lag of each named group on every partition of the topics it consumes (for operators' views). */
+  lag(groups: { groupId: string; topics: string[] }[]): Promise<PartitionLag[]>;
   close(): Promise<void>;
 }
 

@@ -38,7 +38,9 @@ const coreEnv = {
   FG_S3_REGION: z.string().default("us-east-1").describe("S3 region"),
 
   FG_ADMIN_HOST: z.string().default("127.0.0.1").describe("Bind address of the admin endpoint"),
-  FG_ADMIN_PORT: port.optional().describe("Serve /healthz, /readyz and /metrics on this port in processes without the gateway role (which serves them itself); unset = none"),
+  FG_ADMIN_PORT: port.optional().describe("Serve /healthz, /readyz, /metrics and the console (/console) on this port in processes without the gateway role (which serves them itself); unset = none"),
+  FG_ADMIN_KEY: z.string().min(16, "must be at least 16 characters").optional()
+    .describe("Operator key of the console (/console): sees every app, the pipeline, and may roll rules back; unset = a new one each start, printed with the console's URL"),
   FG_SHUTDOWN_TIMEOUT_MS: positiveInt.default(15000).describe("How long a graceful shutdown may drain in-flight work"),
   FG_OTEL_ENABLED: bool.default(false).describe("Start the OpenTelemetry SDK (exporters from the standard OTEL_* variables)"),
 };

@@ -56,6 +56,9 @@ install_kafka() {
   touch "$FG_KAFKA_LIBS/.complete"
 }
 
+# The console's browser test drives Debian's chromium (playwright-core downloads no browser).
+install_chromium() { command -v chromium >/dev/null || apt_install chromium; }
+
 install_redis() { command -v redis-server >/dev/null || apt_install redis-server; }
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
