@@ -31,6 +31,7 @@ const ago = (ms: number | null) => {
   const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
   return s < 60 ? `${s} s ago` : s < 3600 ? `${Math.floor(s / 60)} min ago` : `${Math.floor(s / 3600)} h ago`;
 };
+const ms = (n: number | null | undefined) => num(n, n !== null && n !== undefined && n < 100 ? 1 : 0);
 const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1 << 20 ? `${num(n / 1024, 1)} KiB` : `${num(n / (1 << 20), 1)} MiB`);
 const sumOf = (m: Record<string, number> | undefined) => Object.values(m ?? {}).reduce((a, b) => a + b, 0);
 
@@ -187,7 +188,7 @@ function renderOverview(s: Snapshot) {
     cards.push(
       kpi("processed", "Processed", `${rate(last?.processed ?? 0)}<span class="muted">/s</span>`, "events applied to rules"),
       kpi("stored", "Stored", `${rate(last?.stored ?? 0)}<span class="muted">/s</span>`, "rows written, every tier"),
-      kpi("ack", "Ack p99", `${num(last?.ackP99Ms, 1)}<span class="muted"> ms</span>`, `p50 ${num(last?.ackP50Ms, 1)} ms`),
+      kpi("ack", "Ack p99", `${ms(last?.ackP99Ms)}<span class="muted"> ms</span>`, `p50 ${ms(last?.ackP50Ms)} ms`),
       kpi("lag", "Consumer lag", num(lag), `${s.pipeline.lag.length} partitions`, lag > 10_000 ? "warn" : ""),
     );
   }
