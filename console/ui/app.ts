@@ -180,8 +180,8 @@ function renderOverview(s: Snapshot) {
     `<div class="kpi ${cls}" data-testid="kpi-${id}"><div class="label">${esc(label)}</div><div class="value">${value}</div><div class="sub">${sub}</div></div>`;
   const cards = [
     kpi("accepted", "Accepted", `${rate(accepted)}<span class="muted">/s</span>`, `<span data-testid="accepted-total">${num(acceptedTotal)}</span> total`),
-    kpi("rejected", "Rejected", `${rate(rejected)}<span class="muted">/s</span>`, `<span data-testid="rejected-total">${num(rejectedTotal)}</span> total`, rejectedTotal ? "bad" : ""),
-    kpi("limited", "Rate-limited", `${rate(limited)}<span class="muted">/s</span>`, `${num(limitedTotal)} total`, limitedTotal ? "warn" : ""),
+    kpi("rejected", "Rejected", `${rate(rejected)}<span class="muted">/s</span>`, `<span data-testid="rejected-total">${num(rejectedTotal)}</span> total`, rejected > 0 ? "bad" : ""),
+    kpi("limited", "Rate-limited", `${rate(limited)}<span class="muted">/s</span>`, `${num(limitedTotal)} total`, limited > 0 ? "warn" : ""),
   ];
   if (s.pipeline) {
     const lag = s.pipeline.lag.reduce((a, r) => a + r.lag, 0);
