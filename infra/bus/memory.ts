@@ -282,7 +282,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
         names.flatMap((name) =>
           (topics.get(name)?.partitions ?? []).map((log, partition): PartitionLag => {
             const committedAt = committed.get(`${groupId}|${partitionKey({ topic: name, partition })}`) ?? null;
-            return { groupId, topic: name, partition, committed: committedAt, end: log.length, lag: log.length - (committedAt ?? 0) };
+            return { groupId, topic: name, partition, committed: committedAt, end: end(log), lag: end(log) - (committedAt ?? 0) };
           })));
     },
     async close() {
