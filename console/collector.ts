@@ -138,7 +138,7 @@ export function createCollector(o: {
 
   async function pipelineMetrics(now: Reading, before: Reading | undefined, seconds: number): Promise<PipelineMetrics> {
     const [watermark, timeLag, keys, bytes, retries, dlq, lagSeconds, batchRows] = await Promise.all([
-      readMetric("processor_watermark_ms"), readMetric("processor_event_time_lag_seconds"), readMetric("processor_state_keys"),
+      readMetric("processor_watermark_seconds"), readMetric("processor_event_time_lag_seconds"), readMetric("processor_state_keys"),
       readMetric("processor_state_bytes"), readMetric("store_write_retries_total"), readMetric("store_dlq_total"),
       readMetric("store_lag_seconds"), readHistogram("store_batch_rows"),
     ]);
@@ -164,7 +164,7 @@ export function createCollector(o: {
     });
     const lagByPartition = new Map(timeLag.map((r) => [r.labels.partition ?? "", r.value]));
     return {
-      watermarks: watermark.map((r) => ({ partition: r.labels.partition ?? "", watermarkMs: r.value, eventTimeLagSeconds: lagByPartition.get(r.labels.partition ?? "") ?? null }))
+      watermarks: watermark.map((r) => ({ partition: r.labels.partition ?? "", watermarkMs: r.value * 1000, eventTimeLagSeconds: lagByPartition.get(r.labels.partition ?? "") ?? null }))
         .sort((a, b) => a.partition.localeCompare(b.partition, undefined, { numeric: true })),
       stateKeys: [...stateKeys].map(([rule, k]) => ({ rule, keys: k })).sort((a, b) => a.rule.localeCompare(b.rule)),
       stateBytes: bytes.map((r) => ({ partition: r.labels.partition ?? "", bytes: r.value })).sort((a, b) => a.partition.localeCompare(b.partition, undefined, { numeric: true })),
