@@ -239,6 +239,9 @@ test("in the browser: counters move, a pushed rule's alert shows within 2 s, lag
     await phone.click("a[data-tab=alerts]");
     await phone.locator("[data-testid=alert-row]").first().waitFor();
     await shot(phone, "9-phone-alerts");
+  } catch (e) {
+    await shot(page, "failure").catch(() => {});
+    throw e;
   } finally {
     trickling = false;
     await trickle;

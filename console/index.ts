@@ -39,6 +39,7 @@ export function createConsole(o: { env: Env; bus: Bus; topics: Topics; roles: ()
   const alerts = createAlertBuffer({ bus: o.bus, topic: o.topics.alerts, logger: o.logger });
   const deadLetters = createDeadLetterFeed({ bus: o.bus, topic: o.topics.dlq });
   const collector = createCollector({ bus: o.bus, roles: o.roles, groups, deadLetters });
+  const rules = createConsoleRules(o.env);
   let keys: KeyStore | undefined;
   let handler: ((req: Request) => Response | Promise<Response>) | undefined;
   const assets = consoleAssets();
@@ -57,12 +58,12 @@ export function createConsole(o: { env: Env; bus: Bus; topics: Topics; roles: ()
       await Promise.all([alerts.start(), deadLetters.start()]);
       collector.start();
       void assets.script().catch((err) => o.logger.error("console bundle failed", { err }));
-      const app = consoleRoutes({ auth, collector, alerts, rules: createConsoleRules(o.env), assets });
+      const app = consoleRoutes({ auth, collector, alerts, rules, assets });
       handler = (req) => app.fetch(req);
     },
     async stop() {
       collector.stop();
-      await Promise.all([alerts.stop(), deadLetters.stop()]);
+      await Promise.all([alerts.stop(), deadLetters.stop(), rules.close()]);
       await keys?.close();
     },
     url: (origin) => `${origin.replace(/\/$/, "")}/console/#key=${encodeURIComponent(adminKey)}`,

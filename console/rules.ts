@@ -1,14 +1,17 @@
 /**
  * The rules side of the console, through the rule store's own interface: the rules and their
- * history (rules/sources/postgres-store.ts, opened the way the CLI opens it), a diff between two
+ * history (rules/sources/postgres-store.ts, on one small pool opened at first use and kept, so a
+ * page does not pay a connection and the store's DDL check per request), a diff between two
  * versions, and rollback by the very function `fluxgate rules rollback` runs (validate the whole
  * set, store the revision, publish it to every processor). Without a rule store (embedded
  * defaults, rules from a directory) only what the processors run is shown.
  */
 import { createTwoFilesPatch } from "diff";
+import postgres from "postgres";
 import { stringify } from "yaml";
-import { rollbackCommand, withStore } from "../rules/cli/store-commands.ts";
+import { rollbackCommand } from "../rules/cli/store-commands.ts";
 import type { RulesEnv } from "../rules/config.ts";
+import { createRuleStore, type RuleStore } from "../rules/sources/postgres-store.ts";
 
 export class NoRuleStore extends Error {
   constructor() {
@@ -42,12 +45,24 @@ export interface ConsoleRules {
   history(id: string): Promise<{ versions: RuleVersionView[]; switches: { revision: number; version: number; previous: number | null; author: string; comment: string; at: string }[] }>;
   diff(id: string, from: number, to: number): Promise<string | null>;
   rollback(id: string, version: number, meta: { author: string; comment: string }): Promise<RollbackResult>;
+  close(): Promise<void>;
 }
 
 export function createConsoleRules(env: RulesEnv): ConsoleRules {
-  const store = <T>(run: Parameters<typeof withStore<T>>[1]): Promise<T> => {
+  let sql: postgres.Sql | undefined;
+  let opened: Promise<RuleStore> | undefined;
+  const store = async <T>(run: (s: RuleStore) => Promise<T>): Promise<T> => {
     if (!env.FG_POSTGRES_URL) throw new NoRuleStore();
-    return withStore(env, run);
+    opened ??= (async () => {
+      sql = postgres(env.FG_POSTGRES_URL!, { max: 2, onnotice: () => {} });
+      const s = createRuleStore(sql, env.FG_RULES_SCHEMA ?? "fluxgate");
+      await s.init();
+      return s;
+    })().catch((e) => {
+      opened = undefined; // the next request tries again
+      throw e;
+    });
+    return run(await opened);
   };
   const history: ConsoleRules["history"] = async (id) => {
     const [versions, switches] = await store((s) => Promise.all([s.history(id), s.switches(id)]));
@@ -82,6 +97,9 @@ export function createConsoleRules(env: RulesEnv): ConsoleRules {
       const flags = new Map([["author", meta.author], ["comment", meta.comment]]);
       const code = await rollbackCommand(id, String(version), flags, env, { out: (l) => output.push(l), err: (l) => output.push(l) });
       return { ok: code === 0, code, output };
+    },
+    async close() {
+      await sql?.end();
     },
   };
 }

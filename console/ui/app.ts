@@ -305,7 +305,7 @@ function renderProcessors(processors: NonNullable<Snapshot["pipeline"]>["process
     : `<p class="empty">None: every processor runs the newest rule set it was offered.</p>`;
 }
 
-async function loadRules() {
+async function loadRules(refreshDetail = true) {
   const res = await api<RulesView & { message?: string }>("/rules");
   if (res.status !== 200) {
     $("rule-list").innerHTML = `<p class="err">${esc(res.body?.message ?? res.status)}</p>`;
@@ -324,11 +324,23 @@ async function loadRules() {
     tr.classList.toggle("selected", id === selectedRule);
     tr.addEventListener("click", () => void showRule(id));
   });
-  if (selectedRule) void showRule(selectedRule);
+  // Refresh the open history (a rollback or push changed it), unless it is the one being opened.
+  if (refreshDetail && selectedRule && !showing) void showRule(selectedRule);
 }
+
+let showing = false;
 
 async function showRule(id: string, output?: RollbackResult) {
   selectedRule = id;
+  showing = true;
+  try {
+    await renderRule(id, output);
+  } finally {
+    showing = false;
+  }
+}
+
+async function renderRule(id: string, output?: RollbackResult) {
   $("rule-list").querySelectorAll("tbody tr").forEach((tr) => tr.classList.toggle("selected", tr.querySelector("code")?.textContent === id));
   const res = await api<{ versions: RuleVersionView[]; switches: { revision: number; version: number; previous: number | null; author: string; comment: string; at: string }[] }>(`/rules/${encodeURIComponent(id)}/history`);
   const box = $("rule-detail");
@@ -382,7 +394,7 @@ function confirmRollback(id: string, version: number, current: number) {
     const res = await api<RollbackResult & { message?: string }>(`/rules/${encodeURIComponent(id)}/rollback`, {
       method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ version }),
     });
-    await loadRules();
+    await loadRules(false);
     await showRule(id, res.body?.output ? res.body : { ok: false, code: res.status, output: [res.body?.message ?? `failed (${res.status})`] });
   }, { once: true });
 }
