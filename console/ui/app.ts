@@ -369,7 +369,7 @@ async function renderRule(id: string, output?: RollbackResult) {
   };
   $("diff-from").addEventListener("change", diff);
   $("diff-to").addEventListener("change", diff);
-  void diff();
+  await diff();
   box.querySelectorAll<HTMLButtonElement>("[data-rollback]").forEach((b) => b.addEventListener("click", () => void confirmRollback(id, Number(b.dataset.rollback), current)));
 }
 
