@@ -169,7 +169,7 @@ export function renderMarkdown(run: RunResult, charts: Charts = {}): string {
     "  Kafka ack; Kafka's own `ProducerPerformance` with the seeded event JSON as payload, with the gateway's producer",
     "  settings (acks=all, idempotent, zstd), for the bus ceiling.",
     "- **End to end:** gateway, processor and store as separate processes on topics of the run; tracer events with known",
-    "  ids sent twice a second beside the load time accept → row in ClickHouse (polled every second) and accept → alert",
+    "  ids sent twice a second beside the load time accept → row in ClickHouse (polled every 100 ms) and accept → alert",
     "  on fg.alerts (`bench/rules/marker.yaml`). Lag: committed offsets of each group against the topics' end offsets, every",
     "  second. CPU and RSS of each process from /proc, every second.",
     "",
