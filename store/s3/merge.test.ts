@@ -1,0 +1,34 @@
+/** Merging archive files keeps each event once, the copy received first, even when it comes last. */
+import { expect, test } from "bun:test";
+import { decodeEnvelopes } from "../parquet/decode.ts";
+import { encodeEnvelopes } from "../parquet/encode.ts";
+import { canonical } from "./canonical.ts";
+import { MERGE_ROW_GROUP, mergeFiles } from "./merge.ts";
+import { sampleEvents } from "./sample-events.ts";
+import { freshFsStore } from "./test-stores.ts";
+
+const prefix = "events/app_id=shop/dt=2024-03-10/hour=22/";
+
+async function merged(files: Parameters<typeof encodeEnvelopes>[0][]) {
+  const store = await freshFsStore();
+  const keys = files.map((_, i) => `${prefix}f${i}.parquet`);
+  for (const [i, rows] of files.entries()) await store.put(keys[i]!, encodeEnvelopes(canonical(rows)));
+  const out = await mergeFiles(store, keys, prefix);
+  return decodeEnvelopes(out!.body);
+}
+
+test("a later file's copy received earlier replaces the one in the row group being built", async () => {
+  const events = sampleEvents(20);
+  const early = { ...events[4]!, ts: events[4]!.ts + 5, received_at: events[4]!.received_at - 1, props: { n: "early" } };
+  const rows = await merged([events, [early]]);
+  expect(rows.length).toBe(20);
+  expect(rows.find((e) => e.event_id === early.event_id)).toEqual(early);
+});
+
+test("a copy received earlier than one already written in a full row group wins too (a second pass)", async () => {
+  const events = sampleEvents(MERGE_ROW_GROUP + 1, { stepMs: 10 });
+  const early = { ...events[0]!, received_at: events[0]!.received_at - 1, props: { n: "early" } };
+  const rows = await merged([events, [early]]);
+  expect(rows.length).toBe(MERGE_ROW_GROUP + 1);
+  expect(rows.filter((e) => e.event_id === early.event_id)).toEqual([early]);
+}, 60_000);
