@@ -65,6 +65,10 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions, chdb?
     const db = options.database;
     // Hive path segments (app_id=…) would otherwise become columns beside the files' own.
     session.query("SET use_hive_partitioning = 0");
+    // Plain pread instead of the default thread-pool reads: fewer hand-offs per file. Measured on
+    // 1M archived events in 96 files (interleaved runs, busy 2 cores): count by type 85 -> 72 ms,
+    // p95 by app and hour 904 -> 632 ms, with slightly less CPU for both.
+    session.query("SET local_filesystem_read_method = 'pread'");
     // Memory databases: no metadata files to write and sync for tables that live as long as this run.
     session.query(`CREATE DATABASE ${SCRATCH_DB} ENGINE = Memory`);
     for (const statement of scratchTables(SCRATCH_DB)) session.query(statement);
