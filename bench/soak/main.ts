@@ -361,6 +361,17 @@ try {
   writeSoakReport(join(root, "bench/results"), join(root, "docs"));
   say(`ledger: ${JSON.stringify(result.ledger.map((l) => [l.tier, l.found, l.lost, l.duplicated]))}; alerts ${JSON.stringify(alerts)}; files/partition-hour max ${result.files_per_partition_hour.max}`);
   say(`wrote ${file} and docs/soak.md`);
+  if (mode === "stack") {
+    // The run's topics, groups, database and schema go; the bucket stays (MinIO keeps its objects).
+    const groups = (await admin!.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(run));
+    if (groups.length) await admin!.deleteGroups(groups).catch(() => {});
+    const topics = (await admin!.listTopics()).filter((t) => t.startsWith(run));
+    if (topics.length) await admin!.deleteTopics({ topics }).catch(() => {});
+    await ch!.command({ query: `DROP DATABASE IF EXISTS ${run}` }).catch(() => {});
+    const pg = (await import("postgres")).default(services.FG_POSTGRES_URL!, { max: 1, onnotice: () => {} });
+    await pg.unsafe(`drop schema if exists ${run} cascade`).catch(() => {});
+    await pg.end();
+  }
   await admin?.disconnect().catch(() => {});
   await ch?.close();
 } finally {
