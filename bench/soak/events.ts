@@ -9,7 +9,8 @@ export interface SoakEvent {
   app_id: string;
   type: string;
   user_id: string;
-  ts: number;
+  /** Absent on markers: the gateway's receive time, so a marker held up in a client is never late. */
+  ts?: number;
   props: Record<string, unknown>;
 }
 
@@ -34,7 +35,7 @@ export function createEventSource(o: { seed: number; apps: string[]; markerEvery
     n++;
     const app_id = pick(o.apps);
     const base = { event_id: Bun.randomUUIDv7(), app_id, ts: Date.now() };
-    if (n % o.markerEvery === 0) return { event: { ...base, type: "signup", user_id: `marker-${base.event_id}`, props: { plan: "soak-marker" } }, marker: true };
+    if (n % o.markerEvery === 0) return { event: { event_id: base.event_id, app_id, type: "signup", user_id: `marker-${base.event_id}`, props: { plan: "soak-marker" } }, marker: true };
     const user_id = `u${Math.floor(rnd() * 5_000)}`;
     const r = rnd();
     const event: SoakEvent = r < 0.6

@@ -115,7 +115,7 @@ const roles: Role[] = roleNames.map((name) => {
 });
 const roleOf = (name: string) => roles.find((r) => r.name === name || r.name === "all")!;
 
-process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stopAll().then(() => process.exit(130)));
 try {
   say(`${mode}${withFaults ? " (private services, with faults)" : ""}: ${rate} events/s for ${minutes} min; work in ${work}`);
   const keys: Record<string, string> = {};
@@ -287,7 +287,7 @@ try {
   const delivered = () => [...deliveries.values()].filter((d) => d.markers.some((m) => markerAcked.has(m))).length;
   const drainStart = Date.now();
   const archived = async () => metric(await fetch(roleOf("store").metricsUrl).then((r) => r.text(), () => ""), "fluxgate_store_rows_written_total", "sum", /sink="archive"/) ?? 0;
-  for (let i = 0; i < 120; i++) {
+  for (let i = 0; i < 36; i++) {
     await sample();
     const lagNow = samples.at(-1)!.lag;
     const written = await archived();
