@@ -1,8 +1,8 @@
 /**
  * Recent samples beside the metrics: the newest few items per key (e.g. rejected events per
  * reason, with their error text), process-wide like the Prometheus registry, so that a role
- * records them without knowing who reads them. Bounded per key; recording is an array write,
- * cheap enough for a hot path, and formatting is left to whoever reads.
+ * records them without knowing who reads them. Bounded per key; recording is an array write, and
+ * the gateway records only on its reject paths, never for an accepted event.
  */
 import type { RejectSample } from "../../schemas/status.ts";
 
