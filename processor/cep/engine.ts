@@ -84,10 +84,11 @@ export function processEvent(nfa: Nfa, state: KeyState, event: Envelope, limits:
   if (outOfOrder(partial, pos)) partial = byStart(partial);
   if (complete.length > 1) complete = byStart(complete);
   state.nextSeq = pos.seq + 1;
-  if (step.took) {
+  if (step.nodes.length > 0) {
     const text = textOf(event);
-    state.events.set(pos.seq, { event, text });
+    state.events.set(pos.seq, { event, text, nodes: step.nodes });
     state.eventBytes += text.length;
+    state.added.push(pos.seq);
   }
 
   const cap = Math.min(limits.maxPartialMatches, nfa.maxPartialMatches ?? Number.POSITIVE_INFINITY);
@@ -114,12 +115,14 @@ export function processEvent(nfa: Nfa, state: KeyState, event: Envelope, limits:
 }
 
 /**
- * Evicts the oldest partial matches (a quarter of them at a time, then the buffer is swept) until
+ * Sweeps, then evicts the oldest partial matches (a quarter of them at a time, sweeping after each) until
  * `enough` holds or only the start state is left; returns how many went. For the per-key event
  * bound and for the processor's state budget.
  */
 export function shrinkTo(state: KeyState, enough: (s: KeyState) => boolean): number {
   let evicted = 0;
+  // Events no match needs go first: they may be all that is over.
+  sweep(state);
   while (!enough(state)) {
     const started = state.partial.length - (state.partial.at(-1)?.start === null ? 1 : 0);
     if (started === 0 && state.held.length === 0) break;

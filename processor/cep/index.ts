@@ -19,6 +19,8 @@ export {
 } from "./spec.ts";
 export {
   createKeyState,
+  drainChanges,
+  eventRecord,
   restoreHead,
   restoreState,
   serializeHead,

@@ -1,6 +1,7 @@
 /** Saved key state: a round trip is exact, and state that does not fit the pattern is refused, not misread. */
 import { describe, expect, test } from "bun:test";
-import { createKeyState, restoreHead, restoreState, serializeHead, serializeState, type PatternSpecInput } from "./index.ts";
+import { sweep } from "./state.ts";
+import { createKeyState, drainChanges, eventRecord, restoreHead, restoreState, serializeHead, serializeState, type PatternSpecInput } from "./index.ts";
 import { ev, feed, names, nfaOf } from "./test-kit.ts";
 
 const spec: PatternSpecInput = {
@@ -28,11 +29,12 @@ describe("key state", () => {
 
   test("partial matches share their prefixes: the head names each taken event once per branch point, not per match", () => {
     const { state } = feed(nfa, Array.from({ length: 50 }, (_, i) => ev(`a${i}`, i)));
-    const head = JSON.parse(serializeHead(state)) as { nodes: unknown[]; partial: unknown[] };
-    // 50 starts, each a growing loop: 1,275 partial matches whose events sit in a tree of as many nodes,
-    // where copied histories would hold 22,100 entries.
+    const head = JSON.parse(serializeHead(state)) as { partial: unknown[] };
+    const nodes = [...state.events.values()].reduce((n, b) => n + (JSON.parse(eventRecord(b)) as { n: unknown[] }).n.length, 0);
+    // 50 starts, each a growing loop: over a thousand partial matches whose events sit in a tree of
+    // about as many nodes, where copied histories would hold tens of thousands of entries.
     expect(head.partial.length).toBeGreaterThan(1_000);
-    expect(head.nodes.length).toBeLessThanOrEqual(head.partial.length);
+    expect(nodes).toBeLessThanOrEqual(head.partial.length);
     expect(state.events.size).toBe(50);
   });
 
@@ -47,8 +49,33 @@ describe("key state", () => {
     expect(restoreState(nfa, "{").ok).toBe(false);
     expect(restoreState(nfa, JSON.stringify({ format: 1 })).ok).toBe(false);
     const { state } = feed(nfa, [ev("a1", 1)]);
-    const r = restoreHead(nfa, serializeHead(state), () => undefined);
+    const r = restoreHead(nfa, serializeHead(state), new Map());
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toMatch(/missing/);
+  });
+});
+
+describe("saved as records that follow changes", () => {
+  test("an event record may keep a node whose previous event was swept since: it is dead, and restore leaves it out", () => {
+    const timed = nfaOf({ ...spec, within_ms: 10 });
+    const records = new Map<number, string>();
+    const save = (state: ReturnType<typeof createKeyState>) => {
+      const { added, dropped } = drainChanges(state);
+      for (const seq of dropped) records.delete(seq);
+      for (const seq of added) records.set(seq, eventRecord(state.events.get(seq)!));
+      return serializeHead(state);
+    };
+    // a2 is taken twice: continuing a1's loop and starting its own. Its record keeps both nodes.
+    const run = feed(timed, [ev("a1", 0), ev("a2", 5)]);
+    save(run.state);
+    // a1's matches time out; a sweep drops a1, while a2's own match lives on.
+    const later = feed(timed, [10], run.state);
+    sweep(later.state);
+    const head = save(later.state);
+    expect([...records.keys()]).toEqual([1]);
+    const restored = restoreHead(timed, head, records);
+    expect(restored.ok).toBe(true);
+    if (!restored.ok) return;
+    expect(names(feed(timed, [ev("b1", 12)], restored.state).matches)).toEqual(["a2 b1"]);
   });
 });

@@ -3,12 +3,13 @@
  * partial match is a pointer to its last taken event in a tree of immutable `Taken` nodes, so
  * partial matches that branched from one another share their common prefix and taking an event
  * costs one node, whatever the match's length. Events no partial or held match can reach any more
- * are swept from the buffer (`sweep`, amortised, and before every save).
+ * are swept from the buffer (`sweep`, amortised over the events that grew it).
  *
- * Saved as a small JSON head (times, the partial matches and the node tree) plus each buffered
- * event's JSON text, made once when the event is buffered: a caller that stores events apart
- * writes each one once and deletes it when it is swept, so what it writes follows what changed.
- * The state is tied to one compiled pattern by its fingerprint, because it names NFA states by index.
+ * Saved as records that follow what changed: one per buffered event (its JSON text and the nodes
+ * that took it, all made while that event was processed, so the record is written once) and a
+ * small head (times, and each partial match as its state, start and last node). `drainChanges`
+ * says which events were buffered and swept since the last save. The state is tied to one
+ * compiled pattern by its fingerprint, because it names NFA states by index.
  */
 import { z } from "zod";
 import { envelopeSchema, type Envelope } from "../../schemas/envelope.ts";
@@ -18,6 +19,8 @@ import type { Nfa } from "./nfa.ts";
 export interface Taken {
   readonly step: string;
   readonly seq: number;
+  /** Its place among the nodes of event `seq`: (seq, idx) names it in saved state. */
+  readonly idx: number;
   readonly prev: Taken | null;
   /** Sweep mark (see `sweep`); the only mutable field, and not part of the match. */
   mark: number;
@@ -42,6 +45,8 @@ export interface Buffered {
   readonly event: Envelope;
   /** The event's JSON text: what is saved, and what the state budget counts. */
   readonly text: string;
+  /** The nodes that took it (those still reachable, after a sweep). */
+  nodes: Taken[];
 }
 
 export interface KeyState {
@@ -64,6 +69,9 @@ export interface KeyState {
   evictedTotal: number;
   /** Event time of the latest eviction, or null: matches ending within `within` after it are marked. */
   evictedAt: number | null;
+  /** Seqs buffered and swept since `drainChanges` was last called. */
+  added: number[];
+  dropped: number[];
 }
 
 export function createKeyState(nfa: Nfa, key: string): KeyState {
@@ -79,6 +87,8 @@ export function createKeyState(nfa: Nfa, key: string): KeyState {
     held: [],
     evictedTotal: 0,
     evictedAt: null,
+    added: [],
+    dropped: [],
   };
 }
 
@@ -97,134 +107,150 @@ export function takenOf(last: Taken | null): [string, number][] {
 
 let epoch = 0;
 
-/** Drops buffered events that no partial or held match reaches; returns the seqs dropped. */
-export function sweep(s: KeyState): number[] {
+/** Drops buffered events (and nodes) that no partial or held match reaches. */
+export function sweep(s: KeyState): void {
   const mark = ++epoch;
-  const live = new Set<number>();
   for (const list of [s.partial, s.held])
-    for (const pm of list) for (let t = pm.last; t !== null && t.mark !== mark; t = t.prev) {
-      t.mark = mark;
-      live.add(t.seq);
-    }
-  const dropped: number[] = [];
+    for (const pm of list) for (let t = pm.last; t !== null && t.mark !== mark; t = t.prev) t.mark = mark;
   for (const [seq, b] of s.events) {
-    if (live.has(seq)) continue;
+    const live = b.nodes.filter((t) => t.mark === mark);
+    if (live.length > 0) {
+      b.nodes = live;
+      continue;
+    }
     s.events.delete(seq);
     s.eventBytes -= b.text.length;
-    dropped.push(seq);
+    s.dropped.push(seq);
   }
   s.swept = s.events.size;
-  return dropped;
 }
 
-const eventPosSchema = z.object({ ts: z.number(), seq: z.number().int().nonnegative() }).strict();
-/** [state, start, index of the last taken node or -1]. */
-const savedMatchSchema = z.tuple([z.number().int().nonnegative(), eventPosSchema.nullable(), z.number().int().min(-1)]);
+/** Events buffered and swept since the last call: what a save must write and delete. */
+export function drainChanges(s: KeyState): { added: number[]; dropped: number[] } {
+  const changes = { added: s.added.filter((seq) => s.events.has(seq)), dropped: s.dropped };
+  s.added = [];
+  s.dropped = [];
+  return changes;
+}
+
+/** A buffered event's record: its text and its nodes as [idx, step, prev seq, prev idx] (no prev: [idx, step]). */
+export function eventRecord(b: Buffered): string {
+  const nodes = b.nodes.map((t) => (t.prev === null ? [t.idx, t.step] : [t.idx, t.step, t.prev.seq, t.prev.idx]));
+  return `{"e":${b.text},"n":${JSON.stringify(nodes)}}`;
+}
+
+const int = z.number().int();
+/**
+ * Matches as one flat list of numbers, five per match: state, start ts, start seq, last node's seq,
+ * its idx (no start: seq -1; no node yet: -1 -1). Flat because a busy key's head is written with
+ * every flush, and a list of numbers is the cheapest JSON to make and to read.
+ */
+const savedMatchesSchema = z.array(z.number()).refine((a) => a.length % 5 === 0, { message: "matches come in fives" });
 
 const headSchema = z
   .object({
-    format: z.literal(2),
+    format: z.literal(3),
     fingerprint: z.string(),
     key: z.string(),
     time: z.number().nullable(),
-    nextSeq: z.number().int().nonnegative(),
-    /** Step names, so nodes name their step by index. */
-    steps: z.array(z.string()),
-    /** [step index, event seq, index of the previous node or -1]; a node comes after its prev. */
-    nodes: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative(), z.number().int().min(-1)])),
-    partial: z.array(savedMatchSchema),
-    held: z.array(savedMatchSchema),
-    evictedTotal: z.number().int().nonnegative(),
+    nextSeq: int.nonnegative(),
+    partial: savedMatchesSchema,
+    held: savedMatchesSchema,
+    evictedTotal: int.nonnegative(),
     evictedAt: z.number().nullable(),
   })
   .strict();
 type Head = z.output<typeof headSchema>;
 
-/**
- * The head of a key's state as JSON: everything but the events' texts (`s.events`), which the
- * caller saves beside it. Sweeps first, so the events left are exactly the ones the head needs.
- */
+const eventRecordSchema = z
+  .object({
+    e: envelopeSchema,
+    n: z.array(z.union([z.tuple([int.nonnegative(), z.string()]), z.tuple([int.nonnegative(), z.string(), int.nonnegative(), int.nonnegative()])])),
+  })
+  .strict();
+
+/** The head of a key's state as JSON: its partial and held matches by their last nodes; the nodes live in the event records. */
 export function serializeHead(s: KeyState): string {
-  sweep(s);
-  const steps: string[] = [];
-  const stepIds = new Map<string, number>();
-  const nodes: Head["nodes"] = [];
-  const ids = new Map<Taken, number>();
-  const idOf = (t: Taken | null): number => {
-    if (t === null) return -1;
-    const known = ids.get(t);
-    if (known !== undefined) return known;
-    // Iterative along the chain: a long loop would overflow a recursive walk.
-    const chain: Taken[] = [];
-    for (let c: Taken | null = t; c !== null && !ids.has(c); c = c.prev) chain.push(c);
-    for (let i = chain.length - 1; i >= 0; i--) {
-      const c = chain[i] as Taken;
-      let step = stepIds.get(c.step);
-      if (step === undefined) {
-        step = steps.push(c.step) - 1;
-        stepIds.set(c.step, step);
-      }
-      ids.set(c, nodes.push([step, c.seq, c.prev === null ? -1 : (ids.get(c.prev) as number)]) - 1);
-    }
-    return ids.get(t) as number;
+  const save = (pms: readonly PartialMatch[]): number[] => {
+    const out = new Array<number>(pms.length * 5);
+    pms.forEach((pm, i) => {
+      out[i * 5] = pm.state;
+      out[i * 5 + 1] = pm.start?.ts ?? 0;
+      out[i * 5 + 2] = pm.start?.seq ?? -1;
+      out[i * 5 + 3] = pm.last?.seq ?? -1;
+      out[i * 5 + 4] = pm.last?.idx ?? -1;
+    });
+    return out;
   };
-  const save = (pm: PartialMatch): Head["partial"][number] => [pm.state, pm.start, idOf(pm.last)];
   const head: Head = {
-    format: 2,
+    format: 3,
     fingerprint: s.fingerprint,
     key: s.key,
     time: s.time,
     nextSeq: s.nextSeq,
-    steps,
-    nodes,
-    partial: s.partial.map(save),
-    held: s.held.map(save),
+    partial: save(s.partial),
+    held: save(s.held),
     evictedTotal: s.evictedTotal,
     evictedAt: s.evictedAt,
   };
   return JSON.stringify(head);
 }
 
-/** The whole state as one JSON text (head and events), for callers that keep it in one piece. */
+/** The whole state as one JSON text (head and event records), for callers that keep it in one piece. */
 export function serializeState(s: KeyState): string {
-  const head = serializeHead(s);
-  return `{"head":${head},"events":{${[...s.events].map(([seq, b]) => `"${seq}":${b.text}`).join(",")}}}`;
+  sweep(s);
+  return `{"head":${serializeHead(s)},"events":{${[...s.events].map(([seq, b]) => `"${seq}":${eventRecord(b)}`).join(",")}}}`;
 }
 
 export type RestoreResult = { ok: true; state: KeyState } | { ok: false; reason: string };
 
 /**
- * Rebuilds a key's state from its head and its events' texts (by seq), and checks it belongs to
- * this NFA and is internally consistent. A refusal is a result: the caller decides whether to
+ * Rebuilds a key's state from its head and its event records (by seq), and checks it belongs to
+ * this NFA and is internally consistent. Records no match reaches are left out (the state's next
+ * `drainChanges` lists them as dropped). A refusal is a result: the caller decides whether to
  * start the key afresh (e.g. after a rule changed).
  */
-export function restoreHead(nfa: Nfa, headText: string, eventText: (seq: number) => string | undefined): RestoreResult {
+export function restoreHead(nfa: Nfa, headText: string, records: ReadonlyMap<number, string>): RestoreResult {
   const head = parseWith(headSchema, headText, "CEP key state");
   if (!head.ok) return head;
   const h = head.value;
   if (h.fingerprint !== nfa.fingerprint) return { ok: false, reason: `state was saved for another version of pattern ${nfa.patternId}` };
-  const nodes: Taken[] = [];
   const events = new Map<number, Buffered>();
+  const nodeAt = (seq: number, idx: number): Taken | undefined => events.get(seq)?.nodes.find((t) => t.idx === idx);
   let eventBytes = 0;
-  for (const [step, seq, prev] of h.nodes) {
-    const name = h.steps[step];
-    if (name === undefined || prev >= nodes.length) return { ok: false, reason: "a node refers to an unknown step or a later node" };
-    if (!events.has(seq)) {
-      const text = eventText(seq);
-      if (text === undefined) return { ok: false, reason: `event ${seq} of a partial match is missing` };
-      const event = parseWith(envelopeSchema, text, `event ${seq}`);
-      if (!event.ok) return event;
-      events.set(seq, { event: event.value, text });
-      eventBytes += text.length;
+  // A node's prev belongs to an earlier event, so events in seq order find their prevs built.
+  for (const seq of [...records.keys()].toSorted((a, b) => a - b)) {
+    const parsed = parseWith(eventRecordSchema, records.get(seq) as string, `event record ${seq}`);
+    if (!parsed.ok) return parsed;
+    const nodes: Taken[] = [];
+    for (const [idx, step, prevSeq, prevIdx] of parsed.value.n) {
+      const prev = prevSeq === undefined ? null : nodeAt(prevSeq, prevIdx as number);
+      // A record is written once, with the nodes of its time; one whose previous event was swept
+      // since is dead (nothing reached it), and a match that still named it would be refused below.
+      if (prev === undefined) continue;
+      nodes.push({ step, seq, idx, prev, mark: 0 });
     }
-    nodes.push({ step: name, seq, prev: prev < 0 ? null : (nodes[prev] as Taken), mark: 0 });
+    // The event's text as saved (the record is `{"e":<text>,"n":[...]}`), not as re-serialised after parsing.
+    const record = records.get(seq) as string;
+    const text = record.slice('{"e":'.length, record.lastIndexOf(',"n":'));
+    events.set(seq, { event: parsed.value.e, text, nodes });
+    eventBytes += text.length;
   }
   const load = (saved: Head["partial"]): PartialMatch[] | string => {
     const out: PartialMatch[] = [];
-    for (const [state, start, last] of saved) {
-      if (state >= nfa.states.length) return `unknown NFA state ${state}`;
-      if (last >= nodes.length) return `unknown node ${last}`;
-      out.push({ state, start, last: last < 0 ? null : (nodes[last] as Taken) });
+    // Starts are shared by the matches that began at one event, as they were when saved.
+    const starts = new Map<number, EventPos>();
+    for (let i = 0; i < saved.length; i += 5) {
+      const [state, ts, startSeq, seq, idx] = saved.slice(i, i + 5) as [number, number, number, number, number];
+      if (!Number.isInteger(state) || state < 0 || state >= nfa.states.length) return `unknown NFA state ${state}`;
+      const last = seq < 0 ? null : nodeAt(seq, idx);
+      if (last === undefined) return `event ${seq} of a partial match is missing`;
+      let start: EventPos | null = null;
+      if (startSeq >= 0) {
+        start = starts.get(startSeq) ?? { ts, seq: startSeq };
+        starts.set(startSeq, start);
+      }
+      out.push({ state, start, last });
     }
     return out;
   };
@@ -232,22 +258,23 @@ export function restoreHead(nfa: Nfa, headText: string, eventText: (seq: number)
   const held = load(h.held);
   if (typeof partial === "string") return { ok: false, reason: partial };
   if (typeof held === "string") return { ok: false, reason: held };
-  return {
-    ok: true,
-    state: {
-      fingerprint: h.fingerprint,
-      key: h.key,
-      time: h.time,
-      nextSeq: h.nextSeq,
-      events,
-      eventBytes,
-      swept: events.size,
-      partial,
-      held,
-      evictedTotal: h.evictedTotal,
-      evictedAt: h.evictedAt,
-    },
+  const state: KeyState = {
+    fingerprint: h.fingerprint,
+    key: h.key,
+    time: h.time,
+    nextSeq: h.nextSeq,
+    events,
+    eventBytes,
+    swept: events.size,
+    partial,
+    held,
+    evictedTotal: h.evictedTotal,
+    evictedAt: h.evictedAt,
+    added: [],
+    dropped: [],
   };
+  sweep(state);
+  return { ok: true, state };
 }
 
 /** `serializeState`'s inverse. */
@@ -255,7 +282,7 @@ export function restoreState(nfa: Nfa, text: string): RestoreResult {
   const whole = parseWith(z.object({ head: z.unknown(), events: z.record(z.string(), z.unknown()) }).strict(), text, "CEP key state");
   if (!whole.ok) return whole;
   const { head, events } = whole.value;
-  return restoreHead(nfa, JSON.stringify(head), (seq) => (String(seq) in events ? JSON.stringify(events[String(seq)]) : undefined));
+  return restoreHead(nfa, JSON.stringify(head), new Map(Object.entries(events).map(([seq, r]) => [Number(seq), JSON.stringify(r)])));
 }
 
 function parseWith<T>(schema: z.ZodType<T>, text: string, what: string): { ok: true; value: T } | { ok: false; reason: string } {

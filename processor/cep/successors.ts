@@ -39,8 +39,8 @@ export interface Step {
   readonly events: ReadonlyMap<number, Buffered>;
   /** Moves per state, for states whose conditions do not read the partial match. */
   readonly memo: (Move[] | undefined)[];
-  /** Set once any partial match took the event: it must then be buffered. */
-  took: boolean;
+  /** The nodes made for this event (one per take): if any, the event is buffered with them. */
+  readonly nodes: Taken[];
 }
 
 export const createStep = (nfa: Nfa, event: Envelope, pos: EventPos, events: ReadonlyMap<number, Buffered>): Step => ({
@@ -49,7 +49,7 @@ export const createStep = (nfa: Nfa, event: Envelope, pos: EventPos, events: Rea
   pos,
   events,
   memo: [],
-  took: false,
+  nodes: [],
 });
 
 /**
@@ -60,16 +60,27 @@ export const createStep = (nfa: Nfa, event: Envelope, pos: EventPos, events: Rea
 export function successors(step: Step, pm: PartialMatch, out: PartialMatch[], complete: PartialMatch[]): void {
   const { nfa, pos } = step;
   const fresh = isFresh(nfa, pm);
+  const moves = movesOf(step, pm);
+  // The common case under a busy key: the event passes a waiting partial match by.
+  if (moves.length === 1 && !fresh) {
+    const only = moves[0] as Move;
+    if (only.edge.action === "ignore" && only.edge.target === pm.state) {
+      out.push(pm);
+      return;
+    }
+  }
   const mark = out.length;
   let stopped = false;
-  for (const { owner, edge, kind, final } of movesOf(step, pm)) {
+  for (let i = 0; i < moves.length; i++) {
+    const { owner, edge, kind, final } = moves[i] as Move;
     let next: PartialMatch;
     if (edge.action === "ignore") {
       if (fresh) continue;
       next = edge.target === pm.state ? pm : { state: edge.target, start: pm.start, last: pm.last };
     } else {
-      step.took = true;
-      next = { state: edge.target, start: pm.start ?? pos, last: { step: owner.step, seq: pos.seq, prev: pm.last, mark: 0 } };
+      const last: Taken = { step: owner.step, seq: pos.seq, idx: step.nodes.length, prev: pm.last, mark: 0 };
+      step.nodes.push(last);
+      next = { state: edge.target, start: pm.start ?? pos, last };
       // A take into a state whose remaining steps are all skippable completes a match right away.
       if (final !== null) complete.push({ state: final, start: next.start, last: next.last });
     }

@@ -20,6 +20,8 @@ import {
   compilePattern,
   createKeyState,
   processEvent,
+  drainChanges,
+  eventRecord,
   restoreHead,
   serializeHead,
   shrinkTo,
@@ -82,7 +84,7 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
       const key = name.slice(prefix.length);
       const texts = eventTexts.get(key) ?? new Map<number, string>();
       eventTexts.delete(key);
-      const restored = restoreHead(nfa, text, (seq) => texts.get(seq));
+      const restored = restoreHead(nfa, text, texts);
       if (!restored.ok) {
         options.onDiscard(rule.id, `key ${key}: ${restored.reason}`);
         forget(key, texts.keys());
@@ -91,7 +93,7 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
       states.set(key, restored.state);
       savedEvents.set(key, new Set(texts.keys()));
       // Saved events the head no longer needs go with the next flush.
-      if ([...texts.keys()].some((seq) => !restored.state.events.has(seq))) dirty.add(key);
+      if (restored.state.dropped.length > 0) dirty.add(key);
       account.add(stateBytes(restored.state));
       timers.schedule(key, dueOf(restored.state));
     }
@@ -148,14 +150,13 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
     gone.delete(prefix + key);
     let known = savedEvents.get(key);
     if (!known) savedEvents.set(key, (known = new Set()));
-    for (const seq of known) {
-      if (s.events.has(seq)) continue;
+    const { added, dropped } = drainChanges(s);
+    for (const seq of dropped) {
+      if (!known.delete(seq)) continue;
       del.push(eventName(key, seq));
-      known.delete(seq);
     }
-    for (const [seq, b] of s.events) {
-      if (known.has(seq)) continue;
-      put[eventName(key, seq)] = b.text;
+    for (const seq of added) {
+      put[eventName(key, seq)] = eventRecord(s.events.get(seq)!);
       gone.delete(eventName(key, seq));
       known.add(seq);
     }
@@ -200,7 +201,7 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
       const records: Records = {};
       for (const [key, s] of states) {
         records[prefix + key] = serializeHead(s);
-        for (const [seq, b] of s.events) records[eventName(key, seq)] = b.text;
+        for (const [seq, b] of s.events) records[eventName(key, seq)] = eventRecord(b);
       }
       return records;
     },
