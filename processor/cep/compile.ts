@@ -37,7 +37,14 @@ interface Draft {
   edges: DraftEdge[];
 }
 
-function build(spec: PatternSpec): Nfa {
+/** times(0, n) is an optional times(1, n), as Flink's Pattern.times rewrites it. */
+function withoutZeroMinimum(spec: PatternSpec): PatternSpec {
+  const steps = spec.steps.map((s) => (s.quantifier?.min === 0 ? { ...s, optional: true, quantifier: { ...s.quantifier, min: 1 } } : s));
+  return { ...spec, steps };
+}
+
+function build(input: PatternSpec): Nfa {
+  const spec = withoutZeroMinimum(input);
   const drafts: Draft[] = [];
   const stops = new Map<string, Draft>();
   const takes = spec.steps.map((s) => compileCondition(s.where));
@@ -63,9 +70,44 @@ function build(spec: PatternSpec): Nfa {
     return stop;
   };
 
-  /** A notFollowedBy right before step i forbids its event until step i's first event (spec.ts rules out the rest). */
+  /**
+   * A notFollowedBy before step i forbids its event until step i's first event; as in Flink's
+   * getCurrentNotCondition, it reaches past optional steps in between (they may be skipped).
+   */
+  const negationsBefore = (i: number): number[] => {
+    const found: number[] = [];
+    for (let j = i - 1; j >= 0; j--) {
+      const prev = stepAt(j);
+      if (prev.contiguity === "notFollowedBy") found.push(j);
+      else if (!prev.optional) break;
+    }
+    return found;
+  };
   const addStopStates = (i: number, d: Draft) => {
-    if (i > 0 && stepAt(i - 1).contiguity === "notFollowedBy") edge(d, "proceed", stopFor(i - 1), takeOf(i - 1));
+    for (const j of negationsBefore(i)) edge(d, "proceed", stopFor(j), takeOf(j));
+  };
+  /**
+   * Flink's copyWithoutTransitiveNots: once an optional step takes its event, the negations before
+   * it no longer apply to the steps after it. Its take goes to a copy of the sink without their
+   * stop edges; skipping the step (proceed) keeps the original, where they still apply.
+   */
+  const withoutNegationsBefore = (i: number, sink: Draft): Draft => {
+    const nots = new Set(negationsBefore(i).map((j) => stepAt(j).name));
+    if (nots.size === 0 || !stepAt(i).optional) return sink;
+    const copies = new Map<Draft, Draft>();
+    const copy = (d: Draft): Draft => {
+      if (d.kind === "final" || d.kind === "stop") return d;
+      const known = copies.get(d);
+      if (known) return known;
+      const c = state(d.step, d.kind);
+      copies.set(d, c);
+      for (const e of d.edges) {
+        if (e.action === "proceed" && e.target.kind === "stop" && nots.has(e.target.step)) continue;
+        edge(c, e.action, e.action === "proceed" ? copy(e.target) : e.target === d ? c : e.target, e.when);
+      }
+      return c;
+    };
+    return copy(sink);
   };
   /** Inside a quantified step i, a notFollowedBy right after it forbids its event between repetitions too. */
   const addStopStateToLooping = (i: number, d: Draft) => {
@@ -86,13 +128,16 @@ function build(spec: PatternSpec): Nfa {
   ): Draft => {
     const step = stepAt(i);
     const d = state(step.name, "normal");
-    edge(d, "take", sink, take);
-    if (optional && proceedTo) edge(d, "proceed", proceedTo, step.greedy ? negate(take) : always);
+    const taken = withoutNegationsBefore(i, sink);
+    edge(d, "take", taken, take);
+    // Greedy works through the next step's conditions (greedyUpdate), so skipping stays always
+    // possible: on the last step every prefix is still a match, as in Flink.
+    if (optional && proceedTo) edge(d, "proceed", proceedTo, always);
     if (ignore) {
       if (optional) {
         // A separate ignoring state, so that once an event was skipped the step is no longer optional-by-proceed.
         const ignoring = state(step.name, "normal");
-        edge(ignoring, "take", sink, take);
+        edge(ignoring, "take", taken, take);
         edge(ignoring, "ignore", ignoring, ignore);
         addStopStates(i, ignoring);
         edge(d, "ignore", ignoring, ignore);
@@ -178,6 +223,7 @@ function build(spec: PatternSpec): Nfa {
   const start = convert(0, sink);
   start.kind = "start";
 
+  const stepWindow = new Map(spec.steps.flatMap((s) => (s.within_ms === undefined ? [] : [[s.name, s.within_ms] as const])));
   // Readonly by type, not frozen: JavaScriptCore keeps frozen arrays in a slow representation,
   // and these are read for every partial match and event.
   const states: NfaState[] = drafts.map((d) => ({
@@ -186,15 +232,17 @@ function build(spec: PatternSpec): Nfa {
     kind: d.kind,
     edges: d.edges.map((e) => ({ action: e.action, target: e.target.id, when: e.when })),
     iterative: readsMatch(d),
+    withinMs: d.kind === "stop" || d.kind === "final" ? null : (stepWindow.get(d.step) ?? null),
   }));
   return Object.freeze({
     patternId: spec.id,
     states,
     start: start.id,
     withinMs: spec.within_ms ?? null,
+    stepWindows: stepWindow.size > 0,
     skip: spec.skip,
     maxPartialMatches: spec.max_partial_matches ?? null,
-    fingerprint: createHash("sha256").update(JSON.stringify({ v: COMPILER_VERSION, spec })).digest("hex").slice(0, 16),
+    fingerprint: createHash("sha256").update(JSON.stringify({ v: COMPILER_VERSION, spec: input })).digest("hex").slice(0, 16),
   });
 }
 

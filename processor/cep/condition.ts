@@ -4,7 +4,9 @@
  *
  * A comparison has a left side (a field of the current event, or an aggregate over the events an
  * earlier step already matched) and a right side (a constant, or such an aggregate); the aggregate
- * form is what makes a condition iterative.
+ * form is what makes a condition iterative. A comparison of two arithmetic expressions (`left`,
+ * `right`) combines such aggregates with fields of the current event, e.g. "the loop's prices so
+ * far plus this one stay under 5"; it is data too, evaluated without eval.
  */
 import { z } from "zod";
 
@@ -22,7 +24,16 @@ export interface Ref {
   agg: Aggregate;
 }
 
+export const arithmeticOps = ["add", "sub", "mul", "div"] as const;
+export type ArithmeticOp = (typeof arithmeticOps)[number];
+export const orderOps = ["eq", "ne", "gt", "gte", "lt", "lte"] as const;
+export type OrderOp = (typeof orderOps)[number];
+
+/** A number, a field of the current event, an aggregate of an earlier step, or arithmetic on two of them. */
+export type Expr = number | { field: string } | { ref: Ref } | { op: ArithmeticOp; args: [Expr, Expr] };
+
 export type Condition =
+  | { left: Expr; op: OrderOp; right: Expr }
   | { field: string; op: CompareOp; value: unknown }
   | { field: string; op: CompareOp; ref: Ref }
   | { ref: Ref; op: CompareOp; value: unknown }
@@ -44,13 +55,24 @@ export const refSchema = z
 
 const op = z.enum(compareOps);
 
+export const exprSchema: z.ZodType<Expr> = z.lazy(() =>
+  z.union([
+    z.number(),
+    z.object({ field: path }).strict(),
+    z.object({ ref: refSchema }).strict(),
+    z.object({ op: z.enum(arithmeticOps), args: z.tuple([exprSchema, exprSchema]) }).strict(),
+  ]),
+) as z.ZodType<Expr>;
+
 export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   z.union([
+    z.object({ left: exprSchema, op: z.enum(orderOps), right: exprSchema }).strict(),
     z.object({ field: path, op, value: z.unknown() }).strict(),
     z.object({ field: path, op, ref: refSchema }).strict(),
     z.object({ ref: refSchema, op, value: z.unknown() }).strict(),
     z.object({ field: path, op: z.literal("exists") }).strict(),
-    z.object({ and: z.array(conditionSchema).min(1) }).strict(),
+    // `and` of nothing holds for every event: a step with no condition (Flink's pattern without where()).
+    z.object({ and: z.array(conditionSchema) }).strict(),
     z.object({ or: z.array(conditionSchema).min(1) }).strict(),
     z.object({ not: conditionSchema }).strict(),
   ]),
@@ -61,7 +83,13 @@ export function refsOf(c: Condition): Ref[] {
   if ("and" in c) return c.and.flatMap(refsOf);
   if ("or" in c) return c.or.flatMap(refsOf);
   if ("not" in c) return refsOf(c.not);
+  if ("left" in c) return [...exprRefs(c.left), ...exprRefs(c.right)];
   return "ref" in c ? [c.ref] : [];
+}
+
+function exprRefs(e: Expr): Ref[] {
+  if (typeof e === "number" || "field" in e) return [];
+  return "ref" in e ? [e.ref] : e.args.flatMap(exprRefs);
 }
 
 /** Problems a schema cannot see: a regex that does not compile, `in` without a list. */
@@ -69,6 +97,7 @@ export function conditionProblems(c: Condition): string[] {
   if ("and" in c) return c.and.flatMap(conditionProblems);
   if ("or" in c) return c.or.flatMap(conditionProblems);
   if ("not" in c) return conditionProblems(c.not);
+  if ("left" in c) return [];
   if (c.op === "regex") {
     if (!("value" in c) || typeof c.value !== "string") return [`regex on ${subject(c)} needs a string value`];
     try {

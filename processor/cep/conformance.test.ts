@@ -1,6 +1,7 @@
 /**
  * Flink CEP conformance: runs the test vectors taken from Flink's own CEP test suite
- * (shared/conformance/cep-flink-sample.json) through the same data-only PatternSpec that rule
+ * (shared/conformance/cep-flink-sample.json, and cep-flink-forms.json for the pattern forms of
+ * issue 21) through the same data-only PatternSpec that rule
  * authors write, and asserts Flink's matches, compared as Flink compares them (multisets of
  * matches, events unordered within a match). A deliberate difference would be asserted here as
  * such and explained in docs/cep-differences.md; none is needed for the current vectors.
@@ -14,9 +15,9 @@ import { contiguities, type Contiguity } from "./spec.ts";
 import { advanceTime, compilePattern, createKeyState, processEvent, type Match, type PatternSpecInput, type TimedOut } from "./index.ts";
 
 // A copy of shared/conformance/cep-flink-sample.json (vectors from Flink's CEP tests), kept in the
-// repository so the suite runs wherever the clone is.
-const file = fileURLToPath(new URL("./conformance/cep-flink-sample.json", import.meta.url));
-if (!existsSync(file)) throw new Error(`CEP conformance vectors not found at ${file}`);
+// repository so the suite runs wherever the clone is, and the vectors of the forms added since.
+const files = ["cep-flink-sample.json", "cep-flink-forms.json"].map((name) => fileURLToPath(new URL(`./conformance/${name}`, import.meta.url)));
+for (const file of files) if (!existsSync(file)) throw new Error(`CEP conformance vectors not found at ${file}`);
 
 interface FlinkEvent {
   idx: number;
@@ -40,13 +41,15 @@ interface FlinkStep {
 interface FlinkCase {
   key: string;
   harness: string;
-  pattern: { steps: FlinkStep[]; within_ms: number | null; skip: string };
+  pattern: { steps: FlinkStep[]; within_ms: number | null; within_type?: "FIRST_AND_LAST" | "PREVIOUS_AND_CURRENT" | null; skip: string };
   events: FlinkEvent[];
   expected_idx: number[][];
   expected_timeout_start_idx_multiset?: number[];
+  /** Timed-out partial matches: their events (input positions) and Flink's timeout timestamp. */
+  expected_timeouts?: { events_idx: number[]; timeout_ts: number }[];
 }
 
-const vectors = JSON.parse(readFileSync(file, "utf8")) as { case_count: number; cases: FlinkCase[] };
+const suites = files.map((file) => ({ file, ...(JSON.parse(readFileSync(file, "utf8")) as { case_count: number; cases: FlinkCase[] }) }));
 
 /** Flink's Java conditions, as Fluxgate condition data. An unknown one fails the run rather than being guessed. */
 function condition(where: string): Condition {
@@ -58,6 +61,13 @@ function condition(where: string): Condition {
     "name == 'end' && sum(price over events matched to 'start') >= 2.0": {
       and: [name("end"), { ref: { step: "start", field: "props.price", agg: "sum" }, op: "gte", value: 2 }],
     },
+    // A step without where(): any event.
+    true: { and: [] },
+    // sum of the step's prices so far plus this event's price, as one arithmetic comparison.
+    "name == 'start' && sum(price over 'start') + price < 5.0": { and: [name("start"), loopSumBelow5("start")] },
+    "event is a SubEvent && name starts with 'foo' && sum(price over 'middle') + price < 5.0": {
+      and: [subEvent, { field: "props.name", op: "regex", value: "^foo" }, loopSumBelow5("middle")],
+    },
   };
   const hit = known[where];
   if (hit) return hit;
@@ -66,6 +76,10 @@ function condition(where: string): Condition {
   const contains = /^name contains '([^']*)'$/.exec(where);
   if (contains?.[1] !== undefined) return { field: "props.name", op: "contains", value: contains[1] };
   throw new Error(`no translation for Flink condition: ${where}`);
+}
+
+function loopSumBelow5(step: string): Condition {
+  return { left: { op: "add", args: [{ ref: { step, field: "props.price", agg: "sum" } }, { field: "props.price" }] }, op: "lt", right: 5 };
 }
 
 function quantifier(q: FlinkStep["quantifier"]): { min: number; max?: number } | undefined {
@@ -91,9 +105,14 @@ function skip(s: string): NonNullable<PatternSpecInput["skip"]> {
 }
 
 function spec(c: FlinkCase): PatternSpecInput {
+  // Flink's within() belongs to the pattern it is called on, the last step: PREVIOUS_AND_CURRENT
+  // bounds the time from the event before that step's event; FIRST_AND_LAST the whole match.
+  const stepWindow = c.pattern.within_type === "PREVIOUS_AND_CURRENT" ? c.pattern.within_ms : null;
+  const last = c.pattern.steps.length - 1;
   return {
     id: c.key,
-    steps: c.pattern.steps.map((s) => ({
+    steps: c.pattern.steps.map((s, i) => ({
+      ...(i === last && stepWindow !== null && { within_ms: stepWindow }),
       name: s.name,
       contiguity: contiguity(s.contiguity),
       where: condition(s.where),
@@ -102,7 +121,7 @@ function spec(c: FlinkCase): PatternSpecInput {
       greedy: s.greedy,
       loop_contiguity: s.consecutive ? "next" : s.allow_combinations ? "followedByAny" : "followedBy",
     })),
-    within_ms: c.pattern.within_ms ?? undefined,
+    within_ms: stepWindow === null ? (c.pattern.within_ms ?? undefined) : undefined,
     skip: skip(c.pattern.skip),
   };
 }
@@ -149,7 +168,7 @@ function run(c: FlinkCase): { matches: Match[]; timeouts: TimedOut[] } {
   return { matches, timeouts };
 }
 
-describe("Flink CEP conformance", () => {
+describe.each(suites)("Flink CEP conformance: $file", (vectors) => {
   test("the file holds the announced number of cases", () => {
     expect(vectors.cases.length).toBe(vectors.case_count);
     expect(vectors.cases.length).toBeGreaterThan(0);
@@ -164,6 +183,11 @@ describe("Flink CEP conformance", () => {
         // The start event is the earliest in event time (input positions are arrival order here).
         const starts = timeouts.map((t) => idx(Object.values(t.events).flat().reduce((a, b) => (b.ts < a.ts ? b : a))));
         expect(starts.toSorted()).toEqual(c.expected_timeout_start_idx_multiset.toSorted());
+      }
+      if (c.expected_timeouts) {
+        const got = timeouts.map((t) => JSON.stringify([Object.values(t.events).flat().map(idx).toSorted((a, b) => a - b), t.timeout_ts]));
+        const want = c.expected_timeouts.map((t) => JSON.stringify([t.events_idx.toSorted((a, b) => a - b), t.timeout_ts]));
+        expect(got.toSorted()).toEqual(want.toSorted());
       }
     });
   }

@@ -44,17 +44,17 @@ export interface StepResult {
 export function advanceTime(nfa: Nfa, state: KeyState, ts: number): StepResult {
   const time = state.time === null ? ts : Math.max(state.time, ts);
   state.time = time;
-  const within = nfa.withinMs;
-  const first = state.partial[0]?.start;
-  // Partial matches are ordered by start: if the earliest has time left, all have.
-  if (within === null || !first || time - first.ts < within) return quiet(state);
+  const first = state.partial[0];
+  // Without step windows partial matches are ordered by deadline too: if the earliest has time left, all have.
+  if (!nfa.stepWindows && (!first || time < deadlineOf(nfa, first))) return quiet(state);
   const live: PartialMatch[] = [];
   const absent: PartialMatch[] = [];
   const expired: PartialMatch[] = [];
   for (const pm of state.partial) {
-    if (pm.start !== null && time - pm.start.ts >= within) (stateOf(nfa, pm.state).kind === "pending" ? absent : expired).push(pm);
+    if (time >= deadlineOf(nfa, pm)) (stateOf(nfa, pm.state).kind === "pending" ? absent : expired).push(pm);
     else live.push(pm);
   }
+  if (absent.length === 0 && expired.length === 0) return quiet(state);
   // Even without a skip strategy, an absence match waits for earlier-starting partial matches, as in Flink.
   const released = release(skipStrategy(nfa.skip), state, state.held, absent, live);
   const matches = released.emitted.map((pm) => toMatch(nfa.patternId, state.key, pm, state.events, absenceEnd(nfa, pm), marked(nfa, state, pm)));
@@ -63,7 +63,7 @@ export function advanceTime(nfa: Nfa, state: KeyState, ts: number): StepResult {
     key: state.key,
     events: eventsByStep(pm, state.events),
     start_ts: (pm.start as EventPos).ts,
-    timeout_ts: (pm.start as EventPos).ts + within,
+    timeout_ts: deadlineOf(nfa, pm),
   }));
   state.partial = released.partial;
   state.held = released.held;
@@ -209,8 +209,32 @@ function outOfOrder(partial: readonly PartialMatch[], pos: EventPos): boolean {
 
 const quiet = (state: KeyState): StepResult => ({ state, matches: [], timeouts: [], evicted: 0, cause: null });
 
-const absenceEnd = (nfa: Nfa, pm: PartialMatch): number | null =>
-  stateOf(nfa, pm.state).kind === "pending" && pm.start && nfa.withinMs !== null ? pm.start.ts + nfa.withinMs : null;
+const absenceEnd = (nfa: Nfa, pm: PartialMatch): number | null => (stateOf(nfa, pm.state).kind === "pending" ? deadlineOf(nfa, pm) : null);
+
+/**
+ * When a partial match can no longer complete: `within` after its first event (FIRST_AND_LAST),
+ * or its state's step window after its last event (PREVIOUS_AND_CURRENT), whichever is first.
+ * The start state, before any take, has no deadline.
+ */
+export function deadlineOf(nfa: Nfa, pm: PartialMatch): number {
+  let deadline = Number.POSITIVE_INFINITY;
+  if (pm.start !== null && nfa.withinMs !== null) deadline = pm.start.ts + nfa.withinMs;
+  const step = nfa.stepWindows ? stateOf(nfa, pm.state).withinMs : null;
+  if (step !== null && pm.last !== null) deadline = Math.min(deadline, pm.last.ts + step);
+  return deadline;
+}
+
+/** The earliest deadline of a key's partial matches, or null: when the key's timer must fire. */
+export function nextDeadline(nfa: Nfa, state: KeyState): number | null {
+  if (!nfa.stepWindows) {
+    const first = state.partial[0];
+    const d = first ? deadlineOf(nfa, first) : Number.POSITIVE_INFINITY;
+    return Number.isFinite(d) ? d : null;
+  }
+  let min = Number.POSITIVE_INFINITY;
+  for (const pm of state.partial) min = Math.min(min, deadlineOf(nfa, pm));
+  return Number.isFinite(min) ? min : null;
+}
 
 /** Every pattern that buffers an event saves the same text: made once per event, not once per pattern. */
 const texts = new WeakMap<Envelope, string>();

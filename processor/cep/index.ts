@@ -5,7 +5,7 @@
  * for the state in one piece) around the state store.
  */
 export { compilePattern, type CompileResult } from "./compile.ts";
-export { advanceTime, processEvent, shrinkTo, unlimited, type EvictionCause, type Limits, type StepResult } from "./engine.ts";
+export { advanceTime, deadlineOf, nextDeadline, processEvent, shrinkTo, unlimited, type EvictionCause, type Limits, type StepResult } from "./engine.ts";
 export { CEP_DEFAULTS, createStateBudget, defaultBudget, type BudgetAccount, type StateBudget } from "./budget.ts";
 export type { Match, TimedOut } from "./match.ts";
 export type { Nfa } from "./nfa.ts";

@@ -29,6 +29,8 @@ export interface NfaState {
   readonly step: string;
   readonly kind: StateKind;
   readonly edges: readonly Edge[];
+  /** The owning step's within_ms (Flink's PREVIOUS_AND_CURRENT): a partial match here dies that long after its last event. */
+  readonly withinMs: number | null;
   /** Some condition reachable from here by proceed edges reads the partial match: no per-event memo. */
   readonly iterative: boolean;
 }
@@ -38,6 +40,8 @@ export interface Nfa {
   readonly states: readonly NfaState[];
   readonly start: number;
   readonly withinMs: number | null;
+  /** Some state has a window of its own (withinMs), so deadlines are not simply ordered by start. */
+  readonly stepWindows: boolean;
   readonly skip: SkipSpec;
   /** The spec's own bound on partial matches per key, if it sets one (the processor's limit applies too). */
   readonly maxPartialMatches: number | null;

@@ -4,7 +4,7 @@
  * conditions, the events the partial match has already taken per step.
  */
 import type { Envelope } from "../../schemas/envelope.ts";
-import { refsOf, type Aggregate, type CompareOp, type Condition, type Ref } from "./condition.ts";
+import { refsOf, type Aggregate, type ArithmeticOp, type CompareOp, type Condition, type Expr, type Ref } from "./condition.ts";
 
 /** What an iterative condition may look at: the partial match being extended, never later input. */
 export interface MatchView {
@@ -38,6 +38,12 @@ function compileAny(c: Condition): Predicate {
     return (e, v) => parts.some((p) => p(e, v));
   }
   if ("not" in c) return negate(compileAny(c.not));
+  if ("left" in c) {
+    const left = compileExpr(c.left);
+    const right = compileExpr(c.right);
+    const test = comparator(c.op, undefined);
+    return (e, v) => test(left(e, v), right(e, v));
+  }
   if (c.op === "exists") {
     const read = fieldReader(c.field);
     return (e) => read(e) !== undefined;
@@ -64,6 +70,35 @@ function refReader(ref: Ref): (e: Envelope, v: MatchView) => unknown {
 }
 
 const constant = (value: unknown) => () => value;
+
+/** Arithmetic on numbers only: anything else (a missing field, a string) makes the result undefined, and so the comparison false. */
+function compileExpr(x: Expr): (e: Envelope, v: MatchView) => number | undefined {
+  if (typeof x === "number") return () => x;
+  const num = (u: unknown) => (typeof u === "number" && Number.isFinite(u) ? u : undefined);
+  if ("field" in x) {
+    const read = fieldReader(x.field);
+    return (e) => num(read(e));
+  }
+  if ("ref" in x) {
+    const read = refReader(x.ref);
+    return (e, v) => num(read(e, v));
+  }
+  const [a, b] = x.args.map(compileExpr) as [ReturnType<typeof compileExpr>, ReturnType<typeof compileExpr>];
+  const apply = arithmetic[x.op];
+  return (e, v) => {
+    const l = a(e, v);
+    const r = l === undefined ? undefined : b(e, v);
+    return r === undefined ? undefined : num(apply(l as number, r));
+  };
+}
+
+/** Division by zero gives a non-finite number, which `num` turns into undefined. */
+const arithmetic: Record<ArithmeticOp, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+};
 
 /** Missing inputs give undefined (so comparisons are false), except sum and count, which are 0 over nothing. */
 function aggregate(agg: Aggregate, values: readonly unknown[]): unknown {

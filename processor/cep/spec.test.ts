@@ -36,9 +36,9 @@ describe("pattern spec", () => {
       /needs within_ms/,
     ],
     [
-      "greedy on the last step",
-      { ...base, steps: [base.steps[0]!, { ...base.steps[1]!, quantifier: { min: 1 }, greedy: true }] },
-      /greedy is not allowed on the last step/,
+      "a window of its own on a repeated step",
+      { ...base, steps: [base.steps[0]!, { ...base.steps[1]!, quantifier: { min: 1 }, within_ms: 5 }] },
+      /repeated steps cannot have it/,
     ],
     [
       "a ref to a later step",

@@ -26,7 +26,7 @@ export const stepSpecSchema = z
     where: conditionSchema.describe("Condition an event must meet to be taken by this step"),
     quantifier: z
       .object({
-        min: z.number().int().min(1),
+        min: z.number().int().min(0).describe("0 makes the step optional: times(0, n) is an optional times(1, n), as in Flink"),
         max: z.number().int().min(1).optional().describe("Omit for no upper bound"),
       })
       .strict()
@@ -34,6 +34,12 @@ export const stepSpecSchema = z
       .describe("times(n) = {min:n,max:n}; times(n,m) = {min:n,max:m}; timesOrMore(n) = {min:n}; oneOrMore = {min:1}. Omit for exactly once"),
     optional: z.boolean().default(false).describe("The step may be skipped entirely"),
     greedy: z.boolean().default(false).describe("A quantified step takes as many events as it can before the next step may start"),
+    within_ms: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Flink's WithinType.PREVIOUS_AND_CURRENT: this step's event must come within within_ms of the previous matched event"),
     loop_contiguity: z
       .enum(loopContiguities)
       .default("followedBy")
@@ -92,14 +98,15 @@ function structuralProblems(spec: PatternSpec): string[] {
       problems.push(`${at}: a negation cannot be quantified, optional or greedy`);
     const prev = steps[i - 1];
     if (negation && prev && isNegation(prev.contiguity)) problems.push(`${at}: two negations in a row are not supported`);
-    if (prev?.contiguity === "notFollowedBy" && step.optional)
-      problems.push(`${at}: an optional step right after notFollowedBy is not supported`);
     if (step.quantifier?.max !== undefined && step.quantifier.max < step.quantifier.min)
       problems.push(`${at}: quantifier max is below min`);
+    if (step.quantifier?.min === 0 && step.quantifier.max === undefined)
+      problems.push(`${at}: a quantifier with min 0 needs a max (zero or more is { min: 1 } with optional)`);
     if (step.greedy && !step.quantifier && !step.optional) problems.push(`${at}: greedy needs a quantifier or optional`);
-    if (step.greedy && i === steps.length - 1) problems.push(`${at}: greedy is not allowed on the last step (as in Flink)`);
-    if (i === steps.length - 1 && step.contiguity === "notFollowedBy" && spec.within_ms === undefined)
-      problems.push(`${at}: a trailing notFollowedBy needs within_ms, or it could never fire`);
+    if (i === steps.length - 1 && step.contiguity === "notFollowedBy" && spec.within_ms === undefined && step.within_ms === undefined)
+      problems.push(`${at}: a trailing notFollowedBy needs within_ms (of the pattern or of the step), or it could never fire`);
+    if (step.within_ms !== undefined && (i === 0 || step.quantifier))
+      problems.push(`${at}: within_ms on a step is measured from the previous step's event, so the first step and repeated steps cannot have it`);
     for (const ref of refsOf(step.where)) {
       const target = steps.findIndex((s) => s.name === ref.step);
       if (target < 0 || target > i || isNegation(steps[target]?.contiguity ?? "begin"))
@@ -108,7 +115,7 @@ function structuralProblems(spec: PatternSpec): string[] {
     problems.push(...conditionProblems(step.where).map((p) => `${at}: ${p}`));
     names.add(step.name);
   });
-  if (steps.every((s) => s.optional || isNegation(s.contiguity))) problems.push("every step is optional: the pattern would match nothing");
+  if (steps.every((s) => s.optional || s.quantifier?.min === 0 || isNegation(s.contiguity))) problems.push("every step is optional: the pattern would match nothing");
   const skip = spec.skip;
   if (skip.strategy === "skipToFirst" || skip.strategy === "skipToLast") {
     const target = steps.find((s) => s.name === skip.step);

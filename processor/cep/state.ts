@@ -19,6 +19,8 @@ import type { Nfa } from "./nfa.ts";
 export interface Taken {
   readonly step: string;
   readonly seq: number;
+  /** The event's time, for windows measured from the previous event. */
+  readonly ts: number;
   /** Its place among the nodes of event `seq`: (seq, idx) names it in saved state. */
   readonly idx: number;
   readonly prev: Taken | null;
@@ -228,7 +230,7 @@ export function restoreHead(nfa: Nfa, headText: string, records: ReadonlyMap<num
       // A record is written once, with the nodes of its time; one whose previous event was swept
       // since is dead (nothing reached it), and a match that still named it would be refused below.
       if (prev === undefined) continue;
-      nodes.push({ step, seq, idx, prev, mark: 0 });
+      nodes.push({ step, seq, ts: parsed.value.e.ts, idx, prev, mark: 0 });
     }
     // The event's text as saved (the record is `{"e":<text>,"n":[...]}`), not as re-serialised after parsing.
     const record = records.get(seq) as string;

@@ -78,7 +78,7 @@ export function successors(step: Step, pm: PartialMatch, out: PartialMatch[], co
       if (fresh) continue;
       next = edge.target === pm.state ? pm : { state: edge.target, start: pm.start, last: pm.last };
     } else {
-      const last: Taken = { step: owner.step, seq: pos.seq, idx: step.nodes.length, prev: pm.last, mark: 0 };
+      const last: Taken = { step: owner.step, seq: pos.seq, ts: pos.ts, idx: step.nodes.length, prev: pm.last, mark: 0 };
       step.nodes.push(last);
       next = { state: edge.target, start: pm.start ?? pos, last };
       // A take into a state whose remaining steps are all skippable completes a match right away.

@@ -22,6 +22,7 @@ import {
   processEvent,
   drainChanges,
   eventRecord,
+  nextDeadline,
   restoreHead,
   serializeHead,
   shrinkTo,
@@ -60,11 +61,7 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
   /** The app's watermark, as the engine last advanced this rule to it. */
   let watermark: number | null = null;
 
-  // Partial matches are ordered by start, so the first one is the next to run out of time.
-  const dueOf = (s: KeyState): number | null => {
-    const start = s.partial[0]?.start;
-    return nfa.withinMs === null || !start ? null : start.ts + nfa.withinMs;
-  };
+  const dueOf = (s: KeyState): number | null => nextDeadline(nfa, s);
 
   if (saved !== null) restore(saved);
 

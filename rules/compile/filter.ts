@@ -4,7 +4,15 @@
  * exactly what the author wrote, with one predicate compiler.
  */
 import type { Condition } from "../../processor/cep/condition.ts";
-import { isRefOperand, type FieldCondition, type Filter, type Ops } from "../language/filter.ts";
+import { parseExpression } from "../language/expression.ts";
+import { exprsOf, isRefOperand, type FieldCondition, type Filter, type Ops } from "../language/filter.ts";
+
+/** An `expr` the schema has already parsed once; a failure here would be a bug, not an author's mistake. */
+function comparison(text: string): Condition {
+  const parsed = parseExpression(text);
+  if (!parsed.ok) throw new Error(`internal: a validated expr does not parse: ${parsed.message}`);
+  return parsed.value;
+}
 
 export function compileFilter(filter: Filter): Condition {
   const parts: Condition[] = [];
@@ -13,6 +21,7 @@ export function compileFilter(filter: Filter): Condition {
     if (key === "all") parts.push(allOf((value as Filter[]).map(compileFilter)));
     else if (key === "any") parts.push({ or: (value as Filter[]).map(compileFilter) });
     else if (key === "not") parts.push({ not: compileFilter(value as Filter) });
+    else if (key === "expr") parts.push(...exprsOf(filter).map(comparison));
     else parts.push(...fieldConditions(key, value as FieldCondition));
   }
   return allOf(parts);

@@ -23,13 +23,13 @@ export function compilePatternDef(ruleId: string, pattern: PatternDef): PatternC
 }
 
 function stepSpec(step: StepDef, i: number): PatternSpecInput["steps"][number] {
-  const quantifier =
-    step.times === undefined ? undefined : typeof step.times === "number" ? { min: step.times, max: step.times } : step.times;
+  const quantifier = step.times === undefined ? undefined : typeof step.times === "number" ? { min: step.times, max: step.times } : step.times;
   return {
     name: step.name,
     contiguity: i === 0 ? "begin" : (step.contiguity ?? "followedBy"),
-    where: compileFilter(step.filter),
+    where: step.filter === undefined ? { and: [] } : compileFilter(step.filter),
     ...(quantifier && { quantifier }),
+    ...(step.within !== undefined && { within_ms: step.within }),
     optional: step.optional,
     greedy: step.greedy,
     loop_contiguity: step.consecutive ? "next" : step.allow_combinations ? "followedByAny" : "followedBy",

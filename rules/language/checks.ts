@@ -4,7 +4,8 @@
  * and that `ref` operands (comparisons with earlier matched events) appear only in pattern steps.
  * Each problem carries the path of the field to blame, so its position can be reported.
  */
-import { isRefOperand, type Filter } from "./filter.ts";
+import { parseExpression } from "./expression.ts";
+import { exprsOf, isRefOperand, type Filter } from "./filter.ts";
 import type { Rule } from "./rule.ts";
 import type { PathIssue } from "./issues.ts";
 
@@ -29,9 +30,11 @@ export function ruleProblems(rule: Rule): PathIssue[] {
       at([...here, "contiguity"], `a ${step.contiguity} step cannot also be repeated, optional or greedy`);
     if (negation && i === pattern.steps.length - 1 && step.contiguity === "notNext")
       at([...here, "contiguity"], "a pattern cannot end with notNext; to detect absence end with notFollowedBy and set within");
-    if (step.contiguity === "notFollowedBy" && i === pattern.steps.length - 1 && pattern.within === undefined)
+    if (step.contiguity === "notFollowedBy" && i === pattern.steps.length - 1 && pattern.within === undefined && step.within === undefined)
       at(["pattern"], `the trailing notFollowedBy step "${step.name}" needs within: absence is only certain once the time is up`);
-    for (const [path, ref] of refsIn(step.filter)) {
+    if (step.within !== undefined && (i === 0 || step.times !== undefined))
+      at([...here, "within"], "a step's within is measured from the previous step's event, so the first step and repeated steps cannot have one (use the pattern's within)", true);
+    for (const [path, ref] of refsIn(step.filter ?? {})) {
       const target = names.get(ref) ?? (ref === step.name ? i : undefined);
       if (target === undefined) at([...here, "filter", ...path], `ref to step "${ref}", which is not this or an earlier step`);
       else if (negations.has(pattern.steps[target]?.contiguity ?? "")) at([...here, "filter", ...path], `ref to step "${ref}", which is a negation and matches no events`);
@@ -48,7 +51,13 @@ export function ruleProblems(rule: Rule): PathIssue[] {
 function refsIn(filter: Filter, base: (string | number)[] = []): [(string | number)[], string][] {
   const out: [(string | number)[], string][] = [];
   for (const [key, value] of Object.entries(filter)) {
-    if (key === "all" || key === "any") (value as Filter[]).forEach((f, i) => out.push(...refsIn(f, [...base, key, i])));
+    if (key === "expr")
+      exprsOf(filter).forEach((text, i) => {
+        const parsed = parseExpression(text);
+        const at = typeof filter.expr === "string" ? [...base, key] : [...base, key, i];
+        if (parsed.ok) for (const ref of parsed.refs) out.push([at, ref.step]);
+      });
+    else if (key === "all" || key === "any") (value as Filter[]).forEach((f, i) => out.push(...refsIn(f, [...base, key, i])));
     else if (key === "not") out.push(...refsIn(value as Filter, [...base, key]));
     else if (typeof value === "object" && value !== null && !Array.isArray(value))
       for (const [op, operand] of Object.entries(value)) if (isRefOperand(operand)) out.push([[...base, key, op], operand.ref.step]);

@@ -7,13 +7,15 @@
  *   filter: { type: checkout_completed, props.amount: { gte: 500 }, any: [{ source: http }, { source: ws }] }
  *
  * A value is shorthand for `eq` (a list is shorthand for `in`). Inside a pattern step an operand may
- * be `{ ref: { step, agg, field } }`: an aggregate over the events an earlier step matched.
+ * be `{ ref: { step, agg, field } }`: an aggregate over the events an earlier step matched, and
+ * `expr` holds arithmetic comparisons over such aggregates and the event's fields (expression.ts).
  */
 import { z } from "zod";
+import { parseExpression } from "./expression.ts";
 
 export const ENVELOPE_FIELDS = ["event_id", "app_id", "type", "ts", "received_at", "key", "user_id", "session_id", "props", "source"] as const;
 const PATH = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/;
-const COMBINATORS = new Set(["all", "any", "not"]);
+const COMBINATORS = new Set(["all", "any", "not", "expr"]);
 
 export const fieldOps = ["eq", "ne", "gt", "gte", "lt", "lte", "in", "contains", "regex", "exists"] as const;
 export type FieldOp = (typeof fieldOps)[number];
@@ -86,8 +88,17 @@ export interface Filter {
   all?: Filter[];
   any?: Filter[];
   not?: Filter;
-  [path: string]: FieldCondition | Filter[] | Filter | undefined;
+  expr?: string | string[];
+  [path: string]: FieldCondition | Filter[] | Filter | string | string[] | undefined;
 }
+
+/** The comparisons of a filter's `expr`, one or a list. */
+export const exprsOf = (f: Filter): string[] => (f.expr === undefined ? [] : typeof f.expr === "string" ? [f.expr] : f.expr);
+
+const exprText = z.string().superRefine((text, ctx) => {
+  const parsed = parseExpression(text);
+  if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
+});
 
 export const filterSchema: z.ZodType<Filter> = z.lazy(() =>
   z
@@ -95,6 +106,10 @@ export const filterSchema: z.ZodType<Filter> = z.lazy(() =>
       all: z.array(filterSchema).min(1).optional().describe("Every filter must hold"),
       any: z.array(filterSchema).min(1).optional().describe("At least one filter must hold"),
       not: filterSchema.optional().describe("The filter must not hold"),
+      expr: z
+        .union([exprText, z.array(exprText).min(1)])
+        .optional()
+        .describe('Pattern steps: arithmetic comparisons, every one must hold, e.g. "sum(items, props.price) + props.price < 5"'),
     })
     .catchall(fieldConditionSchema)
     .superRefine((f, ctx) => {
@@ -115,6 +130,7 @@ export function* fieldEntries(f: Filter): Generator<[path: string, condition: Fi
     if (value === undefined) continue;
     if (key === "all" || key === "any") for (const sub of value as Filter[]) yield* fieldEntries(sub);
     else if (key === "not") yield* fieldEntries(value as Filter);
+    else if (key === "expr") continue;
     else yield [key, value as FieldCondition];
   }
 }

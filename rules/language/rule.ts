@@ -72,15 +72,18 @@ export const contiguities = ["next", "followedBy", "followedByAny", "notNext", "
 export const stepSchema = z
   .object({
     name: z.string().regex(STEP_NAME, "must be 1-64 of [A-Za-z0-9_.:-]").describe("Step name; alerts list the matched events under it"),
-    filter: filterSchema.describe("Events this step takes"),
+    filter: filterSchema.optional().describe("Events this step takes; omit it and the step takes any event"),
     contiguity: z
       .enum(contiguities)
       .optional()
       .describe("How this step follows the previous one: next (strictly the next event), followedBy (skip non-matching events, the default), followedByAny, notNext, notFollowedBy. Not allowed on the first step"),
     times: z
-      .union([z.number().int().min(1), z.object({ min: z.number().int().min(1), max: z.number().int().min(1).optional() }).strict()])
+      .union([z.number().int().min(1), z.object({ min: z.number().int().min(0), max: z.number().int().min(1).optional() }).strict()])
       .optional()
-      .describe("How many events the step takes: n exactly, or { min, max } (omit max for no upper bound)"),
+      .describe("How many events the step takes: n exactly, or { min, max } (omit max for no upper bound); min 0 makes the step optional, as Flink's times(0, n)"),
+    within: durationSchema
+      .optional()
+      .describe("This step's event must come within this time of the previous matched event (Flink's WithinType.PREVIOUS_AND_CURRENT); not on the first or a repeated step"),
     optional: z.boolean().default(false).describe("The step may be skipped"),
     greedy: z.boolean().default(false).describe("A repeated step takes as many events as it can"),
     consecutive: z.boolean().default(false).describe("Repetitions must be strictly consecutive events"),
@@ -91,6 +94,10 @@ export const stepSchema = z
     if (s.consecutive && s.allow_combinations) ctx.addIssue({ code: "custom", path: ["allow_combinations"], message: "cannot be combined with consecutive" });
     if (typeof s.times === "object" && s.times.max !== undefined && s.times.max < s.times.min)
       ctx.addIssue({ code: "custom", path: ["times", "max"], message: "must be at least min" });
+    if (typeof s.times === "object" && s.times.min === 0 && s.times.max === undefined)
+      ctx.addIssue({ code: "custom", path: ["times", "min"], message: "min 0 needs a max; for zero or more write { min: 1 } with optional: true" });
+    if (typeof s.times === "object" && s.times.min === 0 && s.optional)
+      ctx.addIssue({ code: "custom", path: ["optional"], message: "min 0 already makes the step optional", params: { atKey: true } });
   });
 export type StepDef = z.output<typeof stepSchema>;
 
