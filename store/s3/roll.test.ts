@@ -49,7 +49,7 @@ describe("archive files", () => {
     expect(rows.length).toBe(all.length);
     expect(new Set(rows.map((e) => e.event_id)).size).toBe(all.length);
     expect(await store.list("spool/")).toEqual([]);
-  });
+  }, 30_000); // 360 writes: seconds on a loaded machine
 
   test("a file is cut by rows only once the spool is minAgeMs old", async () => {
     const store = await freshFsStore();
