@@ -12,7 +12,8 @@
  * Figures: events/s, CPU µs per event (process.cpuUsage in process; /proc for the role), RSS and
  * state bytes per key. A workload that runs past its time budget stops there and says so.
  *
- *   bun bench/processor.ts [--parts engine,role,delay] [--quick] [--json]
+ *   bun bench/processor.ts [--parts engine,role,delay] [--quick] [--json] [--profile <dir>]
+ * (--profile: the real processor runs under `bun --cpu-prof-md`, its profile left in <dir>).
  * role and delay need the services' FG_* variables (bash infra/local/stack env).
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -168,11 +169,14 @@ interface RoleRun {
   stop(): Promise<void>;
 }
 
+/** With --profile <dir>, the processor runs under `bun --cpu-prof-md` and leaves its profile there on exit. */
+let profileDir: string | undefined;
+
 function startProcessor(run: string, rulesDir: string, logFile: string): RoleRun {
   const prefix = `${run}.`;
   const group = `${run}-processor`;
   const env = { ...process.env, FG_TOPIC_PREFIX: prefix, FG_PROCESSOR_GROUP: group, FG_RULES_DIR: rulesDir, FG_LOG_LEVEL: "warn" };
-  const proc = Bun.spawn([process.execPath, join(ROOT, "infra/main.ts"), "processor"], { cwd: ROOT, env, stdout: Bun.file(logFile), stderr: Bun.file(`${logFile}.err`) });
+  const proc = Bun.spawn([process.execPath, ...(profileDir ? ["--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : []), join(ROOT, "infra/main.ts"), "processor"], { cwd: ROOT, env, stdout: Bun.file(logFile), stderr: Bun.file(`${logFile}.err`) });
   return {
     prefix,
     group,
@@ -356,8 +360,10 @@ async function main(): Promise<void> {
       json: { type: "boolean", default: false },
       workload: { type: "string" },
       logs: { type: "string" },
+      profile: { type: "string" },
     },
   });
+  profileDir = values.profile;
   if (values.workload) {
     console.log(JSON.stringify(runEngineWorkload(JSON.parse(values.workload) as EngineWorkload)));
     return;

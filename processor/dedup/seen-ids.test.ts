@@ -16,7 +16,7 @@ describe("seen event ids", () => {
     expect(out.duplicates).toBe(2);
     expect(out.evicted).toBe(0);
     expect(seen.size()).toBe(3);
-    expect(seen.flush()).toEqual({ put: { "d:c": "1500", "d:a": "1600", "d:b": "1600" }, del: [] });
+    expect(seen.flush()).toEqual({ put: new Map(Object.entries({ "d:c": "1500", "d:a": "1600", "d:b": "1600" })), del: [] });
   });
 
   test("the watermark is the highest event time minus the out-of-orderness bound", () => {
@@ -30,7 +30,7 @@ describe("seen event ids", () => {
   test("batch boundaries change nothing: the caller's watermark carries over", () => {
     const seen = restoreSeenIds(options);
     const first = seen.filter([at("a", 0), at("b", 500), at("a", 900)], null);
-    expect(seen.flush()).toEqual({ put: { "d:a": "0", "d:b": "500" }, del: [] });
+    expect(seen.flush()).toEqual({ put: new Map(Object.entries({ "d:a": "0", "d:b": "500" })), del: [] });
     const second = seen.filter([at("c", 1_500), at("a", 1_600), at("b", 1_600), at("c", 1_600)], 900);
     expect([...ids(first.fresh), ...ids(second.fresh)]).toEqual(["a", "b", "c", "a", "b"]);
     expect(first.duplicates + second.duplicates).toBe(2);
@@ -40,16 +40,16 @@ describe("seen event ids", () => {
     const before = restoreSeenIds(options);
     before.filter([at("a", 0), at("b", 500)], null);
     const records = before.flush().put;
-    const after = restoreSeenIds(options, { ...records, e: "{}", "r:x": "{}" });
+    const after = restoreSeenIds(options, { ...Object.fromEntries(records), e: "{}", "r:x": "{}" });
     expect(after.size()).toBe(2);
     const out = after.filter([at("b", 600), at("c", 1_200), at("a", 1_200), at("b", 1_200)], 500);
     // c@1200 evicts a (0 + 1000 < 1200), b stays (500 + 1000 >= 1200).
     expect(ids(out.fresh)).toEqual(["c", "a"]);
     expect(out.duplicates).toBe(2);
-    expect(after.flush()).toEqual({ put: { "d:c": "1200", "d:a": "1200" }, del: [] });
+    expect(after.flush()).toEqual({ put: new Map(Object.entries({ "d:c": "1200", "d:a": "1200" })), del: [] });
     // Eviction without a re-add is a delete: at 2300 all three (b@500, a@1200, c@1200) are past, oldest first.
     after.filter([at("z", 2_300)], 1_200);
-    expect(after.flush()).toEqual({ put: { "d:z": "2300" }, del: ["d:b", "d:a", "d:c"] });
+    expect(after.flush()).toEqual({ put: new Map(Object.entries({ "d:z": "2300" })), del: ["d:b", "d:a", "d:c"] });
   });
 
   test("beyond maxIds the oldest ids go, counted; a resend of one of them is processed", () => {
@@ -60,7 +60,7 @@ describe("seen event ids", () => {
     expect(out.evicted).toBe(2);
     expect(out.duplicates).toBe(1);
     expect(seen.size()).toBe(2);
-    expect(seen.flush()).toEqual({ put: { "d:z": "2", "d:x": "3" }, del: ["d:y"] });
+    expect(seen.flush()).toEqual({ put: new Map(Object.entries({ "d:z": "2", "d:x": "3" })), del: ["d:y"] });
   });
 
   test("an event already past the horizon is processed and not remembered", () => {

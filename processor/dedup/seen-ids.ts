@@ -55,13 +55,13 @@ export function restoreSeenIds(options: SeenIdsOptions, saved: Records = {}): Se
   const seen = new Map<string, number>();
   for (const [name, text] of Object.entries(saved)) if (isSeenIdRecord(name)) seen.set(name.slice(PREFIX.length), Number(text));
   const heap = Heap.from([...seen].map(([id, ts]) => ({ id, ts })), byAge);
-  let put: Records = {};
+  let put = new Map<string, string>();
   let del = new Set<string>();
 
   const forget = (): Entry => {
     const e = heap.pop()!;
     seen.delete(e.id);
-    delete put[recordName(e.id)];
+    put.delete(recordName(e.id));
     del.add(recordName(e.id));
     return e;
   };
@@ -86,7 +86,7 @@ export function restoreSeenIds(options: SeenIdsOptions, saved: Records = {}): Se
         seen.set(id, ts);
         heap.push({ id, ts });
         del.delete(recordName(id));
-        put[recordName(id)] = String(ts);
+        put.set(recordName(id), String(ts));
         while (seen.size > options.maxIds) {
           forget();
           evicted++;
@@ -96,7 +96,7 @@ export function restoreSeenIds(options: SeenIdsOptions, saved: Records = {}): Se
     },
     flush() {
       const delta = { put, del: [...del] };
-      put = {};
+      put = new Map();
       del = new Set();
       return delta;
     },

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { Envelope } from "../../schemas/envelope.ts";
 import { createPartitionEngine, type PartitionEngine } from "./engine.ts";
 import { emptyOutput, type EngineOutput } from "./output.ts";
-import { mergeDelta, type Records } from "./records.ts";
+import { emptyDelta, mergeDelta, type Records } from "./records.ts";
 import { ev, ruleSetOf } from "./test-kit.ts";
 
 const MIN = 60_000;
@@ -92,8 +92,8 @@ function runWithRestarts(yaml: string, events: Envelope[], sizes: number[]): { o
     out.windows.push(...o.windows);
     out.alerts.push(...o.alerts);
     out.late.push(...o.late);
-    const delta = mergeDelta({ put: {}, del: [] }, engine.flush());
-    records = { ...records, ...delta.put };
+    const delta = mergeDelta(emptyDelta(), engine.flush());
+    records = { ...records, ...Object.fromEntries(delta.put) };
     for (const name of delta.del) delete records[name];
   }
   return { out, records };
@@ -240,7 +240,7 @@ window: { type: tumbling, size: 1m, aggregate: count, threshold: { gt: 5 } }
     const first = createPartitionEngine({ ruleSet: ruleSetOf(burst) });
     first.process([of("shop", "s1", 9e15, "page_view"), ...bankBurst.slice(0, 3)]);
     const records = first.flush().put;
-    const second = createPartitionEngine({ ruleSet: ruleSetOf(burst), records });
+    const second = createPartitionEngine({ ruleSet: ruleSetOf(burst), records: Object.fromEntries(records) });
     // An event of shop's behind shop's restored clock is still late for shop...
     const out = second.process([of("shop", "s-old", T, "error_raised"), ...bankBurst.slice(3)]);
     expect(brief(out).late).toEqual(["s-old"]);

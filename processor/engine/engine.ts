@@ -20,7 +20,7 @@ import type { RuleSet } from "../../rules/set/rule-set.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
 import { emptyOutput, type EngineOutput } from "./output.ts";
 import { createPatternRunner } from "./pattern-rule.ts";
-import { appOf, ENGINE_META, legacyWindowMetaName, mergeDelta, ruleMetaName, ruleOf, type RecordDelta, type Records, type RuleMeta } from "./records.ts";
+import { appOf, emptyDelta, ENGINE_META, legacyWindowMetaName, mergeDelta, ruleMetaName, ruleOf, type RecordDelta, type Records, type RuleMeta } from "./records.ts";
 import type { CepBounds, RuleRunner, RunnerOptions } from "./runner.ts";
 import { CEP_DEFAULTS, defaultBudget } from "../cep/index.ts";
 import { createWindowRunner } from "./window-rule.ts";
@@ -104,7 +104,7 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
   const savedMeta = saved[ENGINE_META] === undefined ? null : (JSON.parse(saved[ENGINE_META]) as SavedMeta);
   let maxTs = savedMeta?.max_ts ?? null;
   let floor = savedMeta === null ? null : savedMeta.format === 1 ? savedMeta.max_ts : savedMeta.floor;
-  let pending = { put: {}, del: [] } as RecordDelta;
+  let pending = emptyDelta();
   const runnerOptions: RunnerOptions = {
     clock: options.clock ?? Date.now,
     ruleSetVersion: () => ruleSet.version,
@@ -121,7 +121,7 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
   const start = (rule: CompiledRule, records: Records | null, clock: AppClock, appId: string): void => {
     const runner = rule.kind === "window" ? createWindowRunner(rule, runnerOptions, records, appId) : createPatternRunner(rule, runnerOptions, records);
     const meta: RuleMeta = { kind: rule.kind, fingerprint: rule.stateFingerprint };
-    pending = mergeDelta(pending, { put: { [ruleMetaName(rule.id)]: JSON.stringify(meta) }, del: [] });
+    pending = mergeDelta(pending, { put: new Map([[ruleMetaName(rule.id), JSON.stringify(meta)]]), del: [] });
     // A rule (or app) added mid-stream starts at the app's watermark: events already late stay late.
     if (clock.maxTs !== null) runner.advance(clock.maxTs - outOfOrderness, emptyOutput());
     clock.runners.set(rule.id, runner);
@@ -129,7 +129,7 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
 
   /** Deletes every record of a rule whose state is no longer wanted. */
   const forget = (ruleId: string, names: Iterable<string>) => {
-    pending = mergeDelta(pending, { put: {}, del: [ruleMetaName(ruleId), ...names] });
+    pending = mergeDelta(pending, { put: new Map(), del: [ruleMetaName(ruleId), ...names] });
   };
 
   // Saved records of the rules that still fit, by app then rule.
@@ -184,7 +184,7 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
   for (const appId of new Set([...(savedMeta?.format === 2 ? Object.keys(savedMeta.apps) : []), ...savedByApp.keys()])) clockOf(appId);
   savedByApp.clear();
   // Each app's own operator meta is written at the next flush; the shared one of format 1 goes.
-  if (Object.keys(legacyMetas).length) pending = mergeDelta(pending, { put: {}, del: Object.keys(legacyMetas) });
+  if (Object.keys(legacyMetas).length) pending = mergeDelta(pending, { put: new Map(), del: Object.keys(legacyMetas) });
 
   const apply = (r: RuleRunner, e: Envelope, out: EngineOutput) => {
     // Deterministic like everything else here: a replay fails on the same event in the same state.
@@ -258,9 +258,9 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
     },
     flush() {
       const delta = pending;
-      pending = { put: {}, del: [] };
+      pending = emptyDelta();
       for (const clock of clocks.values()) for (const r of clock.runners.values()) mergeDelta(delta, r.flush());
-      delta.put[ENGINE_META] = meta();
+      delta.put.set(ENGINE_META, meta());
       return delta;
     },
     snapshot() {

@@ -37,17 +37,17 @@ describe("saved as a head and one record per buffered event", () => {
     engine.process(views("u1", 5));
     const first = engine.flush();
     const eventRecords = (names: string[]) => names.filter((n) => n.startsWith("p:burst:v:"));
-    expect(eventRecords(Object.keys(first.put))).toHaveLength(5);
-    expect(first.put['p:burst:k:["shop","u1"]']).toBeDefined();
+    expect(eventRecords([...first.put.keys()])).toHaveLength(5);
+    expect(first.put.get('p:burst:k:["shop","u1"]')).toBeDefined();
     engine.process(views("u1", 2, 5));
     const second = engine.flush();
-    expect(eventRecords(Object.keys(second.put))).toEqual(['p:burst:v:5:["shop","u1"]', 'p:burst:v:6:["shop","u1"]']);
+    expect(eventRecords([...second.put.keys()])).toEqual(['p:burst:v:5:["shop","u1"]', 'p:burst:v:6:["shop","u1"]']);
   });
 
   test("events no match needs any more are deleted, and a key back at its start leaves no records", () => {
     const engine = createPartitionEngine({ ruleSet: rules, cep: bounds(1_000, 1_000) });
     engine.process([...views("u1", 3), ev("c1", 2_000, "cart", "u1")]);
-    const written = Object.keys(engine.flush().put).filter((n) => n.includes('"u1"'));
+    const written = [...engine.flush().put.keys()].filter((n) => n.includes('"u1"'));
     expect(written).toContain('p:burst:v:0:["shop","u1"]');
     // Past `within`, every partial match of u1 times out.
     engine.process([ev("late", 2_000 + 3_600_000, "other", "u2")]);
@@ -69,7 +69,7 @@ describe("saved as a head and one record per buffered event", () => {
       got.push(...engine.process([e]).alerts.map((a) => a.alert.id));
       const delta = engine.flush();
       for (const name of delta.del) delete records[name];
-      Object.assign(records, delta.put);
+      for (const [name, text] of delta.put) records[name] = text;
     }
     expect(got).toEqual(expected);
   });
@@ -95,7 +95,7 @@ describe("bounds", () => {
     const out = engine.process(views("hot", 40));
     expect(out.evictions.map((e) => e.cause)).toContain("events");
     const saved = engine.flush();
-    expect(Object.keys(saved.put).filter((n) => n.startsWith("p:burst:v:")).length).toBeLessThanOrEqual(10);
+    expect([...saved.put.keys()].filter((n) => n.startsWith("p:burst:v:")).length).toBeLessThanOrEqual(10);
   });
 
   test("the process's budget holds across engines: the key that grows gives up its oldest partial matches", () => {

@@ -142,8 +142,8 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
   };
 
   /** The records that bring a key's saved state up to date: its head and the events added or swept since. */
-  const write = (key: string, s: KeyState, put: Records, del: string[]) => {
-    put[prefix + key] = serializeHead(s);
+  const write = (key: string, s: KeyState, put: Map<string, string>, del: string[]) => {
+    put.set(prefix + key, serializeHead(s));
     gone.delete(prefix + key);
     let known = savedEvents.get(key);
     if (!known) savedEvents.set(key, (known = new Set()));
@@ -153,7 +153,7 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
       del.push(eventName(key, seq));
     }
     for (const seq of added) {
-      put[eventName(key, seq)] = eventRecord(s.events.get(seq)!);
+      put.set(eventName(key, seq), eventRecord(s.events.get(seq)!));
       gone.delete(eventName(key, seq));
       known.add(seq);
     }
@@ -186,7 +186,7 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
       }
     },
     flush(): RecordDelta {
-      const put: Records = {};
+      const put = new Map<string, string>();
       const del: string[] = [];
       for (const key of dirty) write(key, states.get(key) as KeyState, put, del);
       del.push(...gone);

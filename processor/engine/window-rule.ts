@@ -85,9 +85,9 @@ export function createWindowRunner(initial: WindowRule, options: RunnerOptions, 
     },
     flush(): RecordDelta {
       const delta = operator.flush();
-      const put: Records = { [metaName]: JSON.stringify(delta.meta) };
-      for (const key in delta.groups) {
-        put[groupPrefix + key] = delta.groups[key]!;
+      const put = new Map([[metaName, JSON.stringify(delta.meta)]]);
+      for (const [key, text] of delta.groups) {
+        put.set(groupPrefix + key, text);
         live.add(key);
       }
       for (const key of delta.removed) live.delete(key);

@@ -50,7 +50,7 @@ describe("dedup", () => {
     const m = restoreMerge(2);
     m.accept(event(0, 5, 10));
     m.accept(event(1, 9, 12));
-    const saved: Records = mergeDelta({ put: {}, del: [] }, m.flush()).put;
+    const saved: Records = Object.fromEntries(m.flush().put);
     const again = restoreMerge(2, saved);
     expect(again.accept(event(0, 5, 10))).toBe("duplicate");
     expect(again.accept(event(1, 9, 12))).toBe("duplicate");
@@ -107,7 +107,7 @@ describe("release", () => {
     const save = () => {
       const d = m.flush();
       for (const n of d.del) delete saved[n];
-      saved = { ...saved, ...d.put };
+      saved = { ...saved, ...Object.fromEntries(d.put) };
     };
     expect(released(m)).toEqual(["0/1/r@10"]);
     save();
@@ -191,12 +191,12 @@ describe("idleness", () => {
     const m = restoreMerge(2);
     m.accept(marker(0, 40));
     m.accept(idle(1, 10));
-    const saved: Records = mergeDelta({ put: {}, del: [] }, m.flush()).put;
+    const saved: Records = Object.fromEntries(m.flush().put);
     const again = restoreMerge(2, saved);
     expect(again.watermark()).toBe(40);
     again.accept(marker(1, 15));
     expect(again.watermark()).toBe(15);
-    const active: Records = mergeDelta({ put: {}, del: [] }, again.flush()).put;
+    const active: Records = Object.fromEntries(again.flush().put);
     expect(restoreMerge(2, { ...saved, ...active }).watermark()).toBe(15);
   });
 });

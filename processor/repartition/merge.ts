@@ -189,10 +189,10 @@ export function restoreMerge(sources: number, saved: Records = {}): Merge {
     },
     buffered: () => waiting,
     flush() {
-      const put: Records = Object.fromEntries(added);
+      const put = new Map(added);
       for (const s of changed) {
         const src = state.get(s)!;
-        put[sourceName(s)] = JSON.stringify({ watermark: src.watermark, idle: src.idle, taken: Object.fromEntries([...src.taken].map(([r, o]) => [r, String(o)])) } satisfies SourceRecord);
+        put.set(sourceName(s), JSON.stringify({ watermark: src.watermark, idle: src.idle, taken: Object.fromEntries([...src.taken].map(([r, o]) => [r, String(o)])) } satisfies SourceRecord));
       }
       const del = [...gone];
       changed.clear();

@@ -17,7 +17,7 @@ export function savedThrottles(records: Records): [string, number][] {
 
 export function throttleDelta(changes: ThrottleChanges): RecordDelta {
   return {
-    put: Object.fromEntries([...changes.started].map(([key, until]) => [PREFIX + key, String(until)])),
+    put: new Map([...changes.started].map(([key, until]) => [PREFIX + key, String(until)])),
     del: [...changes.ended].map((key) => PREFIX + key),
   };
 }

@@ -28,7 +28,7 @@ export function createMemoryStateStore(): StateStore {
       const s = stored(lease.partition);
       if (s.epoch !== lease.epoch) throw new FencedError(lease.partition);
       for (const name of delta.del) s.records.delete(name);
-      for (const [name, value] of Object.entries(delta.put)) s.records.set(name, value);
+      for (const [name, value] of delta.put) s.records.set(name, value);
       s.nextOffset = nextOffset;
     },
     async size(partition) {

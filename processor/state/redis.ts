@@ -46,7 +46,8 @@ export async function createRedisStateStore(options: RedisStateOptions): Promise
     },
     async save(lease, delta, nextOffset) {
       const k = keys(lease.partition);
-      const args = [String(lease.epoch), nextOffset, String(delta.del.length), ...delta.del, ...Object.entries(delta.put).flat()];
+      const args = [String(lease.epoch), nextOffset, String(delta.del.length), ...delta.del];
+      for (const [name, text] of delta.put) args.push(name, text);
       try {
         await client.evalSha(saveSha, { keys: [k.state, k.offset, k.epoch], arguments: args });
       } catch (err) {

@@ -18,8 +18,8 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
       const s = await store;
       const p = fresh();
       const { lease } = await s.claim(p);
-      await s.save(lease, { put: { a: "1", b: "2", "w:r:g:[\"x\"]": "{}" }, del: [] }, "10");
-      await s.save(lease, { put: { b: "3" }, del: ["a", "never-written"] }, "25");
+      await s.save(lease, { put: new Map([["a", "1"], ["b", "2"], ['w:r:g:["x"]', "{}"]]), del: [] }, "10");
+      await s.save(lease, { put: new Map(Object.entries({ b: "3" })), del: ["a", "never-written"] }, "25");
       const next = await s.claim(p);
       expect(next.checkpoint).toEqual({ records: { b: "3", "w:r:g:[\"x\"]": "{}" }, nextOffset: "25" });
       expect(await s.size(p)).toBeGreaterThan(0);
@@ -31,10 +31,10 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
       const s = await store;
       const p = fresh();
       const old = await s.claim(p);
-      await s.save(old.lease, { put: { a: "old" }, del: [] }, "5");
+      await s.save(old.lease, { put: new Map(Object.entries({ a: "old" })), del: [] }, "5");
       const now = await s.claim(p);
-      await expect(s.save(old.lease, { put: { a: "stale" }, del: [] }, "9")).rejects.toBeInstanceOf(FencedError);
-      await s.save(now.lease, { put: { b: "new" }, del: [] }, "7");
+      await expect(s.save(old.lease, { put: new Map(Object.entries({ a: "stale" })), del: [] }, "9")).rejects.toBeInstanceOf(FencedError);
+      await s.save(now.lease, { put: new Map(Object.entries({ b: "new" })), del: [] }, "7");
       expect((await s.claim(p)).checkpoint).toEqual({ records: { a: "old", b: "new" }, nextOffset: "7" });
     });
 
@@ -43,8 +43,8 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
       const p = fresh();
       const { lease } = await s.claim(p);
       const put = Object.fromEntries(Array.from({ length: 12_000 }, (_, i) => [`k${i}`, `v${i}`]));
-      await s.save(lease, { put, del: [] }, "1");
-      await s.save(lease, { put: { z: "1" }, del: Object.keys(put).slice(0, 7_000) }, "2");
+      await s.save(lease, { put: new Map(Object.entries(put)), del: [] }, "1");
+      await s.save(lease, { put: new Map(Object.entries({ z: "1" })), del: Object.keys(put).slice(0, 7_000) }, "2");
       const { checkpoint } = await s.claim(p);
       expect(Object.keys(checkpoint.records).length).toBe(5_001);
       expect(checkpoint.records.k11999).toBe("v11999");

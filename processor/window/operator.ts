@@ -293,8 +293,8 @@ function build(spec: WindowSpec, options: WindowOperatorOptions, initial: Window
     watermark: () => watermark,
     snapshot: () => ({ meta: meta(), groups: Object.fromEntries([...groups.keys()].map((k) => [k, groupRecord(k)])) }),
     flush() {
-      const texts: Record<string, string> = {};
-      for (const k of dirty) texts[k] = groupText(k);
+      const texts = new Map<string, string>();
+      for (const k of dirty) texts.set(k, groupText(k));
       const delta = { meta: meta(), groups: texts, removed: [...removed] };
       dirty.clear();
       removed.clear();

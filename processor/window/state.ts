@@ -38,10 +38,10 @@ export interface WindowOperatorState {
   groups: Record<string, GroupState>;
 }
 
-/** What changed since the last flush: write `meta` and `groups` (each group's record: the JSON text of its GroupState), delete `removed`. */
+/** What changed since the last flush: write `meta` and `groups` (by group key, its record: the JSON text of its GroupState), delete `removed`. */
 export interface WindowStateDelta {
   meta: OperatorMeta;
-  groups: Record<string, string>;
+  groups: Map<string, string>;
   removed: string[];
 }
 
