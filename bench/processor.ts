@@ -29,6 +29,7 @@ import { toRuleSet, validateRuleTexts, type RuleSet } from "../rules/set/rule-se
 import { busKey, type Envelope } from "../schemas/envelope.ts";
 import { parseRssBytes, parseStat } from "./harness/proc-stat.ts";
 import { renderProcessorBench, type DelayFigures, type EngineFigures, type EngineWorkload, type ProcessorBench, type RoleFigures } from "./harness/processor-report.ts";
+import { mulberry32 } from "./harness/random.ts";
 import { percentiles } from "./harness/report.ts";
 import { deleteRunLeftovers } from "./harness/topics.ts";
 
@@ -40,18 +41,6 @@ const STEP_MS = 2;
 /** The patterns' `within`, 10 minutes: at 2 ms per event, 300,000 events fit in it. */
 const WITHIN_EVENTS = 600_000 / STEP_MS;
 const BATCH = 1_000;
-
-/** mulberry32: seeded, so every run (and every code version) sees the same events. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BASE_TS = Date.UTC(2026, 0, 5, 10);
 
@@ -81,7 +70,7 @@ const mb = (bytes: number) => Math.round(bytes / 1048576);
 /** One engine workload, in this process. */
 export function runEngineWorkload(w: EngineWorkload): EngineFigures {
   const engine = createPartitionEngine({ ruleSet: benchRuleSet(w.rules) });
-  const rand = random(42);
+  const rand = mulberry32(42);
   Bun.gc(true);
   const rssBase = process.memoryUsage.rss();
   let rssMax = rssBase;
@@ -209,7 +198,7 @@ async function runRole(quick: boolean, say: (m: string) => void, logs: string): 
     await bus.ensureTopics([{ name: topic, partitions: 4 }]);
     say(`role: filling ${topic} with ${events.toLocaleString("en-US")} events (100,000 keys)`);
     const pub = await bus.publisher();
-    const rand = random(7);
+    const rand = mulberry32(7);
     for (let i = 0; i < events; i += 5_000) {
       const batch = makeEvents(rand, 100_000, i, Math.min(5_000, events - i));
       await pub.send(topic, batch.map((e) => ({ key: busKey(e), value: JSON.stringify(e) })));
@@ -301,7 +290,7 @@ async function runDelay(quick: boolean, say: (m: string) => void, logs: string):
     warm = undefined;
     sentAt.clear();
     say(`delay: ${rate} events/s for ${seconds} s, 10 tracers/s among them`);
-    const rand = random(11);
+    const rand = mulberry32(11);
     const t0 = performance.now();
     const cpu0 = procTimes(role.proc.pid).cpuUs;
     let rssMax = 0;

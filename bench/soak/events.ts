@@ -4,6 +4,8 @@
  * after a failure without making duplicates. Every `markerEvery`-th event is a marker: a signup on
  * a user of its own, which the soak's rule turns into exactly one alert.
  */
+import { mulberry32 } from "../harness/random.ts";
+
 export interface SoakEvent {
   event_id: string;
   app_id: string;
@@ -12,17 +14,6 @@ export interface SoakEvent {
   /** Absent on markers: the gateway's receive time, so a marker held up in a client is never late. */
   ts?: number;
   props: Record<string, unknown>;
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const PAGES = ["/", "/pricing", "/docs", "/checkout", "/account"];

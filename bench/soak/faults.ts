@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../../test/support/free-port.ts";
-import { mulberry32 } from "./events.ts";
+import { mulberry32 } from "../harness/random.ts";
 import type { DelayProxy } from "./proxy.ts";
 
 export interface PrivateStack {
