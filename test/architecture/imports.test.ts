@@ -1,0 +1,232 @@
+/**
+ * The architecture of docs/design.md, checked against the imports themselves. Each source file
+ * belongs to a layer; an import may only point down (schemas <- infra <- rules <- the roles <- the
+ * console <- the composition root), never sideways from one role into another, never into a role's
+ * internals, and never into test code. Files and layers must not form cycles. The test prints the
+ * layer graph, so a newcomer can read the tree's shape from `bun test test/architecture`.
+ *
+ * `allowed` lists the violations that are still in the tree, each by its edge: the redesign of
+ * issue 18 shrinks it step by step, and an entry that no longer happens fails the test, so the
+ * list cannot outlive what it excuses.
+ */
+import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { cycles, type ImportEdge, readImportGraph } from "../support/import-graph.ts";
+
+const root = resolve(import.meta.dir, "../..");
+
+/** Lowest first. Roles share a rank: none may import another. */
+const layers = [
+  { name: "schemas", rank: 0, what: "contracts every role shares: envelope, window results, alerts, status" },
+  { name: "infra", rank: 1, what: "shared adapters: bus, telemetry, config types, role port" },
+  { name: "rules", rank: 2, what: "the rule language and compiler, rule sets and their sources" },
+  { name: "gateway", rank: 3, what: "role" },
+  { name: "processor", rank: 3, what: "role" },
+  { name: "store", rank: 3, what: "role" },
+  { name: "alerts", rank: 3, what: "role: alert delivery and the alert stores (rules/alerts/)" },
+  { name: "console", rank: 4, what: "the operators' console, over the roles' front doors" },
+  { name: "app", rank: 5, what: "the composition root (infra/app/): wires roles, reads the merged config" },
+] as const;
+type Layer = (typeof layers)[number]["name"];
+const rankOf = new Map<string, number>(layers.map((l) => [l.name, l.rank]));
+const roleRank = 3;
+
+/** The layer a file belongs to; undefined for harnesses (test/, bench/), which may import anything. */
+export function layerOf(path: string): Layer | undefined {
+  if (path.startsWith("infra/app/")) return "app";
+  if (path.startsWith("rules/alerts/")) return "alerts";
+  const top = path.split("/")[0]!;
+  return layers.some((l) => l.name === top) ? (top as Layer) : undefined;
+}
+
+/** Test code: tests, test kits (named so), contract suites, and the harness folders. */
+export function isTestCode(path: string): boolean {
+  return /^(test|bench)\//.test(path) || /(\.test|\.test-kit|(^|\/)test-kit|\.contract|\.test-support)\.ts$/.test(path);
+}
+
+/** The folder a layer's files live in. */
+function homeOf(layer: Layer): string {
+  return layer === "app" ? "infra/app/" : layer === "alerts" ? "rules/alerts/" : `${layer}/`;
+}
+
+/**
+ * A role's front doors: the files at the top of its folder (role.ts, config.ts, ...) and any
+ * folder's index.ts. Everything else is its internals, which only the role itself imports.
+ */
+export function isFrontDoor(layer: Layer, path: string): boolean {
+  const inside = path.slice(homeOf(layer).length);
+  return !inside.includes("/") || inside.endsWith("/index.ts");
+}
+
+export type Violation = "upward" | "role-to-role" | "internals" | "into-tests";
+
+/** What is wrong with one import of a source file, if anything. */
+export function violationOf(edge: ImportEdge): Violation | undefined {
+  if (isTestCode(edge.from)) return undefined;
+  if (isTestCode(edge.to)) return "into-tests";
+  const from = layerOf(edge.from);
+  const to = layerOf(edge.to);
+  if (!from || !to || from === to) return undefined;
+  const a = rankOf.get(from)!;
+  const b = rankOf.get(to)!;
+  if (a === roleRank && b === roleRank) return "role-to-role";
+  if (b >= a) return "upward";
+  if (b >= roleRank && !isFrontDoor(to, edge.to)) return "internals";
+  return undefined;
+}
+
+/**
+ * Still in the tree, to be moved away (issue 18). Each `from -> to: kind`. Shrinks to empty; do
+ * not add to it: fix the import instead.
+ */
+const allowed = new Set<string>([
+  "console/auth.ts -> gateway/http/api-key.ts: internals",
+  "gateway/role.ts -> rules/alerts/live-feed.ts: role-to-role",
+  "gateway/ws/alert-feed.ts -> rules/alerts/live-feed.ts: role-to-role",
+  "gateway/ws/real-pipeline.ts -> test/support/services.ts: into-tests",
+  "gateway/ws/real-pipeline.ts -> test/support/wait-for.ts: into-tests",
+  "infra/admin.ts -> gateway/http/health.ts: upward",
+  "infra/config/schema.ts -> gateway/config.ts: upward",
+  "infra/config/schema.ts -> processor/config.ts: upward",
+  "infra/config/schema.ts -> rules/config.ts: upward",
+  "infra/config/schema.ts -> store/config.ts: upward",
+  "infra/main.ts -> store/role.ts: upward",
+  "infra/main.ts -> rules/role.ts: upward",
+  "infra/main.ts -> processor/role.ts: upward",
+  "infra/main.ts -> gateway/role.ts: upward",
+  "infra/main.ts -> gateway/keys/cli.ts: upward",
+  "infra/main.ts -> rules/cli.ts: upward",
+  "infra/main.ts -> store/replay/index.ts: upward",
+  "infra/main.ts -> store/sql/index.ts: upward",
+  "infra/main.ts -> console/index.ts: upward",
+  "processor/engine/output.ts -> rules/alerts/alert.ts: role-to-role",
+  "processor/engine/pattern-rule.ts -> rules/alerts/alert.ts: role-to-role",
+  "processor/engine/window-rule.ts -> rules/alerts/alert.ts: role-to-role",
+  "processor/runtime/partition.ts -> rules/alerts/gate.ts: role-to-role",
+  "processor/runtime/stage.ts -> rules/alerts/emitter.ts: role-to-role",
+  "processor/runtime/throttle-records.ts -> rules/alerts/gate.ts: role-to-role",
+  "rules/cli/alert-commands.ts -> rules/alerts/delivery-service.ts: upward",
+  "rules/cli/alert-commands.ts -> rules/alerts/store/alert-store.ts: upward",
+  "rules/compile/filter.ts -> processor/cep/condition.ts: upward",
+  "rules/compile/pattern.ts -> processor/cep/index.ts: upward",
+  "rules/compile/pattern.ts -> processor/cep/spec.ts: upward",
+  "rules/compile/rule.ts -> processor/cep/condition.ts: upward",
+  "rules/compile/rule.ts -> processor/cep/index.ts: upward",
+  "rules/compile/rule.ts -> processor/window/index.ts: upward",
+  "rules/compile/window.ts -> processor/window/index.ts: upward",
+  "rules/compile/window.ts -> processor/aggregate/spec.ts: upward",
+  "rules/language/expression.ts -> processor/cep/condition.ts: upward",
+  "rules/role.ts -> rules/alerts/delivery-service.ts: upward",
+  "rules/role.ts -> rules/alerts/store/alert-store.ts: upward",
+  "rules/role.ts -> rules/alerts/store/memory-alert-store.ts: upward",
+  "rules/testing/expectations.ts -> rules/alerts/alert.ts: upward",
+  "rules/testing/replay.ts -> processor/engine/index.ts: upward",
+  "rules/testing/replay.ts -> processor/window/index.ts: upward",
+  "rules/testing/replay.ts -> rules/alerts/alert.ts: upward",
+  "rules/testing/replay.ts -> rules/alerts/gate.ts: upward",
+  "rules/testing/webhook-receiver.ts -> rules/alerts/sign.ts: upward",
+  "store/clickhouse/rows.ts -> rules/alerts/alert.ts: role-to-role",
+  "store/runtime/records.ts -> processor/engine/output.ts: role-to-role",
+  "store/runtime/records.ts -> rules/alerts/alert.ts: role-to-role",
+  "store/s3/test-stores.ts -> test/support/services.ts: into-tests",
+]);
+
+/** Files only test code imports that are not named as test kits: they belong in test/support/. */
+const allowedUnnamedKits = new Set<string>([
+  "gateway/grpc/grpc-test-client.ts",
+  "gateway/ws/fake-ingest.ts",
+  "gateway/ws/real-pipeline.ts",
+  "gateway/ws/ws-test-client.ts",
+  "rules/testing/hot-reload-processor.ts",
+  "rules/testing/hot-reload-stream.ts",
+  "rules/testing/webhook-receiver.ts",
+  "store/parquet/duckdb.ts",
+  "store/s3/sample-events.ts",
+  "store/s3/test-stores.ts",
+]);
+
+/** File cycles still in the tree (sorted members joined by " <> "). */
+const allowedFileCycles = new Set<string>([
+  "infra/config/schema.ts <> store/config.ts <> store/s3/config.ts",
+  "rules/language/expression.ts <> rules/language/filter.ts",
+  "bench/harness/processor-report.ts <> bench/harness/report.ts",
+  "infra/bus/kafka.ts <> infra/bus/platformatic-publisher.ts",
+]);
+
+const files = (await Bun.$`git ls-files -- '*.ts'`.cwd(root).quiet().text()).trim().split("\n").filter((f) => !f.startsWith("console/ui/"));
+const edges = readImportGraph(root, files);
+
+function adjacency(pairs: Iterable<[string, string]>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const [a, b] of pairs) (out.get(a) ?? out.set(a, new Set()).get(a)!).add(b);
+  return out;
+}
+
+test("the layer graph (printed for readers; asserted by the tests below)", () => {
+  const counts = new Map<string, number>();
+  for (const e of edges) {
+    if (isTestCode(e.from)) continue;
+    const a = layerOf(e.from);
+    const b = layerOf(e.to);
+    if (!a || !b || a === b) continue;
+    const key = `${a} -> ${b}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const lines = layers.map((l) => {
+    const out = [...counts].filter(([k]) => k.startsWith(`${l.name} -> `)).map(([k, n]) => `${k.split(" -> ")[1]} (${n})`);
+    return `  ${l.name.padEnd(9)} -> ${out.length ? out.join(", ") : "nothing"}`;
+  });
+  console.log(`import graph between layers (source files, imports counted):\n${lines.join("\n")}`);
+  if (allowed.size) console.log(`still allowed (${allowed.size}):\n${[...allowed].map((a) => `  ${a}`).join("\n")}`);
+  expect(counts.size).toBeGreaterThan(0);
+});
+
+test("imports point down the layers, not between roles, not into a role's internals, not into test code", () => {
+  const found = edges.flatMap((e) => {
+    const v = violationOf(e);
+    return v ? [`${e.from} -> ${e.to}: ${v}`] : [];
+  });
+  expect(found.filter((f) => !allowed.has(f))).toEqual([]);
+  // An allowance that no longer happens is stale: remove it.
+  expect([...allowed].filter((a) => !found.includes(a))).toEqual([]);
+});
+
+test("a source file that only test code imports is a test kit, named so or in test/support/", () => {
+  const importers = adjacency(edges.map((e) => [e.to, e.from]));
+  const found = files.filter((f) => {
+    if (isTestCode(f) || !layerOf(f)) return false;
+    const by = [...(importers.get(f) ?? [])];
+    // Scripts run on their own (`bun rules/schema-export.ts`) are imported by their tests only.
+    const script = /\bimport\.meta\.main\b/.test(readFileSync(resolve(root, f), "utf8"));
+    return by.length > 0 && by.every(isTestCode) && !script;
+  });
+  expect(found.filter((f) => !allowedUnnamedKits.has(f))).toEqual([]);
+  expect([...allowedUnnamedKits].filter((a) => !found.includes(a))).toEqual([]);
+});
+
+test("no cycle between files or between layers", () => {
+  const fileCycles = cycles(adjacency(edges.map((e) => [e.from, e.to]))).map((c) => c.join(" <> "));
+  expect(fileCycles.filter((c) => !allowedFileCycles.has(c))).toEqual([]);
+  expect([...allowedFileCycles].filter((c) => !fileCycles.includes(c))).toEqual([]);
+  const layerEdges = edges.flatMap((e): [string, string][] => {
+    const a = layerOf(e.from);
+    const b = layerOf(e.to);
+    const excused = allowed.has(`${e.from} -> ${e.to}: ${violationOf(e)}`);
+    return a && b && a !== b && !isTestCode(e.from) && !excused ? [[a, b]] : [];
+  });
+  expect(cycles(adjacency(layerEdges))).toEqual([]);
+});
+
+test("the checks catch what they are for", () => {
+  expect(violationOf({ from: "rules/compile/rule.ts", to: "processor/cep/index.ts" })).toBe("upward");
+  expect(violationOf({ from: "store/role.ts", to: "gateway/http/health.ts" })).toBe("role-to-role");
+  expect(violationOf({ from: "console/auth.ts", to: "gateway/http/api-key.ts" })).toBe("internals");
+  expect(violationOf({ from: "console/auth.ts", to: "gateway/keys/index.ts" })).toBeUndefined();
+  expect(violationOf({ from: "infra/app/main.ts", to: "store/role.ts" })).toBeUndefined();
+  expect(violationOf({ from: "gateway/ws/x.ts", to: "test/support/services.ts" })).toBe("into-tests");
+  expect(violationOf({ from: "gateway/ws/x.test.ts", to: "store/s3/roll.ts" })).toBeUndefined();
+  expect(violationOf({ from: "processor/engine/engine.ts", to: "processor/window/test-kit.ts" })).toBe("into-tests");
+  expect(violationOf({ from: "processor/engine/engine.ts", to: "schemas/envelope.ts" })).toBeUndefined();
+  expect(cycles(adjacency([["a", "b"], ["b", "c"], ["c", "a"], ["c", "d"]]))).toEqual([["a", "b", "c"]]);
+});
