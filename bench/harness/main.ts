@@ -178,6 +178,9 @@ async function main(): Promise<void> {
     result.not_run.push({ name: "Kafka client comparison", reason: (err as Error).message });
   }
 
+  // Last of the gateway's figures: wrk against the bare server and Benthos, the WebSocket against ProducerPerformance.
+  result.gateway = await jsonBench("gateway", "gateway against the bare server, Benthos and Kafka's producer", "bench/gateway.ts",
+    ["--seconds", values.quick ? "5" : "10", "--warmup", "3", "--logs", join(logs, "gateway")], "gateway-bench.err");
   result.processor = await jsonBench("processor", "processor: engine, real role, detection delay", "bench/processor.ts", ["--logs", logs, ...(values.quick ? ["--quick"] : [])], "processor-bench.err");
   result.sql = await jsonBench("sql", "sql: chdb against DuckDB over the archive", "bench/sql.ts", ["--events", values.quick ? "200000" : "1000000"], "sql-bench.err");
   result.store_sinks = await jsonBench("Store sinks", "store sinks: write() and through Kafka, then all sinks in one store process under load", "bench/store-sinks.ts",

@@ -4,6 +4,7 @@
  * the command that produced it.
  */
 import { fmt, ratio } from "./format.ts";
+import { renderGatewayBench, type GatewayBench } from "./gateway-report.ts";
 import type { LoadResult } from "./k6.ts";
 import type { Machine } from "./machine.ts";
 import { processorMethod, renderProcessorBench, type ProcessorBench } from "./processor-report.ts";
@@ -65,6 +66,8 @@ export interface RunResult {
   processor?: ProcessorBench;
   /** bench/sql.ts --json */
   sql?: SqlBench;
+  /** bench/gateway.ts --json: wrk against the bare server, Benthos and the gateway; WebSocket against ProducerPerformance. */
+  gateway?: GatewayBench;
   not_run: { name: string; reason: string }[];
 }
 
@@ -176,6 +179,7 @@ export function renderMarkdown(run: RunResult, charts: Charts = {}): string {
     "## Load scenarios",
     "",
     ...scenarioTables(run.scenarios),
+    ...(run.gateway ? renderGatewayBench(run.gateway) : []),
   ];
   const e = run.end_to_end;
   if (e) {

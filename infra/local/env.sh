@@ -24,6 +24,8 @@ FG_BUN_VERSION="1.4.5"
 FG_KAFKA_VERSION="3.9.1"
 FG_MINIO_VERSION="v0.0.0-20260212201848-7aac2a2c5b7c"
 FG_K6_VERSION="v1.8.1"
+# The gateway benchmark's peer (bench/gateway.ts): the last MIT release of Benthos.
+FG_BENTHOS_VERSION="v4.27.0"
 FG_S3_ACCESS_KEY="${FG_S3_ACCESS_KEY:-fluxgate}"
 FG_S3_SECRET_KEY="${FG_S3_SECRET_KEY:-fluxgate-secret}"
 
@@ -34,6 +36,7 @@ FG_DUCKDB_PYTHON="$FG_CACHE/duckdb-$FG_DUCKDB_VERSION/bin/python"
 FG_KAFKA_LIBS="$FG_CACHE/kafka-$FG_KAFKA_VERSION/libs"
 FG_MINIO="$FG_CACHE/bin/minio-$FG_MINIO_VERSION"
 FG_K6="$FG_CACHE/bin/k6-$FG_K6_VERSION"
+FG_BENTHOS="$FG_CACHE/bin/benthos-$FG_BENTHOS_VERSION"
 
 # The URLs the product and its tests read (see infra/config): one place derives them from the ports.
 # `export` lines, so that `eval "$(bash infra/local/stack env)"` alone hands them to the programs

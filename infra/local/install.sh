@@ -78,3 +78,15 @@ go_install() { # go_install <binary path> <module@version>
 
 install_minio() { go_install "$FG_MINIO" "github.com/minio/minio@$FG_MINIO_VERSION"; }
 install_k6() { go_install "$FG_K6" "go.k6.io/k6@$FG_K6_VERSION"; }
+
+# Benthos's own main imports components/all, which pulls a module the Go proxy refuses: build the
+# small main in infra/local/benthos (http_server, kafka_franz and the pure processors) instead.
+install_benthos() {
+  [ -x "$FG_BENTHOS" ] && return 0
+  command -v go >/dev/null || die "Go is needed to build Benthos $FG_BENTHOS_VERSION"
+  log "building Benthos $FG_BENTHOS_VERSION with go build (first time only; cached in $FG_CACHE/bin)"
+  mkdir -p "$(dirname "$FG_BENTHOS")"
+  (cd "$FG_REPO/infra/local/benthos" && GOFLAGS=-trimpath go build -o "$FG_BENTHOS.tmp" .) >"$FG_LOGS/benthos-build.log" 2>&1 \
+    || die "building Benthos failed: see $FG_LOGS/benthos-build.log"
+  mv "$FG_BENTHOS.tmp" "$FG_BENTHOS"
+}
