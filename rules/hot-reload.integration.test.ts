@@ -32,8 +32,8 @@ import { runRulesCommand } from "./cli.ts";
 import type { RulesEnv } from "./config.ts";
 import { readRuleTexts } from "./set/files.ts";
 import { contentVersion, toRuleSet, validateRuleTexts, type RuleSet } from "./set/rule-set.ts";
-import { spawnProcessor, stopProcessor, type LogLine, type ProcessorChild } from "./testing/hot-reload-processor.ts";
-import { startEventStream, type EventStream } from "./testing/hot-reload-stream.ts";
+import { spawnProcessor, stopProcessor, type LogLine, type ProcessorChild } from "../test/support/rules/hot-reload-processor.ts";
+import { startEventStream, type EventStream } from "../test/support/rules/hot-reload-stream.ts";
 import { replay } from "./testing/replay.ts";
 
 const PARTITIONS = 4;

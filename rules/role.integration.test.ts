@@ -17,7 +17,7 @@ import { createAlertEmitter } from "./alerts/emitter.ts";
 import { compileRule } from "./compile/rule.ts";
 import { parseRuleText } from "./language/parse.ts";
 import { createAlertDeliveryRole } from "./role.ts";
-import { signedWebhookReceiver } from "./testing/webhook-receiver.ts";
+import { signedWebhookReceiver } from "../test/support/rules/webhook-receiver.ts";
 
 const pgUrl = requireEnv("FG_POSTGRES_URL");
 requireEnv("FG_KAFKA_BROKERS");

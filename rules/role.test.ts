@@ -10,7 +10,7 @@ import { createLogger } from "../infra/telemetry/logger.ts";
 import { waitFor } from "../test/support/wait-for.ts";
 import { rulesMetrics } from "./metrics.ts";
 import { createAlertDeliveryRole } from "./role.ts";
-import { signedWebhookReceiver } from "./testing/webhook-receiver.ts";
+import { signedWebhookReceiver } from "../test/support/rules/webhook-receiver.ts";
 
 const secret = "embedded-role-webhook-secret";
 const receiver = signedWebhookReceiver(secret);

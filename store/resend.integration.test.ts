@@ -15,7 +15,7 @@ import { busKey, type Envelope } from "../schemas/envelope.ts";
 import { decodeEnvelopes } from "./parquet/decode.ts";
 import { createStoreRole } from "./role.ts";
 import { createArchiveStore, createArchiveCompactor } from "./s3/index.ts";
-import { sampleEvents } from "./s3/sample-events.ts";
+import { sampleEvents } from "../test/support/store/sample-events.ts";
 import { storeTestEnv, tierReaders } from "./tiers.test-support.ts";
 
 const raw = storeTestEnv();

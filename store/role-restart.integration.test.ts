@@ -11,7 +11,7 @@ import { createLogger } from "../infra/telemetry/logger.ts";
 import { waitFor } from "../test/support/wait-for.ts";
 import { busKey } from "../schemas/envelope.ts";
 import { createArchiveCompactor } from "./s3/index.ts";
-import { sampleEvents } from "./s3/sample-events.ts";
+import { sampleEvents } from "../test/support/store/sample-events.ts";
 import { exactlyOnce, storeTestEnv, tierReaders } from "./tiers.test-support.ts";
 
 // After a SIGKILL the dead members hold their partitions until Kafka's session timeout (30 s): hence the long waits.

@@ -12,7 +12,7 @@ import { createLogger } from "../infra/telemetry/logger.ts";
 import { waitFor } from "../test/support/wait-for.ts";
 import { busKey, type Envelope } from "../schemas/envelope.ts";
 import { createStoreRole } from "./role.ts";
-import { sampleEvents } from "./s3/sample-events.ts";
+import { sampleEvents } from "../test/support/store/sample-events.ts";
 import { createTcpProxy, exactlyOnce, storeTestEnv, tierReaders } from "./tiers.test-support.ts";
 
 const proxy = await createTcpProxy(process.env.FG_CLICKHOUSE_URL ?? "http://127.0.0.1:1");

@@ -10,7 +10,7 @@ import postgres from "postgres";
 import { requireEnv, uniqueName } from "../test/support/services.ts";
 import { decodeEnvelopes } from "./parquet/decode.ts";
 import { createArchiveStore } from "./s3/index.ts";
-import { freshBucketName } from "./s3/test-stores.ts";
+import { freshBucketName } from "../test/support/store/test-stores.ts";
 
 export type StoreTestEnv = Record<string, string>;
 

@@ -1,6 +1,6 @@
 /** Proto events into envelope input: proto3 defaults, the ts oneof, props_json. */
 import { describe, expect, test } from "bun:test";
-import { createFakeIngest } from "../ws/fake-ingest.ts";
+import { createFakeIngest } from "../../test/support/gateway/fake-ingest.ts";
 import { eventToInput, submitEvents } from "./event.ts";
 import type { EventMessage } from "./proto.ts";
 

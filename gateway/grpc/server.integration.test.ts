@@ -7,8 +7,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
 import { randomUUID } from "node:crypto";
 import { uniqueName } from "../../test/support/services.ts";
-import { startRealPipeline, type RealPipeline } from "../ws/real-pipeline.ts";
-import { ingestClient, keyMetadata, unaryCall } from "./grpc-test-client.ts";
+import { startRealPipeline, type RealPipeline } from "../../test/support/gateway/real-pipeline.ts";
+import { ingestClient, keyMetadata, unaryCall } from "../../test/support/gateway/grpc-test-client.ts";
 import type { AckMessage } from "./proto.ts";
 import { startGrpcServer, type GrpcServer } from "./server.ts";
 

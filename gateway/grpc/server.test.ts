@@ -3,8 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import * as grpc from "@grpc/grpc-js";
 import { randomUUID } from "node:crypto";
 import { registry } from "../../infra/telemetry/metrics.ts";
-import { createFakeIngest, type FakeIngest } from "../ws/fake-ingest.ts";
-import { healthClient, ingestClient, keyMetadata, unaryCall } from "./grpc-test-client.ts";
+import { createFakeIngest, type FakeIngest } from "../../test/support/gateway/fake-ingest.ts";
+import { healthClient, ingestClient, keyMetadata, unaryCall } from "../../test/support/gateway/grpc-test-client.ts";
 import * as protoLoader from "@grpc/proto-loader";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { FLUXGATE_PROTO, loaderOptions, type AckMessage } from "./proto.ts";

@@ -1,7 +1,7 @@
 /** The HTTP event routes in process (Hono's app.request, no socket) over the in-memory fake pipeline. */
 import { beforeEach, expect, test } from "bun:test";
 import { Hono } from "hono";
-import { createFakeIngest, type FakeIngest } from "../ws/fake-ingest.ts";
+import { createFakeIngest, type FakeIngest } from "../../test/support/gateway/fake-ingest.ts";
 import { eventRoutes } from "./events.ts";
 import { withJsonErrors } from "./responses.ts";
 

@@ -11,7 +11,7 @@ import { createLogger } from "../../infra/telemetry/logger.ts";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { freePort } from "../../test/support/free-port.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
-import { healthClient } from "../grpc/grpc-test-client.ts";
+import { healthClient } from "../../test/support/gateway/grpc-test-client.ts";
 import { runKeysCommand } from "../keys/cli.ts";
 import { createGatewayRole } from "../role.ts";
 

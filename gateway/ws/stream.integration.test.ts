@@ -7,8 +7,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { randomUUID } from "node:crypto";
 import { uniqueName } from "../../test/support/services.ts";
 import { createGatewaySockets, createStreamSocket, type GatewaySocketData } from "./index.ts";
-import { startRealPipeline, type RealPipeline } from "./real-pipeline.ts";
-import { connectClient } from "./ws-test-client.ts";
+import { startRealPipeline, type RealPipeline } from "../../test/support/gateway/real-pipeline.ts";
+import { connectClient } from "../../test/support/gateway/ws-test-client.ts";
 
 const app = uniqueName("wsapp");
 let pipeline: RealPipeline;

@@ -3,9 +3,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { randomUUID } from "node:crypto";
 import { createLiveFeedHub } from "../../rules/alerts/live-feed.ts";
 import type { Alert } from "../../rules/alerts/alert.ts";
-import { createFakeIngest } from "./fake-ingest.ts";
+import { createFakeIngest } from "../../test/support/gateway/fake-ingest.ts";
 import { CLOSE_FLOOD, CLOSE_UNAUTHORIZED, createAlertFeedSocket, createGatewaySockets, createStreamSocket, type GatewaySocketData } from "./index.ts";
-import { connectClient, type TestClient } from "./ws-test-client.ts";
+import { connectClient, type TestClient } from "../../test/support/gateway/ws-test-client.ts";
 
 const limits = { maxFrameBytes: 64 * 1024, maxBatch: 50, maxInflightFrames: 4, maxInflightBytes: 200 * 1024, floodStrikes: 3, idleTimeoutSec: 30, maxBufferedBytes: 1 << 20, keyRecheckMs: 1_000 };
 const event = (over: Record<string, unknown> = {}) => ({ app_id: "app_a", type: "page_view", props: { url: "/" }, ...over });

@@ -1,7 +1,7 @@
 /** ClickHouse retention against the real server: only partitions wholly past the period go. */
 import { afterAll, expect, test } from "bun:test";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
-import { sampleEvents } from "../s3/sample-events.ts";
+import { sampleEvents } from "../../test/support/store/sample-events.ts";
 import { createClickHouseRetentionTask } from "./retention.ts";
 import { createClickHouseTier } from "./tier.ts";
 

@@ -10,7 +10,7 @@ import type { ClickHouseClient } from "@clickhouse/client";
 import { afterAll, expect, test } from "bun:test";
 import type { Envelope } from "../../schemas/envelope.ts";
 import type { Alert, WindowRecord } from "../runtime/records.ts";
-import { sampleEvents } from "../s3/sample-events.ts";
+import { sampleEvents } from "../../test/support/store/sample-events.ts";
 import { migrate, migrations } from "./migrations.ts";
 import { createClickHouseRetentionTask } from "./retention.ts";
 import { createClickHouseTier } from "./tier.ts";

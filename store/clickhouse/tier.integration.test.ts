@@ -1,7 +1,7 @@
 /** The ClickHouse tier against the real server (18.16 locally): migrations, dedup, typed columns, rollup, results. */
 import { afterAll, expect, test } from "bun:test";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
-import { sampleEvents } from "../s3/sample-events.ts";
+import { sampleEvents } from "../../test/support/store/sample-events.ts";
 import { createClickHouseTier } from "./tier.ts";
 import { columnOf, declaredFields } from "./declared-fields.ts";
 import { addDeclaredColumns, currentTables, migrate, migrations } from "./migrations.ts";

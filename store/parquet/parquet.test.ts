@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { parquetMetadata } from "hyparquet";
-import { sampleEvents } from "../s3/sample-events.ts";
+import { sampleEvents } from "../../test/support/store/sample-events.ts";
 import { decodeEnvelopes } from "./decode.ts";
 import { encodeEnvelopes } from "./encode.ts";
 

@@ -1,7 +1,7 @@
 /** The warm tier against the real Postgres: COPY + dedup, day partitions, window results, retention. */
 import { afterAll, expect, test } from "bun:test";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
-import { sampleEvents } from "../s3/sample-events.ts";
+import { sampleEvents } from "../../test/support/store/sample-events.ts";
 import { SinkError } from "../sink.ts";
 import { DAY_MS } from "./partitions.ts";
 import { migratePg, pgMigrations } from "./migrations.ts";

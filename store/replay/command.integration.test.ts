@@ -7,8 +7,8 @@ import type { Envelope } from "../../schemas/envelope.ts";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { createArchiveSink } from "../s3/index.ts";
-import { sampleEvents } from "../s3/sample-events.ts";
-import { freshBucketName } from "../s3/test-stores.ts";
+import { sampleEvents } from "../../test/support/store/sample-events.ts";
+import { freshBucketName } from "../../test/support/store/test-stores.ts";
 import { runReplayCommand } from "./command.ts";
 import { systemClock } from "./token-bucket.ts";
 

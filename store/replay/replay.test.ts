@@ -4,8 +4,8 @@ import type { IncomingRecord } from "../../infra/bus/port.ts";
 import { createLogger } from "../../infra/telemetry/logger.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
-import { sampleEvents } from "../s3/sample-events.ts";
-import { freshFsStore, writeThroughArchiveSink } from "../s3/test-stores.ts";
+import { sampleEvents } from "../../test/support/store/sample-events.ts";
+import { freshFsStore, writeThroughArchiveSink } from "../../test/support/store/test-stores.ts";
 import { replayArchive, type ReplayProgress } from "./replay.ts";
 import type { Clock } from "./token-bucket.ts";
 

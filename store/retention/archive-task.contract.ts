@@ -2,8 +2,8 @@
 import { describe, expect, test } from "bun:test";
 import { createLogger } from "../../infra/telemetry/logger.ts";
 import type { ObjectStore } from "../s3/object-store.ts";
-import { sampleEvents } from "../s3/sample-events.ts";
-import { writeThroughArchiveSink } from "../s3/test-stores.ts";
+import { sampleEvents } from "../../test/support/store/sample-events.ts";
+import { writeThroughArchiveSink } from "../../test/support/store/test-stores.ts";
 import { createArchiveRetentionTask } from "./archive-task.ts";
 
 const DAY = 86_400_000;

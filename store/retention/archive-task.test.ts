@@ -1,4 +1,4 @@
-import { freshFsStore } from "../s3/test-stores.ts";
+import { freshFsStore } from "../../test/support/store/test-stores.ts";
 import { archiveRetentionContract } from "./archive-task.contract.ts";
 
 archiveRetentionContract("filesystem", freshFsStore);

@@ -13,7 +13,7 @@ import { busKey, type Envelope } from "../../schemas/envelope.ts";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { readTopic } from "../../test/support/read-topic.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
-import { sampleEvents } from "../s3/sample-events.ts";
+import { sampleEvents } from "../../test/support/store/sample-events.ts";
 import { SinkError } from "../sink.ts";
 import { decodeEnvelope } from "./decode.ts";
 import { createSinkRuntime, type SinkRuntime } from "./runtime.ts";

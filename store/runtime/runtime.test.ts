@@ -10,7 +10,7 @@ import { topicNames } from "../../infra/bus/topics.ts";
 import { createLogger } from "../../infra/telemetry/logger.ts";
 import { busKey, type Envelope } from "../../schemas/envelope.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
-import { sampleEvents } from "../s3/sample-events.ts";
+import { sampleEvents } from "../../test/support/store/sample-events.ts";
 import { decodeEnvelope } from "./decode.ts";
 import { createSinkRuntime } from "./runtime.ts";
 

@@ -6,15 +6,15 @@ import { describe, expect, test } from "bun:test";
 import type { Envelope } from "../../schemas/envelope.ts";
 import { createLogger } from "../../infra/telemetry/logger.ts";
 import { decodeEnvelopes } from "../parquet/decode.ts";
-import { duckdbQuery } from "../parquet/duckdb.ts";
+import { duckdbQuery } from "../../test/support/store/duckdb.ts";
 import { encodeEnvelopes } from "../parquet/encode.ts";
 import { canonical } from "./canonical.ts";
 import { createCompactor } from "./compaction.ts";
 import { partFileName } from "./file-name.ts";
 import type { ObjectStore } from "./object-store.ts";
 import { partitionOf, partitionPrefix } from "./partition.ts";
-import { writeThroughArchiveSink } from "./test-stores.ts";
-import { sampleEvents } from "./sample-events.ts";
+import { writeThroughArchiveSink } from "../../test/support/store/test-stores.ts";
+import { sampleEvents } from "../../test/support/store/sample-events.ts";
 
 const logger = createLogger("error");
 const HOUR = 3_600_000;

@@ -3,8 +3,8 @@ import { createLogger } from "../../infra/telemetry/logger.ts";
 import { decodeEnvelopes } from "../parquet/decode.ts";
 import { archiveSinkContract } from "./archive-sink.contract.ts";
 import { createArchiveSink } from "./index.ts";
-import { sampleEvents } from "./sample-events.ts";
-import { freshBucketName, freshS3Bucket, freshS3Store, s3TestEnv, writeThroughArchiveSink } from "./test-stores.ts";
+import { sampleEvents } from "../../test/support/store/sample-events.ts";
+import { freshBucketName, freshS3Bucket, freshS3Store, s3TestEnv, writeThroughArchiveSink } from "../../test/support/store/test-stores.ts";
 
 archiveSinkContract("s3 (MinIO)", freshS3Store);
 

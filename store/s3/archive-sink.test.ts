@@ -2,8 +2,8 @@ import { expect, test } from "bun:test";
 import { createLogger } from "../../infra/telemetry/logger.ts";
 import { SinkError } from "../sink.ts";
 import { archiveSinkContract } from "./archive-sink.contract.ts";
-import { sampleEvents } from "./sample-events.ts";
-import { freshFsStore, writeThroughArchiveSink } from "./test-stores.ts";
+import { sampleEvents } from "../../test/support/store/sample-events.ts";
+import { freshFsStore, writeThroughArchiveSink } from "../../test/support/store/test-stores.ts";
 
 archiveSinkContract("filesystem", freshFsStore);
 

@@ -3,7 +3,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { createFsObjectStore } from "./fs-object-store.ts";
 import { objectStoreContract } from "./object-store.contract.ts";
-import { freshDataDir, freshFsStore } from "./test-stores.ts";
+import { freshDataDir, freshFsStore } from "../../test/support/store/test-stores.ts";
 
 objectStoreContract("filesystem", freshFsStore);
 

@@ -4,8 +4,8 @@ import { decodeEnvelopes } from "../parquet/decode.ts";
 import { encodeEnvelopes } from "../parquet/encode.ts";
 import { canonical } from "./canonical.ts";
 import { MERGE_ROW_GROUP, mergeFiles } from "./merge.ts";
-import { sampleEvents } from "./sample-events.ts";
-import { freshFsStore } from "./test-stores.ts";
+import { sampleEvents } from "../../test/support/store/sample-events.ts";
+import { freshFsStore } from "../../test/support/store/test-stores.ts";
 
 const prefix = "events/app_id=shop/dt=2024-03-10/hour=22/";
 

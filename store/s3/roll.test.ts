@@ -7,8 +7,8 @@ import { createParquetArchiveSink } from "./archive-sink.ts";
 import type { ObjectStore } from "./object-store.ts";
 import { partitionOf, partitionPrefix } from "./partition.ts";
 import type { FilePolicy } from "./roll.ts";
-import { sampleEvents } from "./sample-events.ts";
-import { freshFsStore } from "./test-stores.ts";
+import { sampleEvents } from "../../test/support/store/sample-events.ts";
+import { freshFsStore } from "../../test/support/store/test-stores.ts";
 
 const logger = createLogger("error");
 const T0 = Date.UTC(2024, 2, 10, 22, 0, 0);

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { objectStoreContract } from "./object-store.contract.ts";
 import { createS3ObjectStore } from "./s3-object-store.ts";
-import { freshS3Bucket, freshS3Store } from "./test-stores.ts";
+import { freshS3Bucket, freshS3Store } from "../../test/support/store/test-stores.ts";
 
 objectStoreContract("s3 (MinIO)", freshS3Store);
 

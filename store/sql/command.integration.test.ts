@@ -12,7 +12,7 @@ import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { createClickHouseTier } from "../clickhouse/tier.ts";
 import { tierAlerts, tierEvents } from "../clickhouse/tier-sql.test-support.ts";
 import { createArchiveSink, createResultsArchiveSink } from "../s3/index.ts";
-import { freshBucketName } from "../s3/test-stores.ts";
+import { freshBucketName } from "../../test/support/store/test-stores.ts";
 import { runSqlCommand } from "./command.ts";
 
 setDefaultTimeout(60_000); // the embedded engine takes ~0.3 s per command, seconds on a loaded machine

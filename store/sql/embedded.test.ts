@@ -11,7 +11,7 @@ import { loadConfig } from "../../infra/config/load.ts";
 import { checkDocsQuery, docsQueries, oddTypedQuery, oddTypedValues, tierAlerts, tierEvents, tierWindows } from "../clickhouse/tier-sql.test-support.ts";
 import { encodeEnvelopes } from "../parquet/encode.ts";
 import { createArchiveSink, createArchiveStore, createResultsArchiveSink } from "../s3/index.ts";
-import { sampleEvents } from "../s3/sample-events.ts";
+import { sampleEvents } from "../../test/support/store/sample-events.ts";
 import { CHDB_MISSING, loadChdb } from "./embedded.ts";
 import { runSqlCommand } from "./command.ts";
 

@@ -1,5 +1,5 @@
 /** Test fixture: valid envelopes with varied optional fields, keys and event times. */
-import type { Envelope } from "../../schemas/envelope.ts";
+import type { Envelope } from "../../../schemas/envelope.ts";
 
 export interface SampleOptions {
   app?: string;

@@ -24,7 +24,7 @@ export interface ProcessorChild {
   eventPartitions(): string[];
 }
 
-const REPO = new URL("../..", import.meta.url).pathname;
+const REPO = new URL("../../..", import.meta.url).pathname;
 
 export function spawnProcessor(name: string, env: Record<string, string | undefined>): ProcessorChild {
   const childEnv: Record<string, string> = {};

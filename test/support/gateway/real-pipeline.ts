@@ -4,20 +4,20 @@
  * of what reached fg.events. Built from the same parts as gateway/role.ts.
  */
 import { Kafka, logLevel } from "kafkajs";
-import type { Publisher } from "../../infra/bus/port.ts";
-import { createKafkaBus } from "../../infra/bus/kafka.ts";
-import { topicNames } from "../../infra/bus/topics.ts";
-import { loadConfig } from "../../infra/config/load.ts";
-import { createLogger } from "../../infra/telemetry/logger.ts";
-import { requireEnv, uniqueName } from "../../test/support/services.ts";
-import { waitFor } from "../../test/support/wait-for.ts";
-import { createIngest } from "../ingest/pipeline.ts";
-import { prepareSettings } from "../ingest/prepare.ts";
-import { createAckingProducer } from "../ingest/producer.ts";
-import type { Ingest } from "../ingest/types.ts";
-import { runKeysCommand } from "../keys/cli.ts";
-import { createAuthenticator, openKeyStore } from "../keys/index.ts";
-import { bucketsFor, createRateLimiter } from "../limits/index.ts";
+import type { Publisher } from "../../../infra/bus/port.ts";
+import { createKafkaBus } from "../../../infra/bus/kafka.ts";
+import { topicNames } from "../../../infra/bus/topics.ts";
+import { loadConfig } from "../../../infra/config/load.ts";
+import { createLogger } from "../../../infra/telemetry/logger.ts";
+import { requireEnv, uniqueName } from "../services.ts";
+import { waitFor } from "../wait-for.ts";
+import { createIngest } from "../../../gateway/ingest/pipeline.ts";
+import { prepareSettings } from "../../../gateway/ingest/prepare.ts";
+import { createAckingProducer } from "../../../gateway/ingest/producer.ts";
+import type { Ingest } from "../../../gateway/ingest/types.ts";
+import { runKeysCommand } from "../../../gateway/keys/cli.ts";
+import { createAuthenticator, openKeyStore } from "../../../gateway/keys/index.ts";
+import { bucketsFor, createRateLimiter } from "../../../gateway/limits/index.ts";
 
 export interface PublishedRecord {
   key: string;

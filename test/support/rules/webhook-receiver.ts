@@ -1,5 +1,5 @@
 /** Test support: a webhook endpoint that records each delivery's alert id and whether its signature checks out. */
-import { verifySignature } from "../alerts/sign.ts";
+import { verifySignature } from "../../../rules/alerts/sign.ts";
 
 export function signedWebhookReceiver(secret: string) {
   const received: { id: string; signed: boolean }[] = [];

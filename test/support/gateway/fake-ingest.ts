@@ -4,7 +4,7 @@
  * and outage) so the fronts' mapping onto frames and status codes can be checked without Kafka.
  */
 import { randomUUID } from "node:crypto";
-import type { EventResult, Ingest, Principal, SubmitOutcome } from "../ingest/types.ts";
+import type { EventResult, Ingest, Principal, SubmitOutcome } from "../../../gateway/ingest/types.ts";
 
 export interface FakeIngest extends Ingest {
   /** Accepted events, in the order the fake acknowledged them. */

@@ -7,7 +7,7 @@
  * event time, a partition had processed.
  */
 import type { Kafka, Producer } from "kafkajs";
-import type { Envelope } from "../../schemas/envelope.ts";
+import type { Envelope } from "../../../schemas/envelope.ts";
 
 export interface StreamOptions {
   topic: string;

@@ -5,13 +5,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { requireEnv, uniqueName } from "../../test/support/services.ts";
-import type { Logger } from "../../infra/telemetry/logger.ts";
-import type { Sink } from "../sink.ts";
-import { createParquetArchiveSink } from "./archive-sink.ts";
-import { createFsObjectStore } from "./fs-object-store.ts";
-import type { ObjectStore } from "./object-store.ts";
-import { createS3ObjectStore, type S3ObjectStoreOptions } from "./s3-object-store.ts";
+import { requireEnv, uniqueName } from "../services.ts";
+import type { Logger } from "../../../infra/telemetry/logger.ts";
+import type { Sink } from "../../../store/sink.ts";
+import { createParquetArchiveSink } from "../../../store/s3/archive-sink.ts";
+import { createFsObjectStore } from "../../../store/s3/fs-object-store.ts";
+import type { ObjectStore } from "../../../store/s3/object-store.ts";
+import { createS3ObjectStore, type S3ObjectStoreOptions } from "../../../store/s3/s3-object-store.ts";
 
 /** Bucket names allow lowercase letters, digits, dots and hyphens only. */
 export const freshBucketName = (): string => uniqueName("fg-test").toLowerCase().replace(/_/g, "-");

@@ -1,7 +1,7 @@
 /** @grpc/grpc-js clients for the gRPC tests: promisified unary calls that keep the status and trailers. */
 import * as grpc from "@grpc/grpc-js";
-import type { AckMessage } from "./proto.ts";
-import { loadProtos } from "./proto.ts";
+import type { AckMessage } from "../../../gateway/grpc/proto.ts";
+import { loadProtos } from "../../../gateway/grpc/proto.ts";
 
 export type UnaryResult = { ok: true; ack: AckMessage } | { ok: false; code: grpc.status; details: string; trailers: Record<string, unknown> };
 
