@@ -1,8 +1,8 @@
 /**
  * Fluxgate CEP: Flink-style pattern matching over envelopes, one NFA per pattern and per-key state
  * kept as a shared buffer (state.ts). Compile a spec once, then per key: createKeyState,
- * processEvent / advanceTime, and serializeHead / restoreHead (or serializeState / restoreState
- * for the state in one piece) around the state store.
+ * processEvent / advanceTime, and serializeHead, drainChanges / eventRecord and drainGroups for a
+ * save, restoreHead to resume (or serializeState / restoreState for the state in one piece).
  */
 export { compilePattern, type CompileResult } from "./compile.ts";
 export { advanceTime, deadlineOf, nextDeadline, processEvent, shrinkTo, unlimited, type EvictionCause, type Limits, type StepResult } from "./engine.ts";
@@ -20,7 +20,9 @@ export {
 export {
   createKeyState,
   drainChanges,
+  drainGroups,
   eventRecord,
+  groupRecords,
   restoreHead,
   restoreState,
   serializeHead,

@@ -1,7 +1,7 @@
 /** Saved key state: a round trip is exact, and state that does not fit the pattern is refused, not misread. */
 import { describe, expect, test } from "bun:test";
-import { sweep } from "./state.ts";
-import { createKeyState, drainChanges, eventRecord, restoreHead, restoreState, serializeHead, serializeState, type PatternSpecInput } from "./index.ts";
+import { sweep, type KeyState } from "./state.ts";
+import { createKeyState, drainChanges, drainGroups, eventRecord, groupRecords, restoreHead, restoreState, serializeHead, serializeState, type PatternSpecInput } from "./index.ts";
 import { ev, feed, names, nfaOf } from "./test-kit.ts";
 
 const spec: PatternSpecInput = {
@@ -27,14 +27,14 @@ describe("key state", () => {
     expect(names(feed(nfa, [b], copy.state).matches)).toEqual(names(feed(nfa, [b], state).matches));
   });
 
-  test("partial matches share their prefixes: the head names each taken event once per branch point, not per match", () => {
+  test("partial matches share their prefixes: the records name each taken event once per branch point, not per match", () => {
     const { state } = feed(nfa, Array.from({ length: 50 }, (_, i) => ev(`a${i}`, i)));
-    const head = JSON.parse(serializeHead(state)) as { partial: unknown[] };
+    const matches = groupRecords(state).reduce((n, [, text]) => n + ((JSON.parse(text) as number[]).length - 1) / 3, 0);
     const nodes = [...state.events.values()].reduce((n, b) => n + (JSON.parse(eventRecord(b)) as { n: unknown[] }).n.length, 0);
     // 50 starts, each a growing loop: over a thousand partial matches whose events sit in a tree of
     // about as many nodes, where copied histories would hold tens of thousands of entries.
-    expect(head.partial.length).toBeGreaterThan(1_000);
-    expect(nodes).toBeLessThanOrEqual(head.partial.length);
+    expect(matches).toBeGreaterThan(1_000);
+    expect(nodes).toBeLessThanOrEqual(matches);
     expect(state.events.size).toBe(50);
   });
 
@@ -49,7 +49,7 @@ describe("key state", () => {
     expect(restoreState(nfa, "{").ok).toBe(false);
     expect(restoreState(nfa, JSON.stringify({ format: 1 })).ok).toBe(false);
     const { state } = feed(nfa, [ev("a1", 1)]);
-    const r = restoreHead(nfa, serializeHead(state), new Map());
+    const r = restoreHead(nfa, serializeHead(state), new Map(), new Map(groupRecords(state)));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toMatch(/missing/);
   });
@@ -59,10 +59,14 @@ describe("saved as records that follow changes", () => {
   test("an event record may keep a node whose previous event was swept since: it is dead, and restore leaves it out", () => {
     const timed = nfaOf({ ...spec, within_ms: 10 });
     const records = new Map<number, string>();
-    const save = (state: ReturnType<typeof createKeyState>) => {
+    const groups = new Map<number, string>();
+    const save = (state: KeyState) => {
       const { added, dropped } = drainChanges(state);
       for (const seq of dropped) records.delete(seq);
       for (const seq of added) records.set(seq, eventRecord(state.events.get(seq)!));
+      const changed = drainGroups(state);
+      for (const seq of changed.del) groups.delete(seq);
+      for (const [seq, text] of changed.put) groups.set(seq, text);
       return serializeHead(state);
     };
     // a2 is taken twice: continuing a1's loop and starting its own. Its record keeps both nodes.
@@ -73,9 +77,62 @@ describe("saved as records that follow changes", () => {
     sweep(later.state);
     const head = save(later.state);
     expect([...records.keys()]).toEqual([1]);
-    const restored = restoreHead(timed, head, records);
+    const restored = restoreHead(timed, head, records, groups);
     expect(restored.ok).toBe(true);
     if (!restored.ok) return;
     expect(names(feed(timed, [ev("b1", 12)], restored.state).matches)).toEqual(["a2 b1"]);
+  });
+
+  test("a save writes the start groups that changed: waiting partial matches cost nothing, gone ones are deleted", () => {
+    const pair = nfaOf({ id: "pair", steps: [{ name: "a", where: { field: "type", op: "eq", value: "a" } }, { name: "b", contiguity: "followedBy", where: { field: "type", op: "eq", value: "b" } }] });
+    const run = feed(pair, [ev("a1", 1), ev("a2", 2), ev("a3", 3)]);
+    expect(drainGroups(run.state).put.map(([seq]) => seq)).toEqual([0, 1, 2]);
+    // Three more waiting starts and an event that passes all of them by: only the new groups.
+    feed(pair, [ev("x1", 4), ev("a4", 5), ev("x2", 6)], run.state);
+    expect(drainGroups(run.state)).toEqual({ put: [[4, `[5,${run.state.partial[3]!.state},4,0]`]], del: [] });
+    expect(drainGroups(run.state)).toEqual({ put: [], del: [] });
+    // b1 completes every waiting match (no skip strategy): their groups go.
+    const done = feed(pair, [ev("b1", 7)], run.state);
+    expect(done.matches).toHaveLength(4);
+    expect(drainGroups(run.state)).toEqual({ put: [], del: [0, 1, 2, 4] });
+  });
+
+  test("restored from records drained after every event, a run equals an uninterrupted one", () => {
+    const stream = [ev("a1", 1), ev("a2", 2), ev("x1", 3), ev("a3", 4), ev("b1", 5), ev("a4", 6), ev("b2", 7)];
+    const straight = feed(nfa, stream);
+    const records = new Map<number, string>();
+    const groups = new Map<number, string>();
+    let state = createKeyState(nfa, "k1");
+    const got = stream.flatMap((e) => {
+      const run = feed(nfa, [e], state);
+      const { added, dropped } = drainChanges(run.state);
+      for (const seq of dropped) records.delete(seq);
+      for (const seq of added) records.set(seq, eventRecord(run.state.events.get(seq)!));
+      const changed = drainGroups(run.state);
+      for (const seq of changed.del) groups.delete(seq);
+      for (const [seq, text] of changed.put) groups.set(seq, text);
+      const restored = restoreHead(nfa, serializeHead(run.state), records, groups);
+      if (!restored.ok) throw new Error(restored.reason);
+      expect(restored.rewrite).toBe(false);
+      state = restored.state;
+      return run.matches;
+    });
+    expect(names(got)).toEqual(names(straight.matches));
+    expect(serializeState(state)).toBe(serializeState(straight.state));
+  });
+
+  test("a head of format 3 (every partial match in the head) restores to the same state, marked for a rewrite", () => {
+    const { state } = feed(nfa, [ev("a1", 1), ev("x1", 2), ev("a2", 3)]);
+    const flat = state.partial.flatMap((pm) => [pm.state, pm.start?.ts ?? 0, pm.start?.seq ?? -1, pm.last?.seq ?? -1, pm.last?.idx ?? -1]);
+    const old = JSON.stringify({ format: 3, fingerprint: state.fingerprint, key: state.key, time: state.time, nextSeq: state.nextSeq, partial: flat, held: [], evictedTotal: 0, evictedAt: null });
+    const records = new Map([...state.events].map(([seq, b]) => [seq, eventRecord(b)]));
+    const restored = restoreHead(nfa, old, records);
+    expect(restored.ok).toBe(true);
+    if (!restored.ok) return;
+    expect(restored.rewrite).toBe(true);
+    expect(serializeState(restored.state)).toBe(serializeState(state));
+    // Its first save writes every group, so the new head and the groups together hold it all.
+    expect(drainGroups(restored.state).put.map(([seq]) => seq)).toEqual([0, 2]);
+    expect(restoreHead(nfa, old, records, new Map([[0, "[1,1,0,0]"]])).ok).toBe(false);
   });
 });

@@ -5,11 +5,17 @@
  * costs one node, whatever the match's length. Events no partial or held match can reach any more
  * are swept from the buffer (`sweep`, amortised over the events that grew it).
  *
- * Saved as records that follow what changed: one per buffered event (its JSON text and the nodes
- * that took it, all made while that event was processed, so the record is written once) and a
- * small head (times, and each partial match as its state, start and last node). `drainChanges`
- * says which events were buffered and swept since the last save. The state is tied to one
- * compiled pattern by its fingerprint, because it names NFA states by index.
+ * Saved as records that follow what changed, so that a save costs what changed and not what the
+ * key holds (a hot key holds a thousand partial matches, and most of them only wait):
+ *   - one record per buffered event: its JSON text and the nodes that took it, all made while that
+ *     event was processed, so the record is written once (`drainChanges` says which events were
+ *     buffered and swept since the last save);
+ *   - one record per start group: the partial matches that began at one event, as state and last
+ *     node. They sit side by side in `partial` (it is ordered by start) and change together,
+ *     while a waiting match leaves its group as it was (`drainGroups` compares each group with
+ *     the one last saved and returns those that differ);
+ *   - a small head: times, bounds, held matches and the start state's match.
+ * The state is tied to one compiled pattern by its fingerprint, because it names NFA states by index.
  */
 import { z } from "zod";
 import { envelopeSchema, type Envelope } from "../../schemas/envelope.ts";
@@ -74,6 +80,15 @@ export interface KeyState {
   /** Seqs buffered and swept since `drainChanges` was last called. */
   added: number[];
   dropped: number[];
+  /** The start groups as last saved (`drainGroups`), by the seq of their start event. */
+  saved: Map<number, SavedGroup>;
+}
+
+/** A start group as saved: its members then (objects are never changed, so identity says unchanged). */
+export interface SavedGroup {
+  members: readonly PartialMatch[];
+  /** Which `drainGroups` call saw it last (groups it did not see are gone). */
+  seen: number;
 }
 
 export function createKeyState(nfa: Nfa, key: string): KeyState {
@@ -91,6 +106,7 @@ export function createKeyState(nfa: Nfa, key: string): KeyState {
     evictedAt: null,
     added: [],
     dropped: [],
+    saved: new Map(),
   };
 }
 
@@ -135,23 +151,139 @@ export function drainChanges(s: KeyState): { added: number[]; dropped: number[] 
   return changes;
 }
 
-/** A buffered event's record: its text and its nodes as [idx, step, prev seq, prev idx] (no prev: [idx, step]). */
+/**
+ * A buffered event's record: its text and its nodes as [idx, "step", prev seq, prev idx] (no prev:
+ * [idx, "step"]). Built by hand: step names are [A-Za-z0-9_.:-] (spec.ts), so they need no escaping.
+ */
 export function eventRecord(b: Buffered): string {
-  const nodes = b.nodes.map((t) => (t.prev === null ? [t.idx, t.step] : [t.idx, t.step, t.prev.seq, t.prev.idx]));
-  return `{"e":${b.text},"n":${JSON.stringify(nodes)}}`;
+  let nodes = "";
+  for (const t of b.nodes) {
+    if (nodes.length > 0) nodes += ",";
+    nodes += t.prev === null ? `[${t.idx},"${t.step}"]` : `[${t.idx},"${t.step}",${t.prev.seq},${t.prev.idx}]`;
+  }
+  return `{"e":${b.text},"n":[${nodes}]}`;
+}
+
+/**
+ * Calls `each` for every run of partial matches with one start (they are adjacent: `partial` is
+ * ordered by start), as [from, to) into `list`; partial matches without a start are not in a run.
+ */
+function forEachGroup(list: readonly PartialMatch[], each: (start: EventPos, from: number, to: number) => void): void {
+  let i = 0;
+  while (i < list.length) {
+    const start = (list[i] as PartialMatch).start;
+    if (start === null) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < list.length && (list[j] as PartialMatch).start?.seq === start.seq) j++;
+    each(start, i, j);
+    i = j;
+  }
+}
+
+/** A start group's record: its start's ts, then state, last node's seq and idx per member. */
+function groupRecord(start: EventPos, list: readonly PartialMatch[], from: number, to: number): string {
+  let text = `[${start.ts}`;
+  for (let i = from; i < to; i++) {
+    const pm = list[i] as PartialMatch;
+    const last = pm.last as Taken;
+    text += `,${pm.state},${last.seq},${last.idx}`;
+  }
+  return text + "]";
+}
+
+let drains = 0;
+
+/**
+ * The start groups that changed since the last call, as records to write (by start seq) and
+ * groups to delete. Comparing a group costs a pointer per member and writes nothing, so a key
+ * whose partial matches wait is saved for the price of its head.
+ */
+export function drainGroups(s: KeyState): { put: [number, string][]; del: number[] } {
+  const seen = ++drains;
+  const put: [number, string][] = [];
+  let kept = 0;
+  const list = s.partial;
+  forEachGroup(list, (start, from, to) => {
+    const known = s.saved.get(start.seq);
+    if (known?.seen === seen) throw new Error(`internal: two runs of partial matches start at event ${start.seq}`);
+    if (known && known.members.length === to - from && known.members.every((pm, i) => pm === list[from + i])) {
+      known.seen = seen;
+      kept++;
+      return;
+    }
+    s.saved.set(start.seq, { members: list.slice(from, to), seen });
+    put.push([start.seq, groupRecord(start, list, from, to)]);
+  });
+  const del: number[] = [];
+  if (s.saved.size > kept + put.length)
+    for (const [seq, group] of s.saved)
+      if (group.seen !== seen) {
+        s.saved.delete(seq);
+        del.push(seq);
+      }
+  return { put, del };
+}
+
+/** Matches as one flat list of numbers, five per match: state, start ts, start seq, last node's seq and idx. */
+function flatMatches(pms: readonly PartialMatch[], only: (pm: PartialMatch) => boolean): string {
+  let text = "";
+  for (const pm of pms) {
+    if (!only(pm)) continue;
+    if (text.length > 0) text += ",";
+    text += `${pm.state},${pm.start?.ts ?? 0},${pm.start?.seq ?? -1},${pm.last?.seq ?? -1},${pm.last?.idx ?? -1}`;
+  }
+  return `[${text}]`;
+}
+
+const HEAD_FORMAT = 4;
+const noStart = (pm: PartialMatch) => pm.start === null;
+const any = () => true;
+/** The head's constant part per key, made once: its key is the one string in it that needs escaping. */
+const headPrefixes = new WeakMap<KeyState, string>();
+
+/**
+ * The head of a key's state as JSON: times, bounds, held matches and the partial matches without
+ * a start (the start state's); the others are in their start groups, the nodes in the event
+ * records. Built by hand, because it is written for every key a flush touches.
+ */
+export function serializeHead(s: KeyState): string {
+  let prefix = headPrefixes.get(s);
+  if (prefix === undefined) {
+    prefix = `{"format":${HEAD_FORMAT},"fingerprint":${JSON.stringify(s.fingerprint)},"key":${JSON.stringify(s.key)}`;
+    headPrefixes.set(s, prefix);
+  }
+  return `${prefix},"time":${s.time},"nextSeq":${s.nextSeq},"partial":${flatMatches(s.partial, noStart)},"held":${flatMatches(s.held, any)},"evictedTotal":${s.evictedTotal},"evictedAt":${s.evictedAt}}`;
+}
+
+/** Every start group of the state as records, by start seq (for a whole snapshot). */
+export function groupRecords(s: KeyState): [number, string][] {
+  const out: [number, string][] = [];
+  forEachGroup(s.partial, (start, from, to) => out.push([start.seq, groupRecord(start, s.partial, from, to)]));
+  return out;
+}
+
+/** The whole state as one JSON text (head, event and group records), for callers that keep it in one piece. */
+export function serializeState(s: KeyState): string {
+  sweep(s);
+  const events = [...s.events].map(([seq, b]) => `"${seq}":${eventRecord(b)}`).join(",");
+  const groups = groupRecords(s).map(([seq, text]) => `"${seq}":${text}`).join(",");
+  return `{"head":${serializeHead(s)},"events":{${events}},"groups":{${groups}}}`;
 }
 
 const int = z.number().int();
-/**
- * Matches as one flat list of numbers, five per match: state, start ts, start seq, last node's seq,
- * its idx (no start: seq -1; no node yet: -1 -1). Flat because a busy key's head is written with
- * every flush, and a list of numbers is the cheapest JSON to make and to read.
- */
 const savedMatchesSchema = z.array(z.number()).refine((a) => a.length % 5 === 0, { message: "matches come in fives" });
 
+/**
+ * Format 4 keeps in `partial` only the matches without a start; format 3 (before start groups)
+ * kept every partial match there, and is still read: such a head restores as it was, and the
+ * caller rewrites it in the current format (`RestoreResult.rewrite`).
+ */
 const headSchema = z
   .object({
-    format: z.literal(3),
+    format: z.union([z.literal(3), z.literal(HEAD_FORMAT)]),
     fingerprint: z.string(),
     key: z.string(),
     time: z.number().nullable(),
@@ -171,52 +303,31 @@ const eventRecordSchema = z
   })
   .strict();
 
-/** The head of a key's state as JSON: its partial and held matches by their last nodes; the nodes live in the event records. */
-export function serializeHead(s: KeyState): string {
-  const save = (pms: readonly PartialMatch[]): number[] => {
-    const out = new Array<number>(pms.length * 5);
-    pms.forEach((pm, i) => {
-      out[i * 5] = pm.state;
-      out[i * 5 + 1] = pm.start?.ts ?? 0;
-      out[i * 5 + 2] = pm.start?.seq ?? -1;
-      out[i * 5 + 3] = pm.last?.seq ?? -1;
-      out[i * 5 + 4] = pm.last?.idx ?? -1;
-    });
-    return out;
-  };
-  const head: Head = {
-    format: 3,
-    fingerprint: s.fingerprint,
-    key: s.key,
-    time: s.time,
-    nextSeq: s.nextSeq,
-    partial: save(s.partial),
-    held: save(s.held),
-    evictedTotal: s.evictedTotal,
-    evictedAt: s.evictedAt,
-  };
-  return JSON.stringify(head);
-}
+/** A start group's record: [start ts, (state, last seq, last idx)...], integers, at least one member. */
+const groupRecordSchema = z
+  .array(int)
+  .refine((a) => a.length >= 4 && (a.length - 1) % 3 === 0, { message: "a start ts, then matches in threes" });
 
-/** The whole state as one JSON text (head and event records), for callers that keep it in one piece. */
-export function serializeState(s: KeyState): string {
-  sweep(s);
-  return `{"head":${serializeHead(s)},"events":{${[...s.events].map(([seq, b]) => `"${seq}":${eventRecord(b)}`).join(",")}}}`;
-}
-
-export type RestoreResult = { ok: true; state: KeyState } | { ok: false; reason: string };
+/** `rewrite`: the state was saved in an older format; its next save must write all of it. */
+export type RestoreResult = { ok: true; state: KeyState; rewrite: boolean } | { ok: false; reason: string };
 
 /**
- * Rebuilds a key's state from its head and its event records (by seq), and checks it belongs to
- * this NFA and is internally consistent. Records no match reaches are left out (the state's next
- * `drainChanges` lists them as dropped). A refusal is a result: the caller decides whether to
- * start the key afresh (e.g. after a rule changed).
+ * Rebuilds a key's state from its head, its event records and its start groups (each by seq), and
+ * checks it belongs to this NFA and is internally consistent. Records no match reaches are left
+ * out (the state's next `drainChanges` lists them as dropped). A refusal is a result: the caller
+ * decides whether to start the key afresh (e.g. after a rule changed).
  */
-export function restoreHead(nfa: Nfa, headText: string, records: ReadonlyMap<number, string>): RestoreResult {
+export function restoreHead(
+  nfa: Nfa,
+  headText: string,
+  records: ReadonlyMap<number, string>,
+  groups: ReadonlyMap<number, string> = new Map(),
+): RestoreResult {
   const head = parseWith(headSchema, headText, "CEP key state");
   if (!head.ok) return head;
   const h = head.value;
   if (h.fingerprint !== nfa.fingerprint) return { ok: false, reason: `state was saved for another version of pattern ${nfa.patternId}` };
+  if (h.format === 3 && groups.size > 0) return { ok: false, reason: "start groups beside a head of format 3" };
   const events = new Map<number, Buffered>();
   const nodeAt = (seq: number, idx: number): Taken | undefined => events.get(seq)?.nodes.find((t) => t.idx === idx);
   let eventBytes = 0;
@@ -238,13 +349,16 @@ export function restoreHead(nfa: Nfa, headText: string, records: ReadonlyMap<num
     events.set(seq, { event: parsed.value.e, text, nodes });
     eventBytes += text.length;
   }
+  const checkState = (state: number): string | null =>
+    Number.isInteger(state) && state >= 0 && state < nfa.states.length ? null : `unknown NFA state ${state}`;
   const load = (saved: Head["partial"]): PartialMatch[] | string => {
     const out: PartialMatch[] = [];
     // Starts are shared by the matches that began at one event, as they were when saved.
     const starts = new Map<number, EventPos>();
     for (let i = 0; i < saved.length; i += 5) {
       const [state, ts, startSeq, seq, idx] = saved.slice(i, i + 5) as [number, number, number, number, number];
-      if (!Number.isInteger(state) || state < 0 || state >= nfa.states.length) return `unknown NFA state ${state}`;
+      const bad = checkState(state);
+      if (bad) return bad;
       const last = seq < 0 ? null : nodeAt(seq, idx);
       if (last === undefined) return `event ${seq} of a partial match is missing`;
       let start: EventPos | null = null;
@@ -256,10 +370,33 @@ export function restoreHead(nfa: Nfa, headText: string, records: ReadonlyMap<num
     }
     return out;
   };
-  const partial = load(h.partial);
+  const saved = new Map<number, SavedGroup>();
+  const grouped: PartialMatch[][] = [];
+  for (const [startSeq, text] of groups) {
+    const parsed = parseWith(groupRecordSchema, text, `start group ${startSeq}`);
+    if (!parsed.ok) return parsed;
+    const [ts, ...rest] = parsed.value as [number, ...number[]];
+    const start: EventPos = { ts, seq: startSeq };
+    const members: PartialMatch[] = [];
+    for (let i = 0; i < rest.length; i += 3) {
+      const [state, seq, idx] = rest.slice(i, i + 3) as [number, number, number];
+      const bad = checkState(state);
+      if (bad) return { ok: false, reason: bad };
+      const last = nodeAt(seq, idx);
+      if (last === undefined) return { ok: false, reason: `event ${seq} of a partial match is missing` };
+      members.push({ state, start, last });
+    }
+    grouped.push(members);
+    saved.set(startSeq, { members, seen: 0 });
+  }
+  const startOf = (g: PartialMatch[]) => (g[0] as PartialMatch).start as EventPos;
+  grouped.sort((a, b) => startOf(a).ts - startOf(b).ts || startOf(a).seq - startOf(b).seq);
+  const unstarted = load(h.partial);
   const held = load(h.held);
-  if (typeof partial === "string") return { ok: false, reason: partial };
+  if (typeof unstarted === "string") return { ok: false, reason: unstarted };
   if (typeof held === "string") return { ok: false, reason: held };
+  // Ordered by start, the start state last: groups by their start, then the head's own.
+  const partial = grouped.flat().concat(unstarted);
   const state: KeyState = {
     fingerprint: h.fingerprint,
     key: h.key,
@@ -274,17 +411,23 @@ export function restoreHead(nfa: Nfa, headText: string, records: ReadonlyMap<num
     evictedAt: h.evictedAt,
     added: [],
     dropped: [],
+    saved,
   };
   sweep(state);
-  return { ok: true, state };
+  return { ok: true, state, rewrite: h.format !== HEAD_FORMAT };
 }
 
 /** `serializeState`'s inverse. */
 export function restoreState(nfa: Nfa, text: string): RestoreResult {
-  const whole = parseWith(z.object({ head: z.unknown(), events: z.record(z.string(), z.unknown()) }).strict(), text, "CEP key state");
+  const whole = parseWith(
+    z.object({ head: z.unknown(), events: z.record(z.string(), z.unknown()), groups: z.record(z.string(), z.unknown()).default({}) }).strict(),
+    text,
+    "CEP key state",
+  );
   if (!whole.ok) return whole;
-  const { head, events } = whole.value;
-  return restoreHead(nfa, JSON.stringify(head), new Map(Object.entries(events).map(([seq, r]) => [Number(seq), JSON.stringify(r)])));
+  const { head, events, groups } = whole.value;
+  const bySeq = (o: Record<string, unknown>) => new Map(Object.entries(o).map(([seq, r]) => [Number(seq), JSON.stringify(r)]));
+  return restoreHead(nfa, JSON.stringify(head), bySeq(events), bySeq(groups));
 }
 
 function parseWith<T>(schema: z.ZodType<T>, text: string, what: string): { ok: true; value: T } | { ok: false; reason: string } {

@@ -31,7 +31,20 @@ const bounds = (maxPartialMatches: number, maxEvents: number, budgetBytes = 1e12
 
 const views = (user: string, n: number, from = 0) => Array.from({ length: n }, (_, i) => ev(`${user}-v${from + i}`, 1_000 + from + i, "view", user));
 
-describe("saved as a head and one record per buffered event", () => {
+const funnel = ruleSetOf(`
+id: funnel
+app: shop
+description: signup then checkout
+severity: info
+pattern:
+  within: 1h
+  skip: none
+  steps:
+    - { name: signup, filter: { type: signup } }
+    - { name: checkout, contiguity: followedBy, filter: { type: checkout } }
+`);
+
+describe("saved as a head, one record per buffered event and one per start group", () => {
   test("a flush writes the events added since the last one, not the key's whole history", () => {
     const engine = createPartitionEngine({ ruleSet: rules, cep: bounds(1_000, 1_000) });
     engine.process(views("u1", 5));
@@ -42,6 +55,55 @@ describe("saved as a head and one record per buffered event", () => {
     engine.process(views("u1", 2, 5));
     const second = engine.flush();
     expect(eventRecords([...second.put.keys()])).toEqual(['p:burst:v:5:["shop","u1"]', 'p:burst:v:6:["shop","u1"]']);
+  });
+
+  test("partial matches that only wait are not written again: a flush writes the new start groups and the head", () => {
+    const engine = createPartitionEngine({ ruleSet: funnel, cep: bounds(1_000, 1_000) });
+    engine.process(Array.from({ length: 50 }, (_, i) => ev(`s${i}`, 1_000 + i, "signup", "u1")));
+    const first = [...engine.flush().put.keys()];
+    expect(first.filter((n) => n.startsWith("p:funnel:s:"))).toHaveLength(50);
+    // The rule has no filter: o1 is event 51 of u1, which every waiting match passes by.
+    engine.process([ev("s50", 2_000, "signup", "u1"), ev("o1", 2_001, "other", "u1"), ev("s51", 2_002, "signup", "u1")]);
+    const second = engine.flush();
+    expect([...second.put.keys()].filter((n) => n.startsWith("p:funnel:")).toSorted()).toEqual([
+      'p:funnel:k:["shop","u1"]',
+      'p:funnel:s:50:["shop","u1"]',
+      'p:funnel:s:52:["shop","u1"]',
+      'p:funnel:v:50:["shop","u1"]',
+      'p:funnel:v:52:["shop","u1"]',
+    ]);
+    // A checkout completes all 52: their groups and events go, and so does the key's head.
+    const out = engine.process([ev("c1", 3_000, "checkout", "u1")]);
+    expect(out.alerts).toHaveLength(52);
+    const third = engine.flush();
+    expect(third.put.size).toBe(1);
+    expect(third.del.filter((n) => n.startsWith("p:funnel:s:"))).toHaveLength(52);
+    expect(third.del).toContain('p:funnel:k:["shop","u1"]');
+  });
+
+  test("records saved before start groups (every partial match in the head, format 3) restore and are rewritten", () => {
+    const input = [...views("u1", 4), ev("x1", 1_010, "other", "u1"), ...views("u1", 2, 20)];
+    const first = createPartitionEngine({ ruleSet: rules, cep: bounds(1_000, 1_000) });
+    first.process(input);
+    const records = first.snapshot();
+    // The same state as format 3 wrote it: the start groups folded into the head, in order.
+    const headName = 'p:burst:k:["shop","u1"]';
+    const head = JSON.parse(records[headName]!) as { format: number; partial: number[] };
+    const grouped = Object.keys(records).filter((n) => n.startsWith("p:burst:s:")).map((n) => ({ seq: Number(n.split(":")[3]), m: JSON.parse(records[n]!) as number[] }));
+    grouped.sort((a, b) => a.m[0]! - b.m[0]! || a.seq - b.seq);
+    const partial = grouped.flatMap(({ seq, m }) => Array.from({ length: (m.length - 1) / 3 }, (_, i) => [m[1 + 3 * i]!, m[0]!, seq, m[2 + 3 * i]!, m[3 + 3 * i]!]).flat());
+    const old: Record<string, string> = Object.fromEntries(Object.entries(records).filter(([n]) => !n.startsWith("p:burst:s:")));
+    old[headName] = JSON.stringify({ ...head, format: 3, partial: [...partial, ...head.partial] });
+    expect(grouped.length).toBeGreaterThan(1);
+
+    const discarded: string[] = [];
+    const resumed = createPartitionEngine({ ruleSet: rules, records: old, cep: bounds(1_000, 1_000), onDiscard: (_, why) => discarded.push(why) });
+    expect(discarded).toEqual([]);
+    const rewritten = resumed.flush();
+    expect(JSON.parse(rewritten.put.get(headName)!).format).toBe(4);
+    expect([...rewritten.put.keys()].filter((n) => n.startsWith("p:burst:s:")).toSorted()).toEqual(Object.keys(records).filter((n) => n.startsWith("p:burst:s:")).toSorted());
+    const more = [ev("c1", 2_000, "cart", "u1")];
+    expect(resumed.process(more).alerts.map((a) => a.alert.id)).toEqual(first.process(more).alerts.map((a) => a.alert.id));
   });
 
   test("events no match needs any more are deleted, and a key back at its start leaves no records", () => {

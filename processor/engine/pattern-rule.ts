@@ -6,9 +6,10 @@
  * equal a fresh one), which keeps the state as small as the live partial matches. An event behind
  * the watermark is late, for a pattern exactly as for a window: it goes to the late output.
  *
- * A key's state is saved as records: its head (`p:<rule>:k:<key>`, partial matches as pointers
- * into the key's event buffer) and one record per buffered event (`p:<rule>:v:<seq>:<key>`),
- * written once when buffered and deleted when no match needs it, so a flush writes what changed.
+ * A key's state is saved as records (processor/cep/state.ts): its head (`p:<rule>:k:<key>`), one
+ * record per buffered event (`p:<rule>:v:<seq>:<key>`, written once when buffered and deleted when
+ * no match needs it) and one per start group (`p:<rule>:s:<seq>:<key>`, the partial matches begun
+ * by one event, written when they change), so a flush writes what changed, not what the key holds.
  * The processor's bounds (per key, and the state budget shared by the process) are enforced here;
  * each eviction is reported with rule and key in the engine output.
  */
@@ -21,7 +22,9 @@ import {
   createKeyState,
   processEvent,
   drainChanges,
+  drainGroups,
   eventRecord,
+  groupRecords,
   nextDeadline,
   restoreHead,
   serializeHead,
@@ -34,7 +37,7 @@ import type { Nfa } from "../cep/nfa.ts";
 import { isFresh } from "../cep/successors.ts";
 import { identityOf, ruleSelector } from "./group.ts";
 import type { EngineOutput } from "./output.ts";
-import { patternEventPrefix, patternKeyPrefix, type RecordDelta, type Records } from "./records.ts";
+import { patternEventPrefix, patternGroupPrefix, patternKeyPrefix, type RecordDelta, type Records } from "./records.ts";
 import type { RuleRunner, RunnerOptions } from "./runner.ts";
 import { createTimers } from "../window/timers.ts";
 
@@ -48,7 +51,9 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
   const takes = ruleSelector(rule);
   const prefix = patternKeyPrefix(rule.id);
   const eventPrefix = patternEventPrefix(rule.id);
+  const groupPrefix = patternGroupPrefix(rule.id);
   const eventName = (key: string, seq: number) => `${eventPrefix}${seq}:${key}`;
+  const groupName = (key: string, seq: number) => `${groupPrefix}${seq}:${key}`;
   const { limits, budget } = options.cep;
   const account = budget.account();
   const states = new Map<string, KeyState>();
@@ -66,41 +71,53 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
   if (saved !== null) restore(saved);
 
   function restore(records: Records) {
-    const eventTexts = new Map<string, Map<number, string>>();
-    for (const [name, text] of Object.entries(records)) {
-      if (!name.startsWith(eventPrefix)) continue;
-      const rest = name.slice(eventPrefix.length);
-      const colon = rest.indexOf(":");
-      const key = rest.slice(colon + 1);
-      let texts = eventTexts.get(key);
-      if (!texts) eventTexts.set(key, (texts = new Map()));
-      texts.set(Number(rest.slice(0, colon)), text);
-    }
+    /** Per key, the texts of its records named `<prefix><seq>:<key>`, by seq. */
+    const bySeq = (from: string) => {
+      const out = new Map<string, Map<number, string>>();
+      for (const [name, text] of Object.entries(records)) {
+        if (!name.startsWith(from)) continue;
+        const rest = name.slice(from.length);
+        const colon = rest.indexOf(":");
+        const key = rest.slice(colon + 1);
+        let texts = out.get(key);
+        if (!texts) out.set(key, (texts = new Map()));
+        texts.set(Number(rest.slice(0, colon)), text);
+      }
+      return out;
+    };
+    const eventTexts = bySeq(eventPrefix);
+    const groupTexts = bySeq(groupPrefix);
+    const none = new Map<number, string>();
     for (const [name, text] of Object.entries(records)) {
       if (!name.startsWith(prefix)) continue;
       const key = name.slice(prefix.length);
-      const texts = eventTexts.get(key) ?? new Map<number, string>();
+      const texts = eventTexts.get(key) ?? none;
+      const groups = groupTexts.get(key) ?? none;
       eventTexts.delete(key);
-      const restored = restoreHead(nfa, text, texts);
+      groupTexts.delete(key);
+      const restored = restoreHead(nfa, text, texts, groups);
       if (!restored.ok) {
         options.onDiscard(rule.id, `key ${key}: ${restored.reason}`);
-        forget(key, texts.keys());
+        forget(key, texts.keys(), groups.keys());
         continue;
       }
       states.set(key, restored.state);
       savedEvents.set(key, new Set(texts.keys()));
-      // Saved events the head no longer needs go with the next flush.
-      if (restored.state.dropped.length > 0) dirty.add(key);
+      // Saved events the head no longer needs go with the next flush, and so does a head saved
+      // in an older format (its partial matches move to start groups).
+      if (restored.state.dropped.length > 0 || restored.rewrite) dirty.add(key);
       account.add(stateBytes(restored.state));
       timers.schedule(key, dueOf(restored.state));
     }
-    // Events without a head (a crash between writes cannot cause it: a flush is one atomic save).
-    for (const [key, texts] of eventTexts) forget(key, texts.keys());
+    // Records without a head (a crash between writes cannot cause it: a flush is one atomic save).
+    for (const [key, texts] of eventTexts) forget(key, texts.keys(), groupTexts.get(key)?.keys() ?? []);
+    for (const [key, groups] of groupTexts) if (!eventTexts.has(key)) forget(key, [], groups.keys());
   }
 
-  function forget(key: string, seqs: Iterable<number>) {
+  function forget(key: string, seqs: Iterable<number>, groups: Iterable<number>) {
     gone.add(prefix + key);
     for (const seq of seqs) gone.add(eventName(key, seq));
+    for (const seq of groups) gone.add(groupName(key, seq));
     savedEvents.delete(key);
   }
 
@@ -123,7 +140,7 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
       account.add(-stateBytes(s));
       if (states.delete(key)) {
         dirty.delete(key);
-        forget(key, savedEvents.get(key) ?? []);
+        forget(key, savedEvents.get(key) ?? [], s.saved.keys());
       }
       timers.schedule(key, null);
     } else {
@@ -141,7 +158,7 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
     for (const m of step.matches) out.alerts.push({ alert: matchAlert(ctx, m), throttleMs: rule.alert.throttleMs });
   };
 
-  /** The records that bring a key's saved state up to date: its head and the events added or swept since. */
+  /** The records that bring a key's saved state up to date: its head and the events and start groups changed since. */
   const write = (key: string, s: KeyState, put: Map<string, string>, del: string[]) => {
     put.set(prefix + key, serializeHead(s));
     gone.delete(prefix + key);
@@ -156,6 +173,12 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
       put.set(eventName(key, seq), eventRecord(s.events.get(seq)!));
       gone.delete(eventName(key, seq));
       known.add(seq);
+    }
+    const groups = drainGroups(s);
+    for (const seq of groups.del) del.push(groupName(key, seq));
+    for (const [seq, text] of groups.put) {
+      put.set(groupName(key, seq), text);
+      gone.delete(groupName(key, seq));
     }
   };
 
@@ -199,6 +222,7 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
       for (const [key, s] of states) {
         records[prefix + key] = serializeHead(s);
         for (const [seq, b] of s.events) records[eventName(key, seq)] = eventRecord(b);
+        for (const [seq, text] of groupRecords(s)) records[groupName(key, seq)] = text;
       }
       return records;
     },

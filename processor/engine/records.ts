@@ -8,6 +8,7 @@
  *   w:<rule>:g:<group>    a window rule's open windows of one group key
  *   p:<rule>:k:<key>      a pattern rule's NFA state for one key (its head: partial matches)
  *   p:<rule>:v:<seq>:<key> one event buffered in that key's state
+ *   p:<rule>:s:<seq>:<key> that key's partial matches that began at event <seq>
  * Rule ids never contain ':' (rules/language/rule.ts), so the rule part of a name is unambiguous.
  * Group keys are the JSON text of [app_id, ...] (processor/window/group-key.ts), so every record
  * but the rule's meta belongs to one app (`appOf`).
@@ -32,6 +33,7 @@ export const legacyWindowMetaName = (ruleId: string): string => `w:${ruleId}:m`;
 export const windowGroupPrefix = (ruleId: string): string => `w:${ruleId}:g:`;
 export const patternKeyPrefix = (ruleId: string): string => `p:${ruleId}:k:`;
 export const patternEventPrefix = (ruleId: string): string => `p:${ruleId}:v:`;
+export const patternGroupPrefix = (ruleId: string): string => `p:${ruleId}:s:`;
 
 /** The rule a record belongs to, or null for the engine's own. */
 export function ruleOf(name: string): string | null {
@@ -49,8 +51,8 @@ export function appOf(name: string): string | null {
   if (parts.length < 4) return null;
   const rest = parts.slice(3).join(":");
   if (parts[2] === "m") return rest;
-  // p:<rule>:v:<seq>:<key>
-  if (parts[2] === "v") return appOfKey(parts.slice(4).join(":"));
+  // p:<rule>:v:<seq>:<key>, p:<rule>:s:<seq>:<key>
+  if (parts[2] === "v" || parts[2] === "s") return appOfKey(parts.slice(4).join(":"));
   return appOfKey(rest);
 }
 
