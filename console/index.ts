@@ -6,7 +6,9 @@
  */
 import type { Bus } from "../infra/bus/port.ts";
 import type { Topics } from "../infra/bus/topics.ts";
-import type { Env } from "../infra/config/schema.ts";
+import type { SharedEnv } from "../infra/config/shared.ts";
+import type { GatewayEnv } from "../gateway/config.ts";
+import type { RulesEnv } from "../rules/config.ts";
 import type { Role } from "../infra/role.ts";
 import type { Logger } from "../infra/telemetry/logger.ts";
 import { createAuthenticator, openKeyStore, type KeyStore } from "../gateway/keys/index.ts";
@@ -32,7 +34,10 @@ export interface OperatorConsole {
 
 const LIVE_FEED_GROUP = "fluxgate-live-feed-";
 
-export function createConsole(o: { env: Env; bus: Bus; topics: Topics; roles: () => readonly Role[]; logger: Logger }): OperatorConsole {
+/** What the console reads: the shared settings, its operator key, the rules' store and the gateway's key cache. */
+export type ConsoleEnv = SharedEnv & RulesEnv & Pick<GatewayEnv, "FG_GATEWAY_KEY_CACHE_TTL_MS"> & { FG_ADMIN_KEY?: string | undefined };
+
+export function createConsole(o: { env: ConsoleEnv; bus: Bus; topics: Topics; roles: () => readonly Role[]; logger: Logger }): OperatorConsole {
   const adminKey = o.env.FG_ADMIN_KEY ?? generateAdminKey();
   // The console's own followers are not the pipeline's lag; the live feed's neither (new every start, from the end).
   const { bus, groups } = recordGroups(o.bus, (g) => g.startsWith(deadLetterGroupPrefix) || g.startsWith(LIVE_FEED_GROUP));

@@ -1,5 +1,6 @@
 /** The gateway's settings (FG_GATEWAY_*, FG_RATE_LIMIT_*, FG_PRODUCER_*, and the fronts' FG_WS_*, FG_GRPC_*), merged into the one schema in infra/config. */
 import { z } from "zod";
+import type { SharedEnv } from "../infra/config/shared.ts";
 import { bool, json, nonNegativeInt, port, positiveInt } from "../infra/config/types.ts";
 import { grpcEnv } from "./grpc/config.ts";
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_FUTURE_SKEW_MS } from "./ingest/prepare.ts";
@@ -45,3 +46,7 @@ export const gatewayEnv = {
   ...wsEnv,
   ...grpcEnv,
 };
+
+const gatewayEnvSchema = z.object(gatewayEnv);
+/** What the gateway reads: the shared settings and its own. */
+export type GatewayEnv = SharedEnv & z.output<typeof gatewayEnvSchema>;

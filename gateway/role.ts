@@ -8,6 +8,7 @@ import type { Server } from "bun";
 import { Hono } from "hono";
 import type { Subscription } from "../infra/bus/port.ts";
 import type { Role, RoleContext } from "../infra/role.ts";
+import type { GatewayEnv } from "./config.ts";
 import { createLiveFeedHub, followAlerts } from "../rules/alerts/live-feed.ts";
 import { grpcServerOptions, startGrpcServer, type GrpcServer } from "./grpc/index.ts";
 import { eventRoutes } from "./http/events.ts";
@@ -24,7 +25,7 @@ import { createAuthenticator, openKeyStore, type KeyStore } from "./keys/index.t
 import { bucketsFor, createRateLimiter, type RateLimiter } from "./limits/index.ts";
 import { createAlertFeedSocket, createGatewaySockets, createStreamSocket, streamSocketOptions, type GatewaySocketData, type GatewaySockets } from "./ws/index.ts";
 
-export function createGatewayRole(ctx: RoleContext): Role {
+export function createGatewayRole(ctx: RoleContext<GatewayEnv>): Role {
   const { env, logger } = ctx;
   let server: Server<GatewaySocketData> | undefined;
   let sockets: GatewaySockets | undefined;

@@ -9,14 +9,15 @@
  * the rule compiler) took ~1 s of CPU, which a one-shot command such as `sql` would pay on every run.
  */
 import { topicNames } from "./bus/topics.ts";
-import { ConfigError, loadConfig } from "./config/load.ts";
+import { ConfigError } from "./config/error.ts";
+import { loadConfig } from "./config/load.ts";
 import type { Env } from "./config/schema.ts";
 import { serviceReport } from "./config/services.ts";
 import type { Role, RoleFactory } from "./role.ts";
 import { createLogger, logProcessWarnings } from "./telemetry/logger.ts";
 
 /** In start order: consumers first, ingest last, so that stopping in reverse drains front to back. */
-const roles: Record<string, () => Promise<RoleFactory>> = {
+const roles: Record<string, () => Promise<RoleFactory<Env>>> = {
   store: async () => (await import("../store/role.ts")).createStoreRole,
   alerts: async () => (await import("../rules/role.ts")).createAlertDeliveryRole,
   processor: async () => (await import("../processor/role.ts")).createProcessorRole,

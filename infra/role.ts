@@ -4,12 +4,13 @@
  */
 import type { Bus } from "./bus/port.ts";
 import type { RoleStatus } from "../schemas/status.ts";
-import type { Env } from "./config/schema.ts";
+import type { SharedEnv } from "./config/shared.ts";
 import type { Topics } from "./bus/topics.ts";
 import type { Logger } from "./telemetry/logger.ts";
 
-export interface RoleContext {
-  env: Env;
+/** E: the role's own config type; the composition root hands every role the whole parsed configuration. */
+export interface RoleContext<E extends SharedEnv = SharedEnv> {
+  env: E;
   bus: Bus;
   topics: Topics;
   logger: Logger;
@@ -28,4 +29,4 @@ export interface Role {
   stop(): Promise<void>;
 }
 
-export type RoleFactory = (ctx: RoleContext) => Role;
+export type RoleFactory<E extends SharedEnv = SharedEnv> = (ctx: RoleContext<E>) => Role;

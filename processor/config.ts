@@ -1,5 +1,7 @@
 /** The processor's settings (FG_PROCESSOR_*), merged into the one schema in infra/config. */
 import { z } from "zod";
+import type { SharedEnv } from "../infra/config/shared.ts";
+import type { RulesSettings } from "../rules/config.ts";
 import { CEP_DEFAULTS } from "./cep/budget.ts";
 
 export const processorEnv = {
@@ -71,6 +73,10 @@ export const processorEnv = {
     .optional()
     .describe("Prefix of the processor's Redis keys; default fg:processor:<group>:. Set it to keep a deployment's state when its consumer group is renamed"),
 };
+
+const processorEnvSchema = z.object(processorEnv);
+/** What the processor reads: the shared settings, its own, and where its rules come from. */
+export type ProcessorEnv = SharedEnv & z.output<typeof processorEnvSchema> & RulesSettings;
 
 export const statePrefix = (env: { FG_PROCESSOR_GROUP: string; FG_PROCESSOR_STATE_PREFIX?: string | undefined }): string =>
   env.FG_PROCESSOR_STATE_PREFIX ?? `fg:processor:${env.FG_PROCESSOR_GROUP}:`;

@@ -10,11 +10,11 @@ import type { RuleSource } from "../rules/set/holder.ts";
 import { createDirectoryRuleSource } from "../rules/sources/directory.ts";
 import { createTopicRuleSource } from "../rules/sources/topic.ts";
 import { createStateBudget } from "./cep/index.ts";
-import { statePrefix } from "./config.ts";
+import { type ProcessorEnv, statePrefix } from "./config.ts";
 import { createProcessorRuntime, type ProcessorRuntime } from "./runtime/index.ts";
 import { createMemoryStateStore, createRedisStateStore, type StateStore } from "./state/index.ts";
 
-export function createProcessorRole(ctx: RoleContext): Role {
+export function createProcessorRole(ctx: RoleContext<ProcessorEnv>): Role {
   const { env, bus, topics } = ctx;
   const logger = ctx.logger.child({ role: "processor" });
   let store: StateStore | undefined;

@@ -4,6 +4,7 @@
  * versioned and shown to many people) only ever name a sink, never hold a secret.
  */
 import { z } from "zod";
+import type { SharedEnv } from "../infra/config/shared.ts";
 import { json } from "../infra/config/types.ts";
 
 export const webhookSinkSchema = z
@@ -29,6 +30,12 @@ export const rulesEnv = {
     .optional()
     .describe('Webhook alert sinks as JSON: {"<name>": {"url", "secret", "timeout_ms", "max_attempts", "concurrency", "queue_limit"}}; rules name them webhook:<name>'),
 };
+
+const rulesEnvSchema = z.object(rulesEnv);
+export type RulesSettings = z.output<typeof rulesEnvSchema>;
+
+/** What the alerts role reads: the shared settings and the rules part's (sinks, group). */
+export type AlertsEnv = SharedEnv & RulesSettings;
 
 /** What the rules commands and sources read from the configuration (a subset of infra's Env). */
 export interface RulesEnv {

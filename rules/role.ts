@@ -7,13 +7,14 @@
  */
 import postgres, { type Sql } from "postgres";
 import type { Role, RoleContext } from "../infra/role.ts";
+import type { AlertsEnv } from "./config.ts";
 import { createAlertDeliveryService, type DeliveryService } from "./alerts/delivery-service.ts";
 import { createAlertStore } from "./alerts/store/alert-store.ts";
 import { createMemoryAlertStore } from "./alerts/store/memory-alert-store.ts";
 
 const DRAIN_MS = 5_000;
 
-export function createAlertDeliveryRole(ctx: RoleContext): Role {
+export function createAlertDeliveryRole(ctx: RoleContext<AlertsEnv>): Role {
   const { env } = ctx;
   let sql: Sql | undefined;
   let service: DeliveryService | undefined;

@@ -1,5 +1,6 @@
 /** The store's settings (FG_STORE_*), merged into the one schema in infra/config. */
 import { z } from "zod";
+import type { SharedEnv } from "../infra/config/shared.ts";
 import { nonNegativeInt, positiveInt } from "../infra/config/types.ts";
 import { retentionEnv } from "./retention/config.ts";
 import { archiveEnv } from "./s3/config.ts";
@@ -29,6 +30,8 @@ export const storeEnv = {
 
 const storeSettingsSchema = z.object(storeEnv);
 export type StoreSettings = z.output<typeof storeSettingsSchema>;
+/** What the store reads: the shared settings and its own. */
+export type StoreEnv = SharedEnv & StoreSettings;
 
 /** Defaults applied here too, so the store works when handed an Env parsed before the merge. */
 export function storeSettings(env: Partial<StoreSettings>): StoreSettings {

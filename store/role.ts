@@ -11,7 +11,7 @@ import type { Role, RoleContext } from "../infra/role.ts";
 import type { Logger } from "../infra/telemetry/logger.ts";
 import { topicSpecs } from "../infra/bus/topics.ts";
 import { createClickHouseTier, type ClickHouseTier } from "./clickhouse/tier.ts";
-import { storeSettings } from "./config.ts";
+import { type StoreEnv, storeSettings } from "./config.ts";
 import { createPostgresTier, type PostgresTier } from "./postgres/tier.ts";
 import { createStoreRetention } from "./retention/index.ts";
 import { createClickHouseRetentionTask } from "./clickhouse/retention.ts";
@@ -32,7 +32,7 @@ function job<T>(name: string, topic: string, decode: (record: IncomingRecord) =>
   return { name, prepare, runtime: (shared, logger) => createSinkRuntime<T>({ ...shared, name, topic, decode, write, logger }) };
 }
 
-export function createStoreRole(ctx: RoleContext): Role {
+export function createStoreRole(ctx: RoleContext<StoreEnv>): Role {
   const { env, bus, topics, logger } = ctx;
   const settings = storeSettings(env);
   const archive = createArchiveSink(env, logger.child({ sink: "archive" }));

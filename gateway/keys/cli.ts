@@ -3,7 +3,7 @@
  * The secret is printed once, on a line of its own, and never stored.
  */
 import { parseArgs } from "node:util";
-import type { Env } from "../../infra/config/schema.ts";
+import type { SharedEnv } from "../../infra/config/shared.ts";
 import { APP_ID } from "../../schemas/envelope.ts";
 import { openKeyStore } from "./index.ts";
 import { hashSecret, newSecret } from "./secret.ts";
@@ -21,7 +21,7 @@ export interface KeysIo {
 
 const processIo: KeysIo = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
-export async function runKeysCommand(argv: string[], env: Env, io: KeysIo = processIo): Promise<number> {
+export async function runKeysCommand(argv: string[], env: SharedEnv, io: KeysIo = processIo): Promise<number> {
   const [command, ...rest] = argv;
   let parsed;
   try {

@@ -2,7 +2,7 @@
  * The gateway's rate limits from configuration: per app and per key, events per second with a
  * burst, app overrides from FG_RATE_LIMIT_APPS; shared through Redis when FG_REDIS_URL is set.
  */
-import type { Env } from "../../infra/config/schema.ts";
+import type { GatewayEnv } from "../config.ts";
 import type { Logger } from "../../infra/telemetry/logger.ts";
 import type { Principal } from "../ingest/types.ts";
 import type { BucketSpec, RateLimiter } from "./limiter.ts";
@@ -12,7 +12,7 @@ import { createRedisLimiter } from "./redis.ts";
 
 export type { BucketSpec, LimitDecision, RateLimiter } from "./limiter.ts";
 
-export function bucketsFor(env: Env, p: Principal): BucketSpec[] {
+export function bucketsFor(env: GatewayEnv, p: Principal): BucketSpec[] {
   const app = env.FG_RATE_LIMIT_APPS?.[p.appId];
   return [
     { key: `app:${p.appId}`, rate: app?.rate ?? env.FG_RATE_LIMIT_APP_RATE, burst: app?.burst ?? env.FG_RATE_LIMIT_APP_BURST },
@@ -20,7 +20,7 @@ export function bucketsFor(env: Env, p: Principal): BucketSpec[] {
   ];
 }
 
-export function createRateLimiter(env: Env, logger: Logger): RateLimiter {
+export function createRateLimiter(env: GatewayEnv, logger: Logger): RateLimiter {
   if (!env.FG_REDIS_URL) return createMemoryLimiter();
   const redis = createRedisLimiter({
     url: env.FG_REDIS_URL, keyPrefix: "fg:ratelimit:", maxLease: env.FG_RATE_LIMIT_MAX_LEASE, timeoutMs: env.FG_RATE_LIMIT_REDIS_TIMEOUT_MS,

@@ -5,11 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
+import { ConfigError } from "./error.ts";
 import { checkedEnvSchema, type Env } from "./schema.ts";
-
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
 
 type RawEnv = Record<string, string | undefined>;
 

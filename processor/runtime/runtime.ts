@@ -9,7 +9,7 @@
  *   (repartition-step.ts). Its checkpoints live under the fg.repartition partitions' names.
  * Both publish, checkpoint and commit alike, so both recover exactly (see stage.ts).
  */
-import { ConfigError } from "../../infra/config/load.ts";
+import { ConfigError } from "../../infra/config/error.ts";
 import type { Bus, Publisher, TopicPartition } from "../../infra/bus/port.ts";
 import type { Topics } from "../../infra/bus/topics.ts";
 import type { Logger } from "../../infra/telemetry/logger.ts";

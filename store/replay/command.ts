@@ -5,7 +5,7 @@
  */
 import { createBus } from "../../infra/bus/index.ts";
 import { topicNames } from "../../infra/bus/topics.ts";
-import type { Env } from "../../infra/config/schema.ts";
+import type { StoreEnv } from "../config.ts";
 import { createArchiveStore } from "../s3/index.ts";
 import { parseReplayArgs, replayUsage } from "./args.ts";
 import { rootTraceparent } from "../../infra/telemetry/trace-context.ts";
@@ -22,7 +22,7 @@ const defaultIo: ReplayIo = { stderr: (line) => process.stderr.write(`${line}\n`
 const describeProgress = (p: ReplayProgress) =>
   `replay: ${p.events} events, ${p.files}/${p.totalFiles} files, ${Math.round(p.events / Math.max(p.elapsedMs / 1000, 0.001))} events/s`;
 
-export async function runReplayCommand(argv: string[], env: Env, io: ReplayIo = defaultIo): Promise<number> {
+export async function runReplayCommand(argv: string[], env: StoreEnv, io: ReplayIo = defaultIo): Promise<number> {
   if (argv.includes("-h") || argv.includes("--help")) {
     io.stderr(replayUsage);
     return 0;

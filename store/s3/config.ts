@@ -4,7 +4,7 @@
  * also works when handed an Env parsed before the merge.
  */
 import { z } from "zod";
-import type { Env } from "../../infra/config/schema.ts";
+import type { SharedEnv } from "../../infra/config/shared.ts";
 import { positiveInt } from "../../infra/config/types.ts";
 
 const MIB = 1024 * 1024;
@@ -35,7 +35,7 @@ export type ArchiveSettings = z.output<typeof archiveSettingsSchema>;
 
 /** What the archive reads: connection variables from the core schema, and its own settings. */
 export type ArchiveEnv =
-  & Pick<Env, "FG_DATA_DIR" | "FG_S3_ENDPOINT" | "FG_S3_ACCESS_KEY" | "FG_S3_SECRET_KEY" | "FG_S3_BUCKET" | "FG_S3_REGION">
+  & Pick<SharedEnv, "FG_DATA_DIR" | "FG_S3_ENDPOINT" | "FG_S3_ACCESS_KEY" | "FG_S3_SECRET_KEY" | "FG_S3_BUCKET" | "FG_S3_REGION">
   & Partial<ArchiveSettings>;
 
 export function archiveSettings(env: ArchiveEnv): ArchiveSettings {

@@ -6,7 +6,7 @@
  * on stderr), 2 bad usage.
  */
 import { join, resolve } from "node:path";
-import type { Env } from "../../infra/config/schema.ts";
+import type { StoreEnv } from "../config.ts";
 import { parseSqlArgs, sqlUsage } from "./args.ts";
 import { SqlError, type SqlEngine } from "./engine.ts";
 
@@ -28,7 +28,7 @@ const stdoutIo: SqlIo = {
  * archive. Each adapter is imported only when chosen (the HTTP client or the schemas and chdb),
  * since every run of the command pays for what it loads.
  */
-export async function openSqlEngine(env: Env): Promise<SqlEngine> {
+export async function openSqlEngine(env: StoreEnv): Promise<SqlEngine> {
   const database = env.FG_CLICKHOUSE_DATABASE;
   if (env.FG_CLICKHOUSE_URL) {
     const { createRemoteEngine } = await import("./remote.ts");
@@ -45,7 +45,7 @@ export async function openSqlEngine(env: Env): Promise<SqlEngine> {
   return createEmbeddedEngine({ database, where: dir, source: fileSource(dir) });
 }
 
-export async function runSqlCommand(argv: string[], env: Env, io: SqlIo = stdoutIo): Promise<number> {
+export async function runSqlCommand(argv: string[], env: StoreEnv, io: SqlIo = stdoutIo): Promise<number> {
   const parsed = parseSqlArgs(argv, io.isTty);
   if (parsed.ok === "help") {
     io.stderr(sqlUsage);
