@@ -30,7 +30,7 @@ export const processorEnv = {
     .positive()
     .default(2_000)
     .describe(
-      "Processing time an fg.events partition may go without a batch before stage 2 stops waiting for its watermark (Flink's withIdleness). Events it sends later behind the others' progress are late",
+      "Processing time an fg.events partition may go without a batch (or without an event of one app) before stage 2 stops waiting for its watermark (for that app's) (Flink's withIdleness). Events it sends later behind the others' progress are late",
     ),
   FG_PROCESSOR_DEDUP_HORIZON_MS: z.coerce
     .number()

@@ -1,15 +1,18 @@
 /**
  * Stage 1's dedup of resent events, per fg.events partition: a client that retries publishes the
  * same event_id again (same key, so the same partition, normally close behind). Pure, with its
- * state as flat records (`d:<event_id>` -> event time) saved with the engine's, atomically.
+ * state as flat records (`d:<event_id>` -> [event time, app]) saved with the engine's, atomically.
  *
- * An id is remembered while the partition's watermark has not passed its event time + the horizon;
- * the watermark moves per event exactly as the engine's does (highest event time minus the
- * out-of-orderness bound), and eviction happens before each event is judged, so whether an event
- * is a duplicate depends on the partition's events alone, whatever the batch boundaries or
- * restarts. A skipped duplicate never moves the watermark (its original already did). Beyond
- * `maxIds` the oldest ids (by event time, then id) go first: a flood of unique ids cannot grow the
- * state without bound, at the price of missing a resend of an evicted id.
+ * An id is remembered while its app's watermark on the partition has not passed its event time +
+ * the horizon. Event time is per app here as in the engine (issue 19 #7): one app's clock (events
+ * stamped far ahead) must not evict another app's ids early, or that app's resends would count
+ * twice. Each app's watermark moves per event exactly as the engine's does (the app's highest
+ * event time minus the out-of-orderness bound), and eviction happens before each event is judged,
+ * so whether an event is a duplicate depends on the partition's events alone, whatever the batch
+ * boundaries or restarts. A skipped duplicate never moves the watermark (its original already
+ * did). Beyond `maxIds` the oldest ids (by event time, then id, over all apps) go first: a flood
+ * of unique ids cannot grow the state without bound, at the price of missing a resend of an
+ * evicted id.
  */
 import { Heap } from "mnemonist";
 import type { Envelope } from "../../schemas/envelope.ts";
@@ -30,8 +33,8 @@ export interface Deduped<T> {
 }
 
 export interface SeenIds {
-  /** The batch's events (in offset order) without the resent ones; `watermark` is the partition's before the batch. */
-  filter<T extends { event: Envelope }>(items: readonly T[], watermark: number | null): Deduped<T>;
+  /** The batch's events (in offset order) without the resent ones; `watermarks` are the partition's per app before the batch. */
+  filter<T extends { event: Envelope }>(items: readonly T[], watermarks: ReadonlyMap<string, number | null>): Deduped<T>;
   /** Records changed since the last flush (or restore). */
   flush(): RecordDelta;
   size(): number;
@@ -46,36 +49,64 @@ export const isSeenIdRecord = (name: string): boolean => name.startsWith(PREFIX)
 interface Entry {
   ts: number;
   id: string;
+  /** Null for ids saved before event time was kept per app: evicted by the highest app watermark, as then. */
+  app: string | null;
 }
 
 /** Oldest first, by event time, then id: both evictions take the oldest. */
 const byAge = (a: Entry, b: Entry): number => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
+const parse = (id: string, text: string): Entry => {
+  const value = JSON.parse(text) as number | [number, string];
+  return Array.isArray(value) ? { id, ts: value[0], app: value[1] } : { id, ts: value, app: null };
+};
+
 export function restoreSeenIds(options: SeenIdsOptions, saved: Records = {}): SeenIds {
-  const seen = new Map<string, number>();
-  for (const [name, text] of Object.entries(saved)) if (isSeenIdRecord(name)) seen.set(name.slice(PREFIX.length), Number(text));
-  const heap = Heap.from([...seen].map(([id, ts]) => ({ id, ts })), byAge);
+  const seen = new Map<string, Entry>();
+  for (const [name, text] of Object.entries(saved)) if (isSeenIdRecord(name)) seen.set(name.slice(PREFIX.length), parse(name.slice(PREFIX.length), text));
+  /** Per app (null: the saved ids without one), the ids oldest first. */
+  const heaps = new Map<string | null, Heap<Entry>>();
+  const heapOf = (app: string | null): Heap<Entry> => {
+    let heap = heaps.get(app);
+    if (!heap) heaps.set(app, (heap = new Heap<Entry>(byAge)));
+    return heap;
+  };
+  for (const e of seen.values()) heapOf(e.app).push(e);
   let put = new Map<string, string>();
   let del = new Set<string>();
 
-  const forget = (): Entry => {
+  const forget = (heap: Heap<Entry>): void => {
     const e = heap.pop()!;
     seen.delete(e.id);
     put.delete(recordName(e.id));
     del.add(recordName(e.id));
-    return e;
+  };
+  const passed = (heap: Heap<Entry> | undefined, w: number | null) => {
+    if (!heap || w === null) return;
+    for (let top = heap.peek(); top !== undefined && top.ts + options.horizonMs < w; top = heap.peek()) forget(heap);
+  };
+  /** The heap whose oldest id is the oldest of all. */
+  const oldest = (): Heap<Entry> => {
+    let best: Heap<Entry> | undefined;
+    for (const heap of heaps.values()) if (heap.size && (!best || byAge(heap.peek()!, best.peek()!) < 0)) best = heap;
+    return best!;
   };
 
   return {
-    filter(items, watermark) {
+    filter(items, watermarks) {
       const fresh: (typeof items)[number][] = [];
       let duplicates = 0;
       let evicted = 0;
-      let w = watermark;
+      const clocks = new Map(watermarks);
+      let highest: number | null = null;
+      for (const w of clocks.values()) if (w !== null && (highest === null || w > highest)) highest = w;
       for (const item of items) {
-        const { event_id: id, ts } = item.event;
-        if (w === null || ts - options.outOfOrdernessMs > w) w = ts - options.outOfOrdernessMs;
-        for (let top = heap.peek(); top !== undefined && top.ts + options.horizonMs < w; top = heap.peek()) forget();
+        const { event_id: id, ts, app_id: app } = item.event;
+        let w = clocks.get(app) ?? null;
+        if (w === null || ts - options.outOfOrdernessMs > w) clocks.set(app, (w = ts - options.outOfOrdernessMs));
+        if (highest === null || w > highest) highest = w;
+        passed(heaps.get(app), w);
+        passed(heaps.get(null), highest);
         if (seen.has(id)) {
           duplicates++;
           continue;
@@ -83,12 +114,13 @@ export function restoreSeenIds(options: SeenIdsOptions, saved: Records = {}): Se
         fresh.push(item);
         // Already past the horizon: a resend could not be recognised anyway.
         if (ts + options.horizonMs < w) continue;
-        seen.set(id, ts);
-        heap.push({ id, ts });
+        const entry = { id, ts, app };
+        seen.set(id, entry);
+        heapOf(app).push(entry);
         del.delete(recordName(id));
-        put.set(recordName(id), String(ts));
+        put.set(recordName(id), JSON.stringify([ts, app]));
         while (seen.size > options.maxIds) {
-          forget();
+          forget(oldest());
           evicted++;
         }
       }

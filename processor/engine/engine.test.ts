@@ -3,7 +3,7 @@ import type { Envelope } from "../../schemas/envelope.ts";
 import { createPartitionEngine, type PartitionEngine } from "./engine.ts";
 import { emptyOutput, type EngineOutput } from "./output.ts";
 import { emptyDelta, mergeDelta, type Records } from "./records.ts";
-import { ev, ruleSetOf } from "./test-kit.ts";
+import { ERROR_BURST_RULE, ev, ruleSetOf } from "./test-kit.ts";
 
 const MIN = 60_000;
 const head = (id: string) => `id: ${id}\napp: shop\ndescription: d\nseverity: warning\ngroup_by: user_id\n`;
@@ -217,14 +217,7 @@ test("routed events: extra watermark steps between batches (up to the next event
 
 describe("event time is kept per app (issue 19 #7)", () => {
   // The issue's rule: an error burst per app, any app.
-  const burst = `id: ops.error-burst
-app: "*"
-description: errors per app per minute
-severity: critical
-group_by: app_id
-filter: { type: error_raised }
-window: { type: tumbling, size: 1m, aggregate: count, threshold: { gt: 5 } }
-`;
+  const burst = ERROR_BURST_RULE;
   const T = Date.UTC(2026, 0, 5, 10);
   const of = (app: string, id: string, ts: number, type = "error_raised"): Envelope => ({ ...ev(id, ts, type, "u1"), app_id: app });
   const bankBurst = [...Array.from({ length: 7 }, (_, i) => of("bank", `b${i}`, T + i * 1_000)), of("bank", "b-next", T + MIN)];

@@ -7,8 +7,8 @@
  * clock, which other apps' events never move, and a rule scoped to any app ("*") runs once per app.
  *
  * Events of a repartitioned stream (processor/repartition) come with the watermark their source
- * partition had decided for them and are for one rule each: `processRouted` takes them so, and
- * moves event time to each one's watermark instead of deriving it from event times.
+ * partition had decided for their app and are for one rule each: `processRouted` takes them so,
+ * and moves their app's event time to each one's watermark instead of deriving it from event times.
  *
  * State lives in flat records (records.ts) that the runtime persists per batch (`flush`), or all
  * at once (`snapshot`); `createPartitionEngine` resumes from them. Rules whose state fingerprint is
@@ -56,11 +56,11 @@ export interface PartitionEngine {
   /** Runs a batch of the partition's events, in offset order. */
   process(events: readonly Envelope[]): EngineOutput;
   /**
-   * Runs routed events in order: event time moves to each one's watermark, then its rule (only)
-   * takes it. Event time then moves on to `until`, if given: the caller knows no event before it
-   * can come any more.
+   * Runs routed events in order: its app's event time moves to each one's watermark, then its
+   * rule (only) takes it. Event time then moves on to `until`, if given: the caller knows no
+   * event before it can come any more (a function: per app, null for no progress; a number: every app).
    */
-  processRouted(events: readonly RoutedEvent[], until?: number): EngineOutput;
+  processRouted(events: readonly RoutedEvent[], until?: number | ((appId: string) => number | null)): EngineOutput;
   /** Moves event time to `watermark` without an event (e.g. the end of a bounded replay). */
   advanceTo(watermark: number): EngineOutput;
   /** Swaps the rule set; see the module comment for what keeps its state. */
@@ -69,16 +69,18 @@ export interface PartitionEngine {
   flush(): RecordDelta;
   snapshot(): Records;
   watermark(): number | null;
+  /** Each app's watermark on the partition (null for an app with no event time yet). */
+  appWatermarks(): Map<string, number | null>;
   stats(): EngineStats;
 }
 
 /**
  * The engine's own record. Event time is kept per app (issue 19 #7): one app's clock (a device
  * with a wrong date) must not make another app's events late. `max_ts` is the partition's
- * highest event time over all apps (its watermark for dedup, forwarding and metrics); `floor` is
- * where an app seen for the first time starts: null, except on fg.repartition, whose carried
- * watermarks are the source partitions' over all apps, and after records of format 1 (one clock
- * for all apps), whose clock every app resumes from.
+ * highest event time over all apps (its watermark for forwarding and metrics); `floor` is where
+ * an app seen for the first time starts: null, except after records of format 1 (one clock for
+ * all apps), whose clock every app resumes from, and after a move of every app's clock
+ * (`advanceTo`, the end of a bounded replay).
  */
 interface EngineMeta {
   format: 2;
@@ -201,7 +203,7 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
     clock.maxTs = ts;
     for (const r of clock.runners.values()) r.advance(ts - outOfOrderness, out);
   };
-  /** Every app's clock to `ts` (fg.repartition: the carried watermarks are over all apps), and new apps' start. */
+  /** Every app's clock to `ts`, and new apps' start. */
   const reachAll = (ts: number, out: EngineOutput) => {
     if (floor === null || ts > floor) floor = ts;
     if (maxTs === null || ts > maxTs) maxTs = ts;
@@ -226,11 +228,17 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
     processRouted(events, until) {
       const out = emptyOutput();
       for (const { event, ruleId, watermark: w } of events) {
-        reachAll(w + outOfOrderness, out);
-        const r = clockOf(event.app_id).runners.get(ruleId);
+        const clock = clockOf(event.app_id);
+        reach(clock, w + outOfOrderness, out);
+        const r = clock.runners.get(ruleId);
         if (r) apply(r, event, out);
       }
-      if (until !== undefined) reachAll(until + outOfOrderness, out);
+      if (typeof until === "number") reachAll(until + outOfOrderness, out);
+      else if (until)
+        for (const [appId, clock] of clocks) {
+          const u = until(appId);
+          if (u !== null) reach(clock, u + outOfOrderness, out);
+        }
       return out;
     },
     advanceTo(w) {
@@ -274,6 +282,7 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
       return records;
     },
     watermark,
+    appWatermarks: () => new Map([...clocks].map(([appId, c]) => [appId, c.maxTs === null ? null : c.maxTs - outOfOrderness])),
     stats() {
       const keys: Record<string, number> = Object.fromEntries(enabled(ruleSet).map((r) => [r.id, 0]));
       for (const clock of clocks.values()) for (const [id, r] of clock.runners) keys[id] = (keys[id] ?? 0) + r.stats().keys;

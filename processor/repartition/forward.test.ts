@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { createMemoryBus } from "../../infra/bus/memory.ts";
 import { ev, ruleSetOf } from "../engine/test-kit.ts";
-import { createForwarder } from "./forward.ts";
+import { createForwarder, type Forwarding } from "./forward.ts";
 import { markerKeys } from "./marker-keys.ts";
 import { repartitionedRules } from "./placement.ts";
 
@@ -18,16 +18,45 @@ test("only rules grouped other than by the partition key are repartitioned", () 
 test("each taken event carries the source's watermark after it; a marker per partition ends the batch", () => {
   const f = createForwarder(repartitionedRules(rules), { outOfOrdernessMs: 100, markerKeys: ["k0", "k1"] });
   const events = [ev("a", 1_000, "fail", "u1", { country: "fr" }), ev("b", 800, "view", "u2"), ev("c", 1_500, "view", "u1", { country: "de" })];
-  const out = f.forward(3, events.map((event, i) => ({ event, offset: String(40 + i), value: new TextEncoder().encode(event.event_id) })), 950);
+  const out = f.forward(3, events.map((event, i) => ({ event, offset: String(40 + i), value: new TextEncoder().encode(event.event_id) })), { watermark: 950, apps: new Map([["shop", 950]]) });
+  const at = (offset: string, watermark: string) => ({ "fg-source-partition": "3", "fg-source-offset": offset, "fg-app": "shop", "fg-source-watermark": watermark });
   expect(out.records.map((r) => [r.key, r.headers])).toEqual([
-    ['per-app|["shop"]', { "fg-rule": "per-app", "fg-source-partition": "3", "fg-source-offset": "40", "fg-source-watermark": "950" }],
-    ['per-country|["shop","fr"]', { "fg-rule": "per-country", "fg-source-partition": "3", "fg-source-offset": "40", "fg-source-watermark": "950" }],
+    ['per-app|["shop"]', { "fg-rule": "per-app", ...at("40", "950") }],
+    ['per-country|["shop","fr"]', { "fg-rule": "per-country", ...at("40", "950") }],
     // b has no country: skipped, as the rule format says; c moves the watermark to 1500 - 100.
-    ['per-country|["shop","de"]', { "fg-rule": "per-country", "fg-source-partition": "3", "fg-source-offset": "42", "fg-source-watermark": "1400" }],
-    ["k0", { "fg-source-partition": "3", "fg-source-watermark": "1400" }],
-    ["k1", { "fg-source-partition": "3", "fg-source-watermark": "1400" }],
+    ['per-country|["shop","de"]', { "fg-rule": "per-country", ...at("42", "1400") }],
+    ["k0", { "fg-source-partition": "3", "fg-source-watermark": "1400", "fg-source-app-watermarks": '{"shop":1400}' }],
+    ["k1", { "fg-source-partition": "3", "fg-source-watermark": "1400", "fg-source-app-watermarks": '{"shop":1400}' }],
   ]);
   expect(Object.fromEntries(out.perRule)).toEqual({ "per-app": 1, "per-country": 2 });
+});
+
+test("an event carries its app's watermark on the source, not the partition's over all apps (issue 19 #7)", () => {
+  const f = createForwarder(repartitionedRules(rules), { outOfOrdernessMs: 0, markerKeys: ["k0"] });
+  const bank = { ...ev("b", 1_000, "fail", "u1"), app_id: "bank" };
+  const out = f.forward(0, [ev("s", 9e12, "view", "u2"), bank].map((event, i) => ({ event, offset: String(i), value: new Uint8Array() })), { watermark: 500, apps: new Map([["bank", 500]]) });
+  expect(out.records.map((r) => [r.key, r.headers?.["fg-source-watermark"], r.headers?.["fg-source-app-watermarks"]])).toEqual([
+    ['per-app|["bank"]', "1000", undefined],
+    ["k0", "9000000000000", '{"shop":9000000000000,"bank":1000}'],
+  ]);
+});
+
+test("an app without an event for idleMs on a partition is declared idle once, in the next marker; an event of it re-arms it", () => {
+  let now = 0;
+  const f = createForwarder(repartitionedRules(rules), { outOfOrdernessMs: 0, markerKeys: ["k0"], idleMs: 1_000, now: () => now });
+  const batch = (...events: ReturnType<typeof ev>[]) => events.map((event, i) => ({ event, offset: String(i), value: new Uint8Array() }));
+  const idleApps = (out: Forwarding) => out.records.at(-1)!.headers?.["fg-source-idle-apps"];
+  const bank = (ts: number) => ({ ...ev(`b${ts}`, ts, "view", "u1"), app_id: "bank" });
+  // Bank is known to the partition (a clock saved before this forwarder), shop has events.
+  const clocks = { watermark: 10, apps: new Map([["bank", 10]]) };
+  expect(idleApps(f.forward(0, batch(ev("s1", 20, "view", "u2")), clocks))).toBeUndefined();
+  now = 1_500;
+  expect(idleApps(f.forward(0, batch(ev("s2", 30, "view", "u2")), clocks))).toBe('["bank"]');
+  now = 3_000;
+  expect(idleApps(f.forward(0, batch(ev("s3", 40, "view", "u2")), clocks))).toBeUndefined();
+  f.forward(0, batch(bank(50)), clocks);
+  now = 4_500;
+  expect(idleApps(f.forward(0, batch(ev("s4", 60, "view", "u2")), clocks))).toBe('["bank"]');
 });
 
 test("marker keys land one on each partition of the embedded bus", async () => {

@@ -5,8 +5,9 @@ import { ev, ruleSetOf } from "../engine/test-kit.ts";
 import { restoreMerge, type Merge } from "./merge.ts";
 import type { Forwarded } from "./wire.ts";
 
-const event = (source: number, offset: number, watermark: number, rule = "r"): Forwarded => ({ kind: "event", rule, source, offset: BigInt(offset), watermark, event: `{"n":"${source}/${offset}/${rule}"}` });
-const marker = (source: number, watermark: number): Forwarded => ({ kind: "marker", source, watermark });
+// One app unless a test says otherwise: a source's marker then reports that app's progress too, as stage 1's does for the apps of its batch.
+const event = (source: number, offset: number, watermark: number, rule = "r", app = "shop"): Forwarded => ({ kind: "event", rule, source, offset: BigInt(offset), app, watermark, event: `{"n":"${source}/${offset}/${rule}"}` });
+const marker = (source: number, watermark: number, apps: Record<string, number> = { shop: watermark }, idleApps: string[] = []): Forwarded => ({ kind: "marker", source, watermark, apps, idleApps });
 const idle = (source: number, watermark: number | null = null): Forwarded => ({ kind: "idle", source, watermark, offset: null });
 const released = (m: Merge) => m.release().map((f) => `${f.source}/${f.offset}/${f.rule}@${f.watermark}`);
 
@@ -172,16 +173,16 @@ describe("idleness", () => {
     const body = (e: ReturnType<typeof ev>) => JSON.stringify(e);
     const take = () => {
       const out = m.release().map((f) => ({ event: JSON.parse(f.event), ruleId: f.rule, watermark: f.watermark }));
-      return engine.processRouted(out, m.watermark() ?? undefined);
+      return engine.processRouted(out, (app) => m.watermark(app));
     };
     m.accept(idle(1));
-    m.accept({ kind: "event", rule: "r", source: 0, offset: 1n, watermark: 5_000, event: body(ev("a", 5_000, "fail", "u1")) });
-    m.accept({ kind: "event", rule: "r", source: 0, offset: 2n, watermark: 25_000, event: body(ev("b", 25_000, "fail", "u1")) });
+    m.accept({ kind: "event", rule: "r", source: 0, offset: 1n, app: "shop", watermark: 5_000, event: body(ev("a", 5_000, "fail", "u1")) });
+    m.accept({ kind: "event", rule: "r", source: 0, offset: 2n, app: "shop", watermark: 25_000, event: body(ev("b", 25_000, "fail", "u1")) });
     const first = take();
     // Source 1 idle from the start: the 0-10s window closed on source 0's watermark alone.
     expect(first.windows.map((w) => w.id)).toEqual(['r|["shop"]|0']);
     // Source 1 wakes up with an event at 3s: behind the 25s already released, so late.
-    m.accept({ kind: "event", rule: "r", source: 1, offset: 1n, watermark: 3_000, event: body(ev("c", 3_000, "fail", "u2")) });
+    m.accept({ kind: "event", rule: "r", source: 1, offset: 1n, app: "shop", watermark: 3_000, event: body(ev("c", 3_000, "fail", "u2")) });
     const again = take();
     expect(again.late.map((l) => l.event.event_id)).toEqual(["c"]);
     expect(m.buffered()).toBe(0);
@@ -198,5 +199,94 @@ describe("idleness", () => {
     expect(again.watermark()).toBe(15);
     const active: Records = Object.fromEntries(again.flush().put);
     expect(restoreMerge(2, { ...saved, ...active }).watermark()).toBe(15);
+  });
+});
+
+describe("event time per app (issue 19 #7)", () => {
+  const released = (m: Merge) => m.release().map((f) => `${f.app}:${f.source}/${f.offset}@${f.watermark}`);
+
+  test("one app's progress far ahead moves no other app's watermark, and holds back none of its events", () => {
+    const m = restoreMerge(2);
+    // Shop a day ahead on both sources; bank's events at 10 and 20, and bank's progress at 30 and 25.
+    m.accept(event(0, 1, 86_400_000, "r", "shop"));
+    m.accept(event(0, 2, 10, "r", "bank"));
+    m.accept(marker(0, 86_400_000, { shop: 86_400_000, bank: 30 }));
+    m.accept(event(1, 1, 86_400_000, "r", "shop"));
+    m.accept(event(1, 2, 20, "r", "bank"));
+    m.accept(marker(1, 86_400_000, { shop: 86_400_000, bank: 25 }));
+    expect(m.watermark("bank")).toBe(25);
+    expect(m.watermark("shop")).toBe(86_400_000);
+    expect(m.watermark()).toBe(86_400_000);
+    // Bank's events go by bank's progress alone, though shop's first event of source 0 sorts
+    // before them in the source's offsets (and shop's wait for nothing here: both sources passed them).
+    expect(released(m)).toEqual(["bank:0/2@10", "bank:1/2@20", "shop:0/1@86400000"]);
+    expect(m.buffered()).toBe(1);
+  });
+
+  test("a source that never sent an app holds it back by its progress over all apps until it does", () => {
+    const m = restoreMerge(2);
+    m.accept(event(0, 1, 50, "r", "bank"));
+    m.accept(marker(1, 40, { shop: 40 }));
+    // Source 1 never sent bank: it may still, at 40 or later.
+    expect(m.watermark("bank")).toBe(40);
+    expect(released(m)).toEqual([]);
+    m.accept(marker(1, 60, { shop: 60 }));
+    expect(released(m)).toEqual(["bank:0/1@50"]);
+    // Once it sent bank, its bank clock is its own: shop's progress there no longer counts for bank.
+    m.accept(event(1, 2, 55, "r", "bank"));
+    m.accept(marker(1, 1_000, { shop: 1_000 }));
+    m.accept(marker(0, 70, { bank: 70 }));
+    expect(m.watermark("bank")).toBe(55);
+  });
+
+  test("an app a source declared idle holds nothing back there; its next event makes it active again", () => {
+    const m = restoreMerge(2);
+    m.accept(event(0, 1, 10, "r", "bank"));
+    m.accept(marker(0, 10, { bank: 10 }));
+    m.accept(event(1, 1, 100, "r", "bank"));
+    m.accept(marker(1, 100, { bank: 100 }));
+    expect(released(m)).toEqual(["bank:0/1@10"]);
+    // Source 0 gets shop only from now on: bank stays at 10 there, holding bank's 100 back...
+    m.accept(marker(0, 500, { shop: 500 }));
+    expect(released(m)).toEqual([]);
+    // ...until source 0 declares bank idle.
+    m.accept(marker(0, 600, { shop: 600 }, ["bank"]));
+    expect(m.watermark("bank")).toBe(100);
+    expect(released(m)).toEqual(["bank:1/1@100"]);
+    // Bank again on source 0: active, holding bank back from its own clock.
+    m.accept(event(0, 2, 120, "r", "bank"));
+    m.accept(event(1, 2, 130, "r", "bank"));
+    expect(released(m)).toEqual(["bank:0/2@120"]);
+    expect(m.watermark("bank")).toBe(120);
+    // Every source skipped for bank: its highest own watermark, never shop's.
+    m.accept(marker(0, 700, { shop: 700 }, ["bank"]));
+    m.accept(marker(1, 800, { shop: 800 }, ["bank"]));
+    expect(m.watermark("bank")).toBe(130);
+  });
+
+  test("the apps' marks, idle flags and waiting events survive a restore", () => {
+    const m = restoreMerge(2);
+    m.accept(event(0, 1, 10, "r", "bank"));
+    m.accept(marker(0, 500, { shop: 500, bank: 10 }, ["old"]));
+    m.accept(marker(1, 5, { bank: 5 }));
+    expect(released(m)).toEqual([]);
+    const again = restoreMerge(2, Object.fromEntries(m.flush().put));
+    expect(again.watermark("bank")).toBe(5);
+    // Source 1 never sent shop: its progress over all apps (5) holds shop back.
+    expect(again.watermark("shop")).toBe(5);
+    expect(again.watermark("old")).toBe(5);
+    again.accept(marker(1, 20, { bank: 20 }));
+    expect(released(again)).toEqual(["bank:0/1@10"]);
+  });
+
+  test("records saved before event time was per app: sources hold every app by their one watermark; a waiting event's app is its envelope's", () => {
+    const saved: Records = {
+      "m:s:0": JSON.stringify({ watermark: 30, idle: false, taken: { r: "4" } }),
+      "m:s:1": JSON.stringify({ watermark: 12, idle: false, taken: {} }),
+      "m:b:0:4:r": JSON.stringify({ w: 10, e: JSON.stringify(ev("x", 10, "fail", "u1")) }),
+    };
+    const m = restoreMerge(2, saved);
+    expect(m.watermark("shop")).toBe(12);
+    expect(m.release().map((f) => [f.app, f.offset])).toEqual([["shop", 4n]]);
   });
 });

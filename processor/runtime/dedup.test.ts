@@ -120,3 +120,34 @@ test("events resent with the same event_id, in the same batch and after a restar
   expect(resent).toEqual(once);
   expect((await duplicates()) - before).toBe(3);
 });
+
+test("one app's clock far ahead does not evict another app's ids: its resend is still skipped (issue 19 #7)", async () => {
+  const perKey = ruleSetOf(`rules:
+  - id: bank.fails.per-key
+    app: bank
+    description: d
+    severity: warning
+    group_by: key
+    filter: { type: fail }
+    window: { type: tumbling, size: 1m, threshold: { gt: 1 } }
+`);
+  const T = Date.UTC(2026, 0, 5, 10);
+  const of = (app: string, e: Envelope): Envelope => ({ ...e, app_id: app });
+  const first = of("bank", ev("b1", T, "fail", "u1"));
+  // Shop a day ahead on the same partition, then bank's client resends b1, then time goes on for bank.
+  const data = [first, of("shop", ev("s1", T + 86_400_000, "view", "u9")), first, of("bank", ev("b2", T + 120_000, "view", "u1"))];
+  const bus = createMemoryBus({ defaultPartitions: 1 });
+  await bus.ensureTopics([topics.events, topics.windows, topics.alerts].map((name) => ({ name, partitions: 1 })));
+  const windows = await collect(bus, topics.windows);
+  const alerts = await collect(bus, topics.alerts);
+  const r = createProcessorRuntime({ bus, topics, groupId: "g-apps", store: createMemoryStateStore(), logger, outOfOrdernessMs: 0, eventPartitions: 1, repartitionPartitions: 2, idleMs: 60_000 });
+  stops.push(() => r.stop());
+  r.setRules(perKey);
+  await r.start();
+  const pub = await bus.publisher();
+  await pub.send(topics.events, data.map((x) => ({ key: `${x.app_id}:${x.key}`, value: JSON.stringify(x) })));
+  await waitFor(() => windows.length, (n) => n > 0, { what: "bank's window" });
+  await Bun.sleep(50);
+  expect(windows.map((w) => JSON.parse(w.value.toString())).map((w) => [w.id, w.values.value])).toEqual([['bank.fails.per-key|["bank","u1"]|' + T, 1]]);
+  expect(alerts).toEqual([]);
+});

@@ -22,6 +22,8 @@ export interface EventsStepOptions {
   outOfOrdernessMs: number;
   /** One key per partition of fg.repartition (repartition/marker-keys.ts). */
   markerKeys: readonly string[];
+  /** Processing time without an event of an app after which a partition declares it idle to stage 2. */
+  idleMs?: number;
 }
 
 export interface EventsStep {
@@ -35,7 +37,7 @@ export function createEventsStep(options: EventsStepOptions): EventsStep {
   let forwarder: { set: RuleSet; forwarder: Forwarder } | null = null;
   const forwarderFor = (set: RuleSet): Forwarder => {
     if (forwarder?.set !== set)
-      forwarder = { set, forwarder: createForwarder(repartitionedRules(set), { outOfOrdernessMs: options.outOfOrdernessMs, markerKeys: options.markerKeys }) };
+      forwarder = { set, forwarder: createForwarder(repartitionedRules(set), { outOfOrdernessMs: options.outOfOrdernessMs, markerKeys: options.markerKeys, idleMs: options.idleMs }) };
     return forwarder.forwarder;
   };
 
@@ -47,8 +49,9 @@ export function createEventsStep(options: EventsStepOptions): EventsStep {
       if (decoded.ok) events.push({ event: decoded.event, offset: record.offset, value: record.value, traceparent: record.headers.traceparent });
       else invalid.push({ key: record.key ?? "", value: record.value, headers: { ...record.headers, "fg-error": decoded.error, "fg-source-offset": `${record.partition}:${record.offset}` } });
     }
-    const before = task.engine.watermark();
-    const fresh = task.seen ? task.seen.filter(events, before) : { fresh: events, duplicates: 0, evicted: 0 };
+    // Each app's clock before the batch: dedup and forwarding move them per event as the engine does.
+    const before = { watermark: task.engine.watermark(), apps: task.engine.appWatermarks() };
+    const fresh = task.seen ? task.seen.filter(events, before.apps) : { fresh: events, duplicates: 0, evicted: 0 };
     metrics.duplicates.inc(fresh.duplicates);
     metrics.dedupEvicted.inc(fresh.evicted);
     const out = task.engine.process(fresh.fresh.map((e) => e.event));

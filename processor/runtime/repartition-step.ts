@@ -38,10 +38,10 @@ export function repartitionStep(task: PartitionTask, records: readonly IncomingR
     if (traceparent) causes.set(event.event_id, { ts: event.ts, traceparent });
     return { event, ruleId: f.rule, watermark: f.watermark };
   });
-  // Every event still to come carries at least the merge's watermark: windows and pattern timers
-  // up to it need not wait for one (an engine's watermark steps add up to one step to the last).
+  // Every event of an app still to come carries at least the merge's watermark for that app:
+  // its windows and pattern timers up to it need not wait for one.
+  const out = task.engine.processRouted(released, (app) => merge.watermark(app));
   const w = merge.watermark();
-  const out = task.engine.processRouted(released, w ?? undefined);
 
   const partition = partitionKey(tp);
   metrics.repartitionReleased.inc(released.length);

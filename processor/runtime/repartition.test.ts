@@ -7,7 +7,7 @@ import type { Envelope } from "../../schemas/envelope.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { readTopic } from "../../test/support/read-topic.ts";
 import { createPartitionEngine } from "../engine/index.ts";
-import { ruleSetOf } from "../engine/test-kit.ts";
+import { ERROR_BURST_RULE, ruleSetOf } from "../engine/test-kit.ts";
 import { createMemoryStateStore } from "../state/memory.ts";
 import { createProcessorRuntime, type ProcessorRuntime } from "./runtime.ts";
 
@@ -136,4 +136,37 @@ test("a partition of fg.events that never gets an event goes idle and holds back
   const byRule = Object.fromEntries(alerts.map((r) => [JSON.parse(r.value.toString()).rule_id, r.headers.traceparent]));
   expect(byRule).toEqual({ "errors.per-app": trace(5), "login-then-buy.per-country": trace(7) });
   expect(windows[0]!.headers.traceparent).toBe(trace(5));
+});
+
+test("one app's clock far ahead on an fg.events partition does not make another app's events late in stage 2 (issue 19 #7)", async () => {
+  const burst = ruleSetOf(ERROR_BURST_RULE);
+  const bus = createMemoryBus({ defaultPartitions: 1 });
+  await bus.ensureTopics([{ name: topics.events, partitions: 2 }]);
+  const T = Date.UTC(2026, 0, 5, 10);
+  const of = (app: string, id: string, ts: number, type: string, user: string): Envelope => ({ event_id: id, app_id: app, type, ts, received_at: ts, key: user, user_id: user, props: {}, source: "http" });
+  const users = Array.from({ length: 8 }, (_, i) => `u${i}`);
+  // Shop's clock a day ahead on every partition (one event per user), then bank's burst of 7
+  // errors, and a bank event per user a minute later that closes bank's minute.
+  const data = [
+    ...users.map((u, i) => of("shop", `s${i}`, T + 86_400_000, "page_view", u)),
+    ...Array.from({ length: 7 }, (_, i) => of("bank", `b${i}`, T + i * 1_000, "error_raised", users[i]!)),
+    ...users.map((u, i) => of("bank", `b-next-${i}`, T + 61_000, "page_view", u)),
+  ];
+  const pub = await bus.publisher();
+  await pub.send(topics.events, data.map((e) => ({ key: `${e.app_id}:${e.key}`, value: JSON.stringify(e) })));
+  const events = await collect(bus, topics.events);
+  await waitFor(() => events.length, (n) => n === data.length, { what: "the events read back" });
+  // Both apps on both partitions: shop's clock is ahead on each source bank's events come from.
+  for (const app of ["shop", "bank"]) expect(new Set(events.filter((r) => JSON.parse(r.value.toString()).app_id === app).map((r) => r.partition))).toEqual(new Set([0, 1]));
+
+  const runtime = createProcessorRuntime({ bus, topics, groupId: "g-apps", store: createMemoryStateStore(), logger, outOfOrdernessMs: 0, eventPartitions: 2, repartitionPartitions: 3, idleMs: 60_000 });
+  running.push(() => runtime.stop());
+  runtime.setRules(burst);
+  await runtime.start();
+  const alerts = await collect(bus, topics.alerts);
+  const late = await collect(bus, topics.late);
+  await waitFor(() => alerts.length + late.length, (n) => n > 0, { what: "bank's alert (or its events late)", timeoutMs: 5_000 });
+  await Bun.sleep(100);
+  expect(late.map((r) => JSON.parse(r.value.toString()).event.event_id)).toEqual([]);
+  expect(alerts.map((r) => JSON.parse(r.value.toString())).map((a) => [a.rule_id, a.group_key])).toEqual([["ops.error-burst", "bank"]]);
 });

@@ -79,7 +79,8 @@ export function createProcessorRuntime(options: RuntimeOptions): ProcessorRuntim
   const dedup = { horizonMs: options.dedupHorizonMs ?? 600_000, maxIds: options.dedupMaxIds ?? 100_000 };
   const restore = (stage: { sources: number } | { dedup: typeof dedup }) => (tp: TopicPartition, rules: RuleSet) =>
     restorePartition(tp, { store, ruleSet: rules, outOfOrdernessMs, logger, ...(options.cep && { cep: options.cep }), ...stage });
-  const events = createEventsStep({ ruleSet: shared.ruleSet, outOfOrdernessMs, markerKeys: markerKeys(bus.kind, repartitionPartitions) });
+  const idleMs = options.idleMs ?? 2_000;
+  const events = createEventsStep({ ruleSet: shared.ruleSet, outOfOrdernessMs, markerKeys: markerKeys(bus.kind, repartitionPartitions), idleMs });
   const stages: Stage[] = [
     createStage({
       ...shared,
@@ -89,7 +90,7 @@ export function createProcessorRuntime(options: RuntimeOptions): ProcessorRuntim
       rules: localRules,
       restore: restore({ dedup }),
       step: events.step,
-      idle: { ms: options.idleMs ?? 2_000, records: events.idle },
+      idle: { ms: idleMs, records: events.idle },
     }),
     createStage({
       ...shared,
