@@ -111,7 +111,7 @@ async function main(): Promise<GatewayBench> {
     BENTHOS_PORT: String(ports.benthos), BENTHOS_ADMIN_PORT: String(ports.benthosAdmin), BENTHOS_BROKERS: brokers, BENTHOS_TOPIC: benthosTopic,
     BENTHOS_COMPRESSION: process.env.FG_KAFKA_COMPRESSION || "zstd",
   }, join(logs, "benthos.log"));
-  const gateway = start("gateway", ["bun", "infra/main.ts", "gateway"], gatewayEnv, join(logs, "gateway.log"));
+  const gateway = start("gateway", ["bun", "infra/app/main.ts", "gateway"], gatewayEnv, join(logs, "gateway.log"));
   await Promise.all([
     waitReady(bare, `http://127.0.0.1:${ports.bare}/`),
     waitReady(benthos, `http://127.0.0.1:${ports.benthosAdmin}/ready`),

@@ -165,7 +165,7 @@ function startProcessor(run: string, rulesDir: string, logFile: string): RoleRun
   const prefix = `${run}.`;
   const group = `${run}-processor`;
   const env = { ...process.env, FG_TOPIC_PREFIX: prefix, FG_PROCESSOR_GROUP: group, FG_RULES_DIR: rulesDir, FG_LOG_LEVEL: "warn" };
-  const proc = Bun.spawn([process.execPath, ...(profileDir ? ["--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : []), join(ROOT, "infra/main.ts"), "processor"], { cwd: ROOT, env, stdout: Bun.file(logFile), stderr: Bun.file(`${logFile}.err`) });
+  const proc = Bun.spawn([process.execPath, ...(profileDir ? ["--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : []), join(ROOT, "infra/app/main.ts"), "processor"], { cwd: ROOT, env, stdout: Bun.file(logFile), stderr: Bun.file(`${logFile}.err`) });
   return {
     prefix,
     group,

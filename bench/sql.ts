@@ -7,7 +7,7 @@
  *
  * Per query and engine: `warm`, the median of --runs executions in one open session (the engine
  * and its tables set up once), wall ms and CPU ms of the process (every thread); `cold`, the
- * median of --cold-runs whole processes as an analyst runs them (`bun infra/main.ts sql "..."`
+ * median of --cold-runs whole processes as an analyst runs them (`bun infra/app/main.ts sql "..."`
  * against `python -c` with duckdb), wall and CPU ms (from the child's rusage). The two engines
  * take turns, run by run, so that both see the same load on a shared machine.
  *
@@ -19,7 +19,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { loadConfig } from "../infra/config/load.ts";
+import { loadConfig } from "../infra/app/config/load.ts";
 import { createArchiveSink } from "../store/s3/index.ts";
 import { createEmbeddedEngine } from "../store/sql/embedded.ts";
 import { fileSource } from "../store/sql/tables.ts";
@@ -178,7 +178,7 @@ async function main() {
       say(`cold processes, taking turns: ${q.name}`);
       const [chdbCold, duckCold] = [[] as { wall: number; cpu: number }[], [] as { wall: number; cpu: number }[]];
       for (let r = 0; r < coldRuns; r++) {
-        chdbCold.push(await cold(["bun", "infra/main.ts", "sql", "--format", "TSV", q.clickhouse], { FG_DATA_DIR: dataDir, FG_CLICKHOUSE_URL: "", FG_S3_ENDPOINT: "" }));
+        chdbCold.push(await cold(["bun", "infra/app/main.ts", "sql", "--format", "TSV", q.clickhouse], { FG_DATA_DIR: dataDir, FG_CLICKHOUSE_URL: "", FG_S3_ENDPOINT: "" }));
         duckCold.push(await cold([python, "-c", `import duckdb; duckdb.sql("SET enable_progress_bar = false"); duckdb.sql(${JSON.stringify(q.duckdb.replace("FILES", `read_parquet('${glob}', hive_partitioning = false)`))}).fetchall()`], {}));
       }
       const figures = (w: Run[], c: { wall: number; cpu: number }[]): SqlEngineFigures => {

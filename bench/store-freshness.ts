@@ -41,7 +41,7 @@ const topics = topicNames(env.FG_TOPIC_PREFIX);
 const bus = createKafkaBus({ brokers: need("FG_KAFKA_BROKERS").split(","), clientId: "bench-freshness", logger: createLogger("error") });
 await bus.ensureTopics([{ name: topics.events, partitions: 4 }, { name: topics.dlq, partitions: 1 }]);
 const ch = createClient({ url: need("FG_CLICKHOUSE_URL") });
-const store = start("store", ["bun", "infra/main.ts", "store"], env, join(logs, "store.log"));
+const store = start("store", ["bun", "infra/app/main.ts", "store"], env, join(logs, "store.log"));
 try {
   await waitReady(store, `http://127.0.0.1:${adminPort}/readyz`);
   const publisher = await bus.publisher();

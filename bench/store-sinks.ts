@@ -150,7 +150,7 @@ async function together(rate: number, seconds: number): Promise<TogetherResult> 
   const topic = `${run}.fg.events`;
   const admin = benchAdmin();
   await admin.connect();
-  const store = start("store", ["bun", "infra/main.ts", "store"], env, join(tmpdir(), `${run}-store.log`));
+  const store = start("store", ["bun", "infra/app/main.ts", "store"], env, join(tmpdir(), `${run}-store.log`));
   const bus = createKafkaBus({ brokers: need("FG_KAFKA_BROKERS").split(","), clientId: "bench", logger: quiet });
   try {
     await waitReady(store, `http://127.0.0.1:${port}/readyz`);

@@ -75,7 +75,7 @@ const tiers = tierReaders(base);
 const testBus = createKafkaBus({ brokers: requireEnv("FG_KAFKA_BROKERS").split(","), clientId: "console-test" });
 
 async function fluxgate(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const p = Bun.spawn(["bun", "infra/main.ts", ...args], { cwd: root, env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+  const p = Bun.spawn(["bun", "infra/app/main.ts", ...args], { cwd: root, env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   return { code, out, err };
 }
@@ -114,7 +114,7 @@ beforeAll(async () => {
     expect(r.code, r.err).toBe(0);
     keys[app] = r.out.trim().split("\n").at(-1)!;
   }
-  proc = Bun.spawn(["bun", "infra/main.ts", "all"], { cwd: root, env: { ...process.env, ...env }, stdout: "pipe", stderr: "inherit" });
+  proc = Bun.spawn(["bun", "infra/app/main.ts", "all"], { cwd: root, env: { ...process.env, ...env }, stdout: "pipe", stderr: "inherit" });
   await waitFor(() => fetch(`${origin}/console/api/whoami`, { headers: { authorization: `Bearer ${adminKey}` } }).then((r) => r.status, () => 0), (s) => s === 200, { timeoutMs: 90_000, what: "the console" });
   await waitFor(() => fetch(`${origin}/readyz`).then((r) => r.status, () => 0), (s) => s === 200, { timeoutMs: 60_000, what: "the gateway" });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });

@@ -2,7 +2,7 @@
  * The operators' console: a small web app under /console on the gateway's port (or on
  * FG_ADMIN_PORT in processes without a gateway). It reads the roles only through narrow
  * interfaces: the metrics registry, Role.ready()/status(), the bus port (consumer lag, the DLQ
- * and alert topics) and the rule store; infra/main.ts wires it.
+ * and alert topics) and the rule store; infra/app/main.ts wires it.
  */
 import type { Bus } from "../infra/bus/port.ts";
 import type { Topics } from "../infra/bus/topics.ts";

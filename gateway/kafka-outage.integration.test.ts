@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { createKafkaBus } from "../infra/bus/kafka.ts";
 import { topicNames } from "../infra/bus/topics.ts";
-import { loadConfig } from "../infra/config/load.ts";
+import { loadConfig } from "../infra/app/config/load.ts";
 import { createLogger } from "../infra/telemetry/logger.ts";
 import { freePort } from "../test/support/free-port.ts";
 import { privateKafka } from "../test/support/private-kafka.ts";

@@ -1,5 +1,5 @@
 /**
- * `fluxgate rules ...`: the rule author's commands. infra/main.ts calls runRulesCommand with the
+ * `fluxgate rules ...`: the rule author's commands. infra/app/main.ts calls runRulesCommand with the
  * arguments after `rules` and the parsed configuration; it returns the exit code.
  */
 import { deadLettersCommand, replayDeadLettersCommand } from "./cli/alert-commands.ts";

@@ -8,7 +8,7 @@ import { afterAll, expect, test } from "bun:test";
 import postgres from "postgres";
 import { createBus } from "../infra/bus/index.ts";
 import { topicNames } from "../infra/bus/topics.ts";
-import { loadConfig } from "../infra/config/load.ts";
+import { loadConfig } from "../infra/app/config/load.ts";
 import { createLogger } from "../infra/telemetry/logger.ts";
 import { requireEnv, uniqueName } from "../test/support/services.ts";
 import { waitFor } from "../test/support/wait-for.ts";

@@ -5,7 +5,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { createMemoryBus } from "../infra/bus/memory.ts";
 import { topicNames } from "../infra/bus/topics.ts";
-import { loadConfig } from "../infra/config/load.ts";
+import { loadConfig } from "../infra/app/config/load.ts";
 import { createLogger } from "../infra/telemetry/logger.ts";
 import { waitFor } from "../test/support/wait-for.ts";
 import { rulesMetrics } from "./metrics.ts";

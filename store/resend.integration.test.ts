@@ -8,7 +8,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { createKafkaBus } from "../infra/bus/kafka.ts";
 import { topicNames } from "../infra/bus/topics.ts";
-import { loadConfig } from "../infra/config/load.ts";
+import { loadConfig } from "../infra/app/config/load.ts";
 import { createLogger } from "../infra/telemetry/logger.ts";
 import { waitFor } from "../test/support/wait-for.ts";
 import { busKey, type Envelope } from "../schemas/envelope.ts";

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createMemoryBus } from "../infra/bus/memory.ts";
 import { topicNames } from "../infra/bus/topics.ts";
-import { loadConfig } from "../infra/config/load.ts";
+import { loadConfig } from "../infra/app/config/load.ts";
 import { createLogger } from "../infra/telemetry/logger.ts";
 import { busKey } from "../schemas/envelope.ts";
 import { waitFor } from "../test/support/wait-for.ts";

@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 function startStore() {
-  const child = Bun.spawn(["bun", "infra/main.ts", "store"], {
+  const child = Bun.spawn(["bun", "infra/app/main.ts", "store"], {
     cwd: new URL("..", import.meta.url).pathname,
     env: { ...process.env, ...env },
     stdout: "ignore",

@@ -7,7 +7,7 @@
 import { createGatewayRole } from "../../gateway/role.ts";
 import type { Bus } from "../../infra/bus/port.ts";
 import { topicNames } from "../../infra/bus/topics.ts";
-import { loadConfig } from "../../infra/config/load.ts";
+import { loadConfig } from "../../infra/app/config/load.ts";
 import { createLogger } from "../../infra/telemetry/logger.ts";
 
 const discard: Bus = {

@@ -39,7 +39,7 @@ export async function runEndToEnd(o: Options): Promise<EndToEnd> {
   try {
     // The store answers on an admin port once started (its ClickHouse database and tables exist then).
     const storeAdmin = { FG_ADMIN_PORT: "18098" };
-    for (const role of ["store", "processor", "gateway"]) roles.push(start(role, ["bun", "infra/main.ts", role], role === "store" ? { ...env, ...storeAdmin } : env, join(o.logs, `e2e-${role}.log`)));
+    for (const role of ["store", "processor", "gateway"]) roles.push(start(role, ["bun", "infra/app/main.ts", role], role === "store" ? { ...env, ...storeAdmin } : env, join(o.logs, `e2e-${role}.log`)));
     await waitReady(roles[0]!, `http://127.0.0.1:${storeAdmin.FG_ADMIN_PORT}/readyz`);
     await waitReady(roles[2]!, `${o.gatewayUrl}/readyz`);
     const eventsTopic = `${prefix}fg.events`;

@@ -81,7 +81,7 @@ const bare = async () => {
  * the earlier defaults (kafkajs, gzip) for comparison.
  */
 const gateway = (onKafka: boolean, publisher: "default" | "kafkajs" = "default") => async () => {
-  const cmd = onKafka ? ["bun", "infra/main.ts", "gateway"] : ["bun", "bench/baseline/noop-gateway.ts"];
+  const cmd = onKafka ? ["bun", "infra/app/main.ts", "gateway"] : ["bun", "bench/baseline/noop-gateway.ts"];
   const name = onKafka ? (publisher === "default" ? "gateway" : `gateway-${publisher}`) : "noop-gateway";
   const earlier = publisher === "kafkajs" ? { FG_KAFKA_PRODUCER: "kafkajs", FG_KAFKA_COMPRESSION: "gzip" } : {};
   const m = start(name, cmd, { ...gatewayEnv, ...earlier, ...(onKafka ? {} : embedded) }, join(logs, `${name}.log`));

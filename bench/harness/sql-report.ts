@@ -24,7 +24,7 @@ export interface SqlBench {
 export const sqlMethod = [
   "`bun bench/sql.ts`: events written by the store's archive sink (batches of 50,000 over 24 hours of event time), then each query on",
   "chdb (`fluxgate sql`'s engine, ClickHouse 26.7 in process) and on DuckDB (Python) over the same Parquet files, in the same run.",
-  "*warm*: the median of the runs in one open session; *cold*: the median of whole processes per query (`bun infra/main.ts sql \"…\"`",
+  "*warm*: the median of the runs in one open session; *cold*: the median of whole processes per query (`bun infra/app/main.ts sql \"…\"`",
   "against `python -c` with duckdb), start to exit. The engines take turns run by run, so both see the same load; CPU is the",
   "process's, every thread (2 cores shared with other work: CPU is the steadier figure when the machine is busy).",
 ];

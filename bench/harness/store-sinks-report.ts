@@ -59,7 +59,7 @@ export function storeSinksSection(r: StoreSinksResult): string[] {
   if (t) {
     const groups = Object.keys(t.max_lag).sort();
     lines.push(
-      `**All sinks in one store process** (\`infra/main.ts store\`, default settings) while ${fmt(t.rate_target)} events/s were produced to its`,
+      `**All sinks in one store process** (\`infra/app/main.ts store\`, default settings) while ${fmt(t.rate_target)} events/s were produced to its`,
       `fg.events for ${t.seconds} s (${fmt(t.produced_per_s)} events/s reached by the producer). Lag: the group's committed offsets`,
       "against the topic's end offsets, every second.",
       "",

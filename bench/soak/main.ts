@@ -107,7 +107,7 @@ const roles: Role[] = roleNames.map((name) => {
     name, adminPort,
     metricsUrl: `http://127.0.0.1:${adminPort ?? gatewayPort}/metrics`,
     async restart() {
-      role.managed = start(name, ["bun", "infra/main.ts", name], { ...env, ...(adminPort ? { FG_ADMIN_PORT: String(adminPort) } : {}) }, join(work, `${name}-${Date.now()}.log`));
+      role.managed = start(name, ["bun", "infra/app/main.ts", name], { ...env, ...(adminPort ? { FG_ADMIN_PORT: String(adminPort) } : {}) }, join(work, `${name}-${Date.now()}.log`));
       await waitReady(role.managed, `http://127.0.0.1:${adminPort ?? gatewayPort}/readyz`, 120_000);
     },
   };

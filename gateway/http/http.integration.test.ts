@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Kafka, logLevel } from "kafkajs";
 import { createKafkaBus } from "../../infra/bus/kafka.ts";
 import { topicNames } from "../../infra/bus/topics.ts";
-import { loadConfig } from "../../infra/config/load.ts";
+import { loadConfig } from "../../infra/app/config/load.ts";
 import { createLogger } from "../../infra/telemetry/logger.ts";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { freePort } from "../../test/support/free-port.ts";

@@ -1,6 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
 import postgres from "postgres";
-import type { Env } from "../../infra/config/schema.ts";
+import type { Env } from "../../infra/app/config/schema.ts";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { runKeysCommand } from "./cli.ts";
 import { createAuthenticator } from "./authenticator.ts";

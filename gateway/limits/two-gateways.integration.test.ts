@@ -22,10 +22,10 @@ const gateways: Subprocess[] = [];
 afterAll(() => gateways.forEach((g) => g.kill("SIGKILL")));
 
 test("an app limit shared by two gateways holds within 10% of its setting", async () => {
-  const keys = Bun.spawn(["bun", "infra/main.ts", "keys", "create", "--app", app], { cwd: root, env, stdout: "pipe" });
+  const keys = Bun.spawn(["bun", "infra/app/main.ts", "keys", "create", "--app", app], { cwd: root, env, stdout: "pipe" });
   const key = (await new Response(keys.stdout).text()).trim().split("\n").at(-1)!;
   for (const port of ports) {
-    gateways.push(Bun.spawn(["bun", "infra/main.ts", "gateway"], { cwd: root, env: { ...env, FG_GATEWAY_PORT: String(port), FG_GRPC_PORT: String(freePort()) }, stdout: "ignore", stderr: "inherit" }));
+    gateways.push(Bun.spawn(["bun", "infra/app/main.ts", "gateway"], { cwd: root, env: { ...env, FG_GATEWAY_PORT: String(port), FG_GRPC_PORT: String(freePort()) }, stdout: "ignore", stderr: "inherit" }));
   }
   for (const port of ports) await waitFor(() => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0), (s) => s === 200, { timeoutMs: 30_000, what: `gateway on ${port}` });
 

@@ -1,7 +1,7 @@
 /**
  * Settings every role may read: logging, topics, where the services are and the embedded
  * defaults' folder. Each role's own config type (gateway/config.ts, processor/config.ts, ...)
- * is these plus its own settings; only the composition root (infra/config/schema.ts) holds them all.
+ * is these plus its own settings; only the composition root (infra/app/config/schema.ts) holds them all.
  */
 import { z } from "zod";
 import { hostPortList, positiveInt, url } from "./types.ts";

@@ -1,6 +1,6 @@
 /**
  * One Prometheus registry per process, shared by every role, exposed by the gateway's /metrics
- * (and by FG_ADMIN_PORT in processes without a gateway, see infra/admin.ts). Metric names start with `fluxgate_`.
+ * (and by FG_ADMIN_PORT in processes without a gateway, see infra/app/admin.ts). Metric names start with `fluxgate_`.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 

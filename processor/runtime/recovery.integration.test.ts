@@ -73,7 +73,7 @@ interface Child {
 }
 
 function spawnProcessor(r: Run, group: string): Child {
-  const child = Bun.spawn(["bun", "infra/main.ts", "processor"], {
+  const child = Bun.spawn(["bun", "infra/app/main.ts", "processor"], {
     cwd: new URL("../..", import.meta.url).pathname,
     env: {
       ...process.env,

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { createKafkaBus } from "../../infra/bus/kafka.ts";
 import type { IncomingRecord } from "../../infra/bus/port.ts";
-import { loadConfig } from "../../infra/config/load.ts";
+import { loadConfig } from "../../infra/app/config/load.ts";
 import { createLogger } from "../../infra/telemetry/logger.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";

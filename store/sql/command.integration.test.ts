@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../../infra/config/load.ts";
+import { loadConfig } from "../../infra/app/config/load.ts";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { createClickHouseTier } from "../clickhouse/tier.ts";
 import { tierAlerts, tierEvents } from "../clickhouse/tier-sql.test-support.ts";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../../infra/config/load.ts";
+import { loadConfig } from "../../infra/app/config/load.ts";
 import { checkDocsQuery, docsQueries, oddTypedQuery, oddTypedValues, tierAlerts, tierEvents, tierWindows } from "../clickhouse/tier-sql.test-support.ts";
 import { encodeEnvelopes } from "../parquet/encode.ts";
 import { createArchiveSink, createArchiveStore, createResultsArchiveSink } from "../s3/index.ts";

@@ -27,9 +27,9 @@ function namedPaths(markdown: string): { links: string[]; paths: string[] } {
 
 test("namedPaths finds links and repository paths, and leaves templates and URLs alone", () => {
   const found = namedPaths(
-    "see [a](docs/x.md#h), [b](https://e.x/y), `store/sink.ts:12`, `events/app_id=<app>/`, `rules/*.yaml`, `bun test`\n```sh\nbun infra/main.ts rules test rules/a.yaml\n```\n",
+    "see [a](docs/x.md#h), [b](https://e.x/y), `store/sink.ts:12`, `events/app_id=<app>/`, `rules/*.yaml`, `bun test`\n```sh\nbun infra/app/main.ts rules test rules/a.yaml\n```\n",
   );
-  expect(found).toEqual({ links: ["docs/x.md"], paths: ["store/sink.ts", "infra/main.ts", "rules/a.yaml"] });
+  expect(found).toEqual({ links: ["docs/x.md"], paths: ["store/sink.ts", "infra/app/main.ts", "rules/a.yaml"] });
 });
 
 for (const doc of documents) {

@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 async function fluxgate(args: string[]) {
-  const proc = Bun.spawn(["bun", "infra/main.ts", ...args], { cwd: root, env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(["bun", "infra/app/main.ts", ...args], { cwd: root, env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
   return { proc, output: () => new Response(proc.stdout).text() };
 }
 

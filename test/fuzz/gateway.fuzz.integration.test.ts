@@ -17,7 +17,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import WebSocket from "ws";
 import { createKafkaBus } from "../../infra/bus/kafka.ts";
-import { loadConfig } from "../../infra/config/load.ts";
+import { loadConfig } from "../../infra/app/config/load.ts";
 import { topicNames } from "../../infra/bus/topics.ts";
 import { runKeysCommand } from "../../gateway/keys/cli.ts";
 import { FLUXGATE_PROTO, loaderOptions, type AckMessage } from "../../gateway/grpc/proto.ts";
@@ -87,8 +87,8 @@ beforeAll(async () => {
   keys.main = await newKey(app);
   keys.tiny = await newKey(tinyApp);
   const cwd = new URL("../..", import.meta.url).pathname;
-  store = Bun.spawn([process.execPath, "infra/main.ts", "store"], { cwd, env: storeEnv, stdout: "ignore", stderr: "ignore" });
-  gateway = Bun.spawn([process.execPath, "infra/main.ts", "gateway"], { cwd, env: gatewayEnv, stdout: "pipe", stderr: "pipe" });
+  store = Bun.spawn([process.execPath, "infra/app/main.ts", "store"], { cwd, env: storeEnv, stdout: "ignore", stderr: "ignore" });
+  gateway = Bun.spawn([process.execPath, "infra/app/main.ts", "gateway"], { cwd, env: gatewayEnv, stdout: "pipe", stderr: "pipe" });
   void (async () => {
     let rest = "";
     for await (const chunk of gateway.stderr as ReadableStream<Uint8Array>) {

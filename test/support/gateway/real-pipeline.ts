@@ -7,7 +7,7 @@ import { Kafka, logLevel } from "kafkajs";
 import type { Publisher } from "../../../infra/bus/port.ts";
 import { createKafkaBus } from "../../../infra/bus/kafka.ts";
 import { topicNames } from "../../../infra/bus/topics.ts";
-import { loadConfig } from "../../../infra/config/load.ts";
+import { loadConfig } from "../../../infra/app/config/load.ts";
 import { createLogger } from "../../../infra/telemetry/logger.ts";
 import { requireEnv, uniqueName } from "../services.ts";
 import { waitFor } from "../wait-for.ts";

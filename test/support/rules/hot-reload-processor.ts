@@ -29,7 +29,7 @@ const REPO = new URL("../../..", import.meta.url).pathname;
 export function spawnProcessor(name: string, env: Record<string, string | undefined>): ProcessorChild {
   const childEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, FG_LOG_LEVEL: "info", ...env })) if (v !== undefined) childEnv[k] = v;
-  const child = Bun.spawn(["bun", "infra/main.ts", "processor"], { cwd: REPO, env: childEnv, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+  const child = Bun.spawn(["bun", "infra/app/main.ts", "processor"], { cwd: REPO, env: childEnv, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
   const logs: LogLine[] = [];
   void (async () => {
     let rest = "";

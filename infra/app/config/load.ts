@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { ConfigError } from "./error.ts";
+import { ConfigError } from "../../config/error.ts";
 import { checkedEnvSchema, type Env } from "./schema.ts";
 
 type RawEnv = Record<string, string | undefined>;

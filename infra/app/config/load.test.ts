@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError } from "./error.ts";
+import { ConfigError } from "../../config/error.ts";
 import { loadConfig } from "./load.ts";
 
 test("no variables: embedded defaults everywhere", () => {

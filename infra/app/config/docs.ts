@@ -1,6 +1,6 @@
 /**
  * Renders docs/configuration.md from the config schema itself, so the docs cannot drift from
- * what the program accepts (a test compares them). `bun infra/config/docs.ts > docs/configuration.md`.
+ * what the program accepts (a test compares them). `bun infra/app/config/docs.ts > docs/configuration.md`.
  */
 import { z } from "zod";
 import { envSchema } from "./schema.ts";
@@ -17,10 +17,10 @@ export function renderConfigDocs(): string {
   return [
     "# Configuration",
     "",
-    "Every setting is an environment variable, parsed at start-up by one zod schema (`infra/config/schema.ts`).",
+    "Every setting is an environment variable, parsed at start-up by one zod schema (`infra/app/config/schema.ts`).",
     "A bad value stops the program (exit code 78) with a message naming each bad variable. `FG_CONFIG_FILE` may name a",
     "JSON or YAML file of the same keys; the environment overrides it. With no service variable set, every part runs",
-    "on embedded defaults. This page is generated from the schema: `bun infra/config/docs.ts > docs/configuration.md`.",
+    "on embedded defaults. This page is generated from the schema: `bun infra/app/config/docs.ts > docs/configuration.md`.",
     "",
     "| variable | default | meaning |",
     "|---|---|---|",

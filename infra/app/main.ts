@@ -8,30 +8,30 @@
  * Roles and commands are imported when chosen: loading every role (Kafka clients, OpenTelemetry,
  * the rule compiler) took ~1 s of CPU, which a one-shot command such as `sql` would pay on every run.
  */
-import { topicNames } from "./bus/topics.ts";
-import { ConfigError } from "./config/error.ts";
+import { topicNames } from "../bus/topics.ts";
+import { ConfigError } from "../config/error.ts";
 import { loadConfig } from "./config/load.ts";
 import type { Env } from "./config/schema.ts";
 import { serviceReport } from "./config/services.ts";
-import type { Role, RoleFactory } from "./role.ts";
-import { createLogger, logProcessWarnings } from "./telemetry/logger.ts";
+import type { Role, RoleFactory } from "../role.ts";
+import { createLogger, logProcessWarnings } from "../telemetry/logger.ts";
 
 /** In start order: consumers first, ingest last, so that stopping in reverse drains front to back. */
 const roles: Record<string, () => Promise<RoleFactory<Env>>> = {
-  store: async () => (await import("../store/role.ts")).createStoreRole,
-  alerts: async () => (await import("../rules/role.ts")).createAlertDeliveryRole,
-  processor: async () => (await import("../processor/role.ts")).createProcessorRole,
-  gateway: async () => (await import("../gateway/role.ts")).createGatewayRole,
+  store: async () => (await import("../../store/role.ts")).createStoreRole,
+  alerts: async () => (await import("../../rules/role.ts")).createAlertDeliveryRole,
+  processor: async () => (await import("../../processor/role.ts")).createProcessorRole,
+  gateway: async () => (await import("../../gateway/role.ts")).createGatewayRole,
 };
 
 type Tool = (argv: string[], env: Env) => Promise<number>;
 
 /** One-shot commands: they get the arguments after their name and return the exit code. */
 const tools: Record<string, () => Promise<Tool>> = {
-  keys: async () => (await import("../gateway/keys/cli.ts")).runKeysCommand,
-  rules: async () => (await import("../rules/cli.ts")).runRulesCommand,
-  replay: async () => (await import("../store/replay/index.ts")).runReplayCommand,
-  sql: async () => (await import("../store/sql/index.ts")).runSqlCommand,
+  keys: async () => (await import("../../gateway/keys/cli.ts")).runKeysCommand,
+  rules: async () => (await import("../../rules/cli.ts")).runRulesCommand,
+  replay: async () => (await import("../../store/replay/index.ts")).runReplayCommand,
+  sql: async () => (await import("../../store/sql/index.ts")).runSqlCommand,
 };
 
 const usage = `usage: fluxgate <${[...Object.keys(roles), "all"].join("|")}>    run roles until SIGTERM
@@ -55,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
   const env = loadConfig();
   const [factories, { startAdminServer }, { createBus }, { startTracing }, { createConsole }] = await Promise.all([
     Promise.all(names.map((name) => roles[name]!())),
-    import("./admin.ts"), import("./bus/index.ts"), import("./telemetry/tracing.ts"), import("../console/index.ts"),
+    import("./admin.ts"), import("../bus/index.ts"), import("../telemetry/tracing.ts"), import("../../console/index.ts"),
   ]);
   const logger = createLogger(env.FG_LOG_LEVEL, { role: command });
   logProcessWarnings(logger);

@@ -1,15 +1,15 @@
 /** The entry point as a user runs it: `fluxgate all` on embedded defaults serves /healthz and stops on SIGTERM. */
 import { expect, test } from "bun:test";
-import { waitFor } from "../test/support/wait-for.ts";
-import { freePort } from "../test/support/free-port.ts";
+import { waitFor } from "../../test/support/wait-for.ts";
+import { freePort } from "../../test/support/free-port.ts";
 
 const serviceVars = ["FG_KAFKA_BROKERS", "FG_REDIS_URL", "FG_POSTGRES_URL", "FG_CLICKHOUSE_URL", "FG_S3_ENDPOINT"];
 
 test("all roles on embedded defaults answer /healthz, then drain and exit 0 on SIGTERM", async () => {
   const port = freePort();
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !serviceVars.includes(k)));
-  const child = Bun.spawn(["bun", "infra/main.ts", "all"], {
-    cwd: new URL("..", import.meta.url).pathname,
+  const child = Bun.spawn(["bun", "infra/app/main.ts", "all"], {
+    cwd: new URL("../..", import.meta.url).pathname,
     env: { ...env, FG_GATEWAY_PORT: String(port), FG_GRPC_PORT: String(freePort()), FG_LOG_LEVEL: "warn", FG_DATA_DIR: `${process.env.TMPDIR ?? "/tmp"}/fg-main-${port}` },
     stdout: "pipe",
     stderr: "pipe",
@@ -27,8 +27,8 @@ test("all roles on embedded defaults answer /healthz, then drain and exit 0 on S
 test("a role without the gateway serves health and metrics on FG_ADMIN_PORT when asked", async () => {
   const port = freePort();
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !serviceVars.includes(k)));
-  const child = Bun.spawn(["bun", "infra/main.ts", "processor"], {
-    cwd: new URL("..", import.meta.url).pathname,
+  const child = Bun.spawn(["bun", "infra/app/main.ts", "processor"], {
+    cwd: new URL("../..", import.meta.url).pathname,
     env: { ...env, FG_ADMIN_PORT: String(port), FG_LOG_LEVEL: "warn" },
     stdout: "pipe",
     stderr: "pipe",
@@ -45,8 +45,8 @@ test("a role without the gateway serves health and metrics on FG_ADMIN_PORT when
 }, 30_000);
 
 test("a bad variable stops the program with exit 78 and names it", async () => {
-  const child = Bun.spawn(["bun", "infra/main.ts", "gateway"], {
-    cwd: new URL("..", import.meta.url).pathname,
+  const child = Bun.spawn(["bun", "infra/app/main.ts", "gateway"], {
+    cwd: new URL("../..", import.meta.url).pathname,
     env: { ...process.env, FG_GATEWAY_PORT: "not-a-port" },
     stderr: "pipe",
   });
@@ -55,12 +55,12 @@ test("a bad variable stops the program with exit 78 and names it", async () => {
 }, 20_000);
 
 test("commands run and exit: `rules validate` accepts the examples and refuses a broken file with its line", async () => {
-  const cwd = new URL("..", import.meta.url).pathname;
-  const ok = Bun.spawn(["bun", "infra/main.ts", "rules", "validate", "rules/examples"], { cwd, stdout: "pipe" });
+  const cwd = new URL("../..", import.meta.url).pathname;
+  const ok = Bun.spawn(["bun", "infra/app/main.ts", "rules", "validate", "rules/examples"], { cwd, stdout: "pipe" });
   expect(await ok.exited).toBe(0);
   const broken = `${process.env.TMPDIR ?? "/tmp"}/fg-broken-${process.pid}.yaml`;
   await Bun.write(broken, "id: broken\napp: shop\nseverity: loud\n");
-  const bad = Bun.spawn(["bun", "infra/main.ts", "rules", "validate", broken], { cwd, stdout: "pipe", stderr: "pipe" });
+  const bad = Bun.spawn(["bun", "infra/app/main.ts", "rules", "validate", broken], { cwd, stdout: "pipe", stderr: "pipe" });
   expect(await bad.exited).not.toBe(0);
   const output = (await new Response(bad.stdout).text()) + (await new Response(bad.stderr).text());
   // Paths are printed relative to the working directory; the positions are what matter.
@@ -92,8 +92,8 @@ async function lineMatching(stream: ReadableStream<Uint8Array>, pattern: RegExp,
 test("the start command prints the console's URL on embedded defaults; the key in it opens the console, nothing else does", async () => {
   const port = freePort();
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !serviceVars.includes(k) && k !== "FG_ADMIN_KEY"));
-  const child = Bun.spawn(["bun", "infra/main.ts", "all"], {
-    cwd: new URL("..", import.meta.url).pathname,
+  const child = Bun.spawn(["bun", "infra/app/main.ts", "all"], {
+    cwd: new URL("../..", import.meta.url).pathname,
     env: { ...env, FG_GATEWAY_PORT: String(port), FG_GRPC_PORT: String(freePort()), FG_LOG_LEVEL: "warn", FG_DATA_DIR: `${process.env.TMPDIR ?? "/tmp"}/fg-main-console-${port}` },
     stdout: "pipe",
     stderr: "pipe",
@@ -119,8 +119,8 @@ test("a process without the gateway serves the console on FG_ADMIN_PORT, with th
   const port = freePort();
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !serviceVars.includes(k)));
   const key = "operator-key-for-this-test-0123";
-  const child = Bun.spawn(["bun", "infra/main.ts", "processor"], {
-    cwd: new URL("..", import.meta.url).pathname,
+  const child = Bun.spawn(["bun", "infra/app/main.ts", "processor"], {
+    cwd: new URL("../..", import.meta.url).pathname,
     env: { ...env, FG_ADMIN_PORT: String(port), FG_ADMIN_KEY: key, FG_LOG_LEVEL: "warn", FG_DATA_DIR: `${process.env.TMPDIR ?? "/tmp"}/fg-main-admin-${port}` },
     stdout: "pipe",
     stderr: "pipe",

@@ -4,12 +4,12 @@
  * stops the program before anything runs, with a message that names the variable.
  */
 import { z } from "zod";
-import { gatewayEnv } from "../../gateway/config.ts";
-import { processorEnv } from "../../processor/config.ts";
-import { rulesEnv } from "../../rules/config.ts";
-import { storeEnv } from "../../store/config.ts";
-import { sharedEnv } from "./shared.ts";
-import { bool, port, positiveInt } from "./types.ts";
+import { gatewayEnv } from "../../../gateway/config.ts";
+import { processorEnv } from "../../../processor/config.ts";
+import { rulesEnv } from "../../../rules/config.ts";
+import { storeEnv } from "../../../store/config.ts";
+import { sharedEnv } from "../../config/shared.ts";
+import { bool, port, positiveInt } from "../../config/types.ts";
 
 /** Settings of the process as a whole: the admin endpoint, shutdown and tracing. */
 const processEnv = {
