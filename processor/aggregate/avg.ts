@@ -10,8 +10,19 @@ export interface AvgState {
 export function createAvg(): Aggregator<AvgState> {
   return {
     init: () => ({ sum: 0, n: 0 }),
-    add: (s, obs) => (finiteNumber(obs.value) ? { sum: s.sum + obs.value, n: s.n + 1 } : s),
-    merge: (a, b) => ({ sum: a.sum + b.sum, n: a.n + b.n }),
+    // In place: a window's state is its own, and an event must not allocate a new one.
+    add: (s, obs) => {
+      if (finiteNumber(obs.value)) {
+        s.sum += obs.value;
+        s.n += 1;
+      }
+      return s;
+    },
+    merge: (a, b) => {
+      a.sum += b.sum;
+      a.n += b.n;
+      return a;
+    },
     result: (s) => (s.n === 0 ? null : s.sum / s.n),
     stateSchema: z.object({ sum: z.number(), n: z.number().int().nonnegative() }).strict(),
   };

@@ -12,15 +12,16 @@ export interface Chosen {
 }
 
 /** Negative when (ts, id) of `a` comes before that of `b`. */
-const order = (a: Chosen, b: Chosen): number => a.ts - b.ts || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0);
+const order = (a: Pick<Chosen, "ts" | "event_id">, b: Pick<Chosen, "ts" | "event_id">): number => a.ts - b.ts || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0);
 
 export function createFirstLast(which: "first" | "last"): Aggregator<Chosen | null> {
-  const wins = (candidate: Chosen, held: Chosen) => (which === "first" ? order(candidate, held) < 0 : order(candidate, held) > 0);
+  const wins = (candidate: Pick<Chosen, "ts" | "event_id">, held: Chosen) => (which === "first" ? order(candidate, held) < 0 : order(candidate, held) > 0);
   const choose = (a: Chosen | null, b: Chosen | null) => (a === null ? b : b === null ? a : wins(b, a) ? b : a);
   return {
     init: () => null,
-    // Event payloads arrive as JSON, so any value read from one is JSON.
-    add: (s, obs) => (obs.value === undefined ? s : choose(s, { ts: obs.ts, event_id: obs.event_id, value: obs.value as Json })),
+    // Event payloads arrive as JSON, so any value read from one is JSON. The observation is the
+    // caller's (and reused), so a chosen one is copied, and only when it wins.
+    add: (s, obs) => (obs.value === undefined || (s !== null && !wins(obs, s)) ? s : { ts: obs.ts, event_id: obs.event_id, value: obs.value as Json }),
     merge: choose,
     result: (s) => (s === null ? null : s.value),
     stateSchema: z

@@ -6,7 +6,10 @@ import type { z } from "zod";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** One event's contribution: the aggregated field's value (undefined when absent) and the event's order. */
+/**
+ * One event's contribution: the aggregated field's value (undefined when absent) and the event's
+ * order. The caller owns it and may reuse it for the next event: an aggregate copies what it keeps.
+ */
 export interface Observation {
   value: unknown;
   ts: number;

@@ -8,15 +8,7 @@ import { windowAlert } from "../../rules/alerts/alert.ts";
 import type { CompiledRule } from "../../rules/compile/rule.ts";
 import { crosses, VALUE } from "../../rules/compile/window.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
-import {
-  createWindowOperator,
-  restoreWindowOperator,
-  type GroupState,
-  type OperatorMeta,
-  type WindowOperator,
-  type WindowOutput,
-  type WindowResult,
-} from "../window/index.ts";
+import { createWindowOperator, restoreWindowOperator, type OperatorMeta, type WindowOperator, type WindowOutput, type WindowResult } from "../window/index.ts";
 import { identityOf, ruleSelector } from "./group.ts";
 import type { EngineOutput } from "./output.ts";
 import { legacyWindowMetaName, windowGroupPrefix, windowMetaName, type RecordDelta, type Records } from "./records.ts";
@@ -34,8 +26,8 @@ export function createWindowRunner(initial: WindowRule, options: RunnerOptions, 
   const operator = restore(rule, options, saved, appId) ?? createWindowOperator(rule.window, { clock: options.clock });
   const groupPrefix = windowGroupPrefix(rule.id);
   const metaName = windowMetaName(rule.id, appId);
-  /** Group keys with open windows, as of the last flush: for metrics, without copying the state. */
-  const live = new Set(Object.keys(saved ?? {}).flatMap((n) => (n.startsWith(groupPrefix) ? [n.slice(groupPrefix.length)] : [])));
+  /** The operator's outputs of one call, before they are sorted into the engine's: reused, so a call allocates no list. */
+  const scratch: WindowOutput[] = [];
 
   const alertFor = (r: WindowResult): EngineOutput["alerts"][number] | null => {
     const value = r.values[VALUE];
@@ -54,6 +46,7 @@ export function createWindowRunner(initial: WindowRule, options: RunnerOptions, 
   };
 
   const collect = (outputs: WindowOutput[], out: EngineOutput) => {
+    if (outputs.length === 0) return;
     for (const o of outputs) {
       if (o.kind === "late") {
         out.late.push(o);
@@ -65,6 +58,7 @@ export function createWindowRunner(initial: WindowRule, options: RunnerOptions, 
         if (alert) out.alerts.push(alert);
       }
     }
+    outputs.length = 0;
   };
 
   return {
@@ -78,28 +72,23 @@ export function createWindowRunner(initial: WindowRule, options: RunnerOptions, 
       // The selector's key is the operator's: both group by windowGroupBy(rule.groupBy).
       const key = takes(e);
       if (key === null) return;
-      collect(operator.process(e, PARTITION, key), out);
+      collect(operator.process(e, PARTITION, key, scratch), out);
     },
     advance(watermark: number, out: EngineOutput) {
-      collect(operator.onWatermark(watermark), out);
+      collect(operator.onWatermark(watermark, scratch), out);
     },
     flush(): RecordDelta {
-      const delta = operator.flush();
-      const put = new Map([[metaName, JSON.stringify(delta.meta)]]);
-      for (const [key, text] of delta.groups) {
-        put.set(groupPrefix + key, text);
-        live.add(key);
-      }
-      for (const key of delta.removed) live.delete(key);
-      return { put, del: delta.removed.map((key) => groupPrefix + key) };
+      // The operator names its records already, so its map is the delta's.
+      const delta = operator.flush(groupPrefix);
+      delta.groups.set(metaName, JSON.stringify(delta.meta));
+      return { put: delta.groups, del: delta.removed };
     },
     snapshot(): Records {
-      const state = operator.snapshot();
-      const records: Records = { [metaName]: JSON.stringify(state.meta) };
-      for (const [key, g] of Object.entries(state.groups)) records[groupPrefix + key] = JSON.stringify(g);
+      const records: Records = { [metaName]: JSON.stringify(operator.meta()) };
+      for (const [key, text] of operator.groupTexts()) records[groupPrefix + key] = text;
       return records;
     },
-    stats: () => ({ keys: live.size }),
+    stats: () => ({ keys: operator.size() }),
   };
 }
 
@@ -113,8 +102,8 @@ function restore(rule: WindowRule, options: RunnerOptions, saved: Records | null
   const metaText = saved[windowMetaName(rule.id, appId)] ?? saved[legacyWindowMetaName(rule.id)];
   if (metaText === undefined) return null;
   const prefix = windowGroupPrefix(rule.id);
-  const groups: Record<string, GroupState> = {};
-  for (const [name, text] of Object.entries(saved)) if (name.startsWith(prefix)) groups[name.slice(prefix.length)] = JSON.parse(text) as GroupState;
+  const groups: Record<string, unknown> = {};
+  for (const [name, text] of Object.entries(saved)) if (name.startsWith(prefix)) groups[name.slice(prefix.length)] = JSON.parse(text);
   const restored = restoreWindowOperator(rule.window, { meta: JSON.parse(metaText) as OperatorMeta, groups }, { clock: options.clock });
   if (restored.ok) return restored.operator;
   options.onDiscard(rule.id, restored.reason);

@@ -10,20 +10,21 @@ export interface Interval {
   end: number;
 }
 
-/** In ascending order of start. */
+/** The latest start of a window of `slide`-aligned starts that holds `ts` (tumbling: slide = size). */
+export const lastStart = (ts: number, slide: number): number => Math.floor(ts / slide) * slide;
+
+/** The earliest such start: windows of `size` starting every `slide` up to lastStart hold `ts`. */
+export function firstStart(ts: number, size: number, slide: number): number {
+  let first = lastStart(ts, slide);
+  while (first - slide > ts - size) first -= slide;
+  return first;
+}
+
+/** In ascending order of start. The operator walks the same starts without building the list. */
 export function assignWindows(spec: WindowSpec, ts: number): Interval[] {
-  switch (spec.kind) {
-    case "tumbling": {
-      const start = Math.floor(ts / spec.size_ms) * spec.size_ms;
-      return [{ start, end: start + spec.size_ms }];
-    }
-    case "hopping": {
-      const windows: Interval[] = [];
-      const last = Math.floor(ts / spec.slide_ms) * spec.slide_ms;
-      for (let start = last; start > ts - spec.size_ms; start -= spec.slide_ms) windows.push({ start, end: start + spec.size_ms });
-      return windows.reverse();
-    }
-    case "session":
-      return [{ start: ts, end: ts + spec.gap_ms }];
-  }
+  if (spec.kind === "session") return [{ start: ts, end: ts + spec.gap_ms }];
+  const slide = spec.kind === "hopping" ? spec.slide_ms : spec.size_ms;
+  const windows: Interval[] = [];
+  for (let start = firstStart(ts, spec.size_ms, slide); start <= lastStart(ts, slide); start += slide) windows.push({ start, end: start + spec.size_ms });
+  return windows;
 }

@@ -12,5 +12,7 @@ export const groupKeyOf = (readers: readonly FieldReader[], e: Envelope): string
 /** The group_by fields and their values, e.g. { "props.country": "US" }. */
 export function groupValues(paths: readonly string[], key: string): Record<string, Json> {
   const values = JSON.parse(key) as Json[];
-  return Object.fromEntries(paths.map((p, i) => [p, values[i] ?? null]));
+  const out: Record<string, Json> = {};
+  for (let i = 0; i < paths.length; i++) out[paths[i] as string] = values[i] ?? null;
+  return out;
 }

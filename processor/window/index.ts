@@ -14,4 +14,4 @@ export {
 } from "./operator.ts";
 export { resultId, type LateEvent, type WindowOutput, type WindowResult, type WindowRetraction } from "./result.ts";
 export { windowSpecSchema, type WindowKind, type WindowSpec, type WindowSpecInput } from "./spec.ts";
-export { specFingerprint, type GroupState, type OperatorMeta, type WindowOperatorState, type WindowState, type WindowStateDelta } from "./state.ts";
+export { specFingerprint, type GroupRecord, type LegacyGroupState, type OperatorMeta, type WindowOperatorState, type WindowStateDelta } from "./state.ts";

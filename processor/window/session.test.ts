@@ -1,30 +1,31 @@
-/** Session merging on intervals alone. */
+/** Session merging on intervals alone: windows of two values (start, end), as a flat record holds them. */
 import { expect, test } from "bun:test";
-import { mergeSession } from "./session.ts";
+import { overlapRun } from "./session.ts";
 
-const sessions = [
-  { start: 0, end: 10 },
-  { start: 18, end: 28 },
-  { start: 50, end: 60 },
-];
+const sessions = [0, 10, 18, 28, 50, 60];
+/** The indices of the sessions [start, end) overlaps. */
+const absorbed = (start: number, end: number): number[] => {
+  const { from, to } = overlapRun(sessions, 2, start, end, { from: 0, to: 0 });
+  return Array.from({ length: (to - from) / 2 }, (_, i) => from / 2 + i);
+};
 
 test("an event between two sessions that reaches both bridges them", () => {
-  expect(mergeSession(sessions, { start: 9, end: 19 })).toEqual({ absorbed: [0, 1], merged: { start: 0, end: 28 } });
+  expect(absorbed(9, 19)).toEqual([0, 1]);
 });
 
-test("an event inside one session extends nothing but joins it", () => {
-  expect(mergeSession(sessions, { start: 20, end: 30 })).toEqual({ absorbed: [1], merged: { start: 18, end: 30 } });
+test("an event inside one session joins it; an earlier one reaching a session joins it too", () => {
+  expect(absorbed(20, 30)).toEqual([1]);
+  expect(absorbed(45, 55)).toEqual([2]);
 });
 
-test("an earlier event moves a session's start back", () => {
-  expect(mergeSession(sessions, { start: 45, end: 55 })).toEqual({ absorbed: [2], merged: { start: 45, end: 60 } });
-});
-
-test("a pause of exactly the gap starts a new session (touching intervals do not merge)", () => {
-  expect(mergeSession(sessions, { start: 10, end: 18 })).toEqual({ absorbed: [], merged: { start: 10, end: 18 } });
-  expect(mergeSession(sessions, { start: 28, end: 38 })).toEqual({ absorbed: [], merged: { start: 28, end: 38 } });
+test("a pause of exactly the gap starts a new session (touching intervals do not merge), inserted in order", () => {
+  expect(absorbed(10, 18)).toEqual([]);
+  expect(overlapRun(sessions, 2, 10, 18, { from: 0, to: 0 })).toEqual({ from: 2, to: 2 });
+  expect(absorbed(28, 38)).toEqual([]);
+  expect(overlapRun(sessions, 2, 28, 38, { from: 0, to: 0 })).toEqual({ from: 4, to: 4 });
+  expect(overlapRun(sessions, 2, 70, 80, { from: 0, to: 0 })).toEqual({ from: 6, to: 6 });
 });
 
 test("one long proposal can absorb every session", () => {
-  expect(mergeSession(sessions, { start: -5, end: 100 }).absorbed).toEqual([0, 1, 2]);
+  expect(absorbed(-5, 100)).toEqual([0, 1, 2]);
 });

@@ -4,23 +4,26 @@
  * sessions into one. Intervals are half-open: a pause of exactly `gap` separates two sessions
  * (Flink merges touching sessions; here "inactivity of gap ends a session" holds exactly).
  */
-import type { Interval } from "./assign.ts";
+import { END, START } from "./state.ts";
 
-export interface SessionMerge {
-  /** Indices into the sorted sessions of those the proposed interval overlaps, ascending. */
-  absorbed: number[];
-  merged: Interval;
+/** A run of windows in a flat group record: offsets [from, to), `from` also where a new one would go. */
+export interface Run {
+  from: number;
+  to: number;
 }
 
-export function mergeSession(sessions: readonly Interval[], proposed: Interval): SessionMerge {
-  const absorbed: number[] = [];
-  let { start, end } = proposed;
-  sessions.forEach((s, i) => {
-    if (s.start < proposed.end && proposed.start < s.end) {
-      absorbed.push(i);
-      start = Math.min(start, s.start);
-      end = Math.max(end, s.end);
-    }
-  });
-  return { absorbed, merged: { start, end } };
+/**
+ * The sessions of `flat` (windows of `stride` values, sorted and disjoint, see state.ts) that
+ * [start, end) overlaps. Being sorted and disjoint, they are one run; `into` is filled and returned,
+ * so the per-event path allocates nothing.
+ */
+export function overlapRun(flat: readonly unknown[], stride: number, start: number, end: number, into: Run): Run {
+  let from = 0;
+  // Ends ascend too: skip the sessions over before the proposal starts.
+  while (from < flat.length && (flat[from + END] as number) <= start) from += stride;
+  let to = from;
+  while (to < flat.length && (flat[to + START] as number) < end) to += stride;
+  into.from = from;
+  into.to = to;
+  return into;
 }

@@ -1,14 +1,14 @@
 /**
- * State: a run stopped mid-stream, saved as JSON and restored (whole, or rebuilt from incremental
- * flushes) gives exactly the outputs of a run that was never stopped; flushes name the dirtied and
- * removed group keys; restore refuses state that does not fit the spec.
+ * State: a run stopped mid-stream, saved as JSON and restored (whole, rebuilt from incremental
+ * flushes, or from records of the older format) gives exactly the outputs of a run that was never
+ * stopped; flushes name the dirtied and removed group keys; restore refuses state that does not fit the spec.
  */
 import { describe, expect, test } from "bun:test";
 import type { Envelope } from "../../schemas/envelope.ts";
 import { createWindowOperator, restoreWindowOperator, type WindowOperator } from "./operator.ts";
 import type { WindowOutput } from "./result.ts";
 import type { WindowSpec } from "./spec.ts";
-import type { GroupState, WindowOperatorState } from "./state.ts";
+import { AGGS, type GroupRecord, type LegacyGroupState, type WindowOperatorState } from "./state.ts";
 import { ev, manualClock, operatorOf, specOf } from "./test-kit.ts";
 
 const aggregates = [
@@ -45,6 +45,20 @@ const specs: [string, WindowSpec][] = (
 const feed = (op: WindowOperator, events: ReturnType<typeof stream>): WindowOutput[] =>
   events.flatMap(({ event, partition }) => [...op.process(event, partition), ...op.advanceWatermark()]);
 
+/** A snapshot as records of format 1 held it: { windows: [{ start, end, revision, aggs }] } per group. */
+const asLegacy = (spec: WindowSpec, state: WindowOperatorState): unknown => {
+  const stride = AGGS + spec.aggregates.length;
+  const legacy = (flat: GroupRecord): LegacyGroupState => ({
+    windows: Array.from({ length: flat.length / stride }, (_, i) => ({
+      start: flat[i * stride] as number,
+      end: flat[i * stride + 1] as number,
+      revision: flat[i * stride + 2] as number,
+      aggs: flat.slice(i * stride + AGGS, (i + 1) * stride),
+    })),
+  });
+  return { meta: state.meta, groups: Object.fromEntries(Object.entries(state.groups).map(([k, g]) => [k, legacy(g as GroupRecord)])) };
+};
+
 const restored = (spec: WindowSpec, state: unknown): WindowOperator => {
   const r = restoreWindowOperator(spec, JSON.parse(JSON.stringify(state)), { clock: () => 0 });
   if (!r.ok) throw new Error(r.reason);
@@ -74,8 +88,16 @@ describe.each(specs)("%s: stop, save, restore, go on", (_label, spec) => {
     if (k === 299) expect(JSON.stringify(first.snapshot())).toContain('"hll"'); // sketches are saved too
   });
 
+  test.each([150, 577])("from records of format 1 after %p events", (k) => {
+    const first = operatorOf(spec);
+    const before = feed(first, events.slice(0, k));
+    const second = restored(spec, asLegacy(spec, first.snapshot()));
+    const after = [...feed(second, events.slice(k)), ...second.onWatermark(10_000)];
+    expect([...before, ...after]).toEqual(uninterrupted);
+  });
+
   test("from meta and group records written incrementally, flush by flush", () => {
-    const redis = new Map<string, GroupState>();
+    const redis = new Map<string, GroupRecord>();
     let meta: unknown = null;
     const op = operatorOf(spec);
     const out: WindowOutput[] = [];
@@ -84,7 +106,7 @@ describe.each(specs)("%s: stop, save, restore, go on", (_label, spec) => {
       if (i % 7 === 0 || i === 399) {
         const delta = op.flush();
         meta = JSON.parse(JSON.stringify(delta.meta));
-        for (const [key, text] of delta.groups) redis.set(key, JSON.parse(text) as GroupState);
+        for (const [key, text] of delta.groups) redis.set(key, JSON.parse(text) as GroupRecord);
         for (const key of delta.removed) redis.delete(key);
       }
     });
@@ -104,18 +126,29 @@ describe("flush", () => {
     const first = op.flush();
     expect({ ...first, groups: parsed(first.groups) }).toEqual({
       meta: { format: 1, rule_id: "r1", fingerprint: expect.any(String), watermark: null, partitions: [{ partition: "p0", max_ts: 2 }] },
-      groups: {
-        '["x"]': { windows: [{ start: 0, end: 10, revision: 0, aggs: [1] }] },
-        '["y"]': { windows: [{ start: 0, end: 10, revision: 0, aggs: [1] }] },
-      },
+      // start, end, revision, then the count
+      groups: { '["x"]': [0, 10, 0, 1], '["y"]': [0, 10, 0, 1] },
       removed: [],
     });
     op.process(ev("c", 3, { g: "x" }), "p0");
     const second = op.flush();
-    expect(parsed(second.groups)).toEqual({ '["x"]': { windows: [{ start: 0, end: 10, revision: 0, aggs: [2] }] } });
+    expect(parsed(second.groups)).toEqual({ '["x"]': [0, 10, 0, 2] });
     expect(op.flush().groups.size).toBe(0);
     op.onWatermark(10); // both windows close and, with no lateness, expire
     expect(op.flush()).toMatchObject({ groups: {}, removed: ['["x"]', '["y"]'], meta: { watermark: 10 } });
+  });
+
+  test("a group changed many times is written once; one that went and came back is written, not deleted; names take the prefix", () => {
+    const op = operatorOf(specOf({ kind: "tumbling", size_ms: 10, group_by: ["props.g"] }));
+    for (let i = 0; i < 5; i++) op.process(ev(`a${i}`, i, { g: "x" }), "p0");
+    op.process(ev("b", 1, { g: "y" }), "p0");
+    op.flush();
+    op.onWatermark(10); // both go
+    op.process(ev("c", 12, { g: "x" }), "p0"); // x comes back
+    const delta = op.flush("w:r1:g:");
+    expect([...delta.groups.keys()]).toEqual(['w:r1:g:["x"]']);
+    expect(JSON.parse(delta.groups.get('w:r1:g:["x"]')!)).toEqual([10, 20, 0, 1]);
+    expect(delta.removed).toEqual(['w:r1:g:["y"]']);
   });
 
   test("a flushed record is text taken at the flush: later events do not change it", () => {
@@ -123,7 +156,7 @@ describe("flush", () => {
     op.process(ev("a", 1), "p0");
     const delta = op.flush();
     op.process(ev("b", 2), "p0");
-    expect((JSON.parse(delta.groups.get("[]")!) as GroupState).windows[0]?.aggs).toEqual([1]);
+    expect((JSON.parse(delta.groups.get("[]")!) as GroupRecord)[AGGS]).toBe(1);
   });
 });
 
@@ -144,8 +177,12 @@ describe("restore", () => {
     expect(reason(specOf({ kind: "tumbling", size_ms: 20 }), saved())).toMatch(/another version of rule r1/);
     expect(reason(spec, { meta: saved().meta })).toMatch(/not window state: groups/);
     const bad = saved();
-    (bad.groups["[]"] as GroupState).windows[0]!.aggs = ["many"];
+    (bad.groups["[]"] as GroupRecord)[AGGS] = "many";
     expect(reason(spec, bad)).toMatch(/not window state: groups/);
+    expect(reason(spec, { ...saved(), groups: { "[]": [0, 10, 0] } })).toMatch(/not window state: groups.\[\]: expected windows of 4 values/);
+    // Format 1 is checked as strictly.
+    expect(reason(spec, { ...saved(), groups: { "[]": { windows: [{ start: 0, end: 10, revision: 0, aggs: [1, 2] }] } } })).toMatch(/one state per aggregate/);
+    expect(reason(spec, { ...saved(), groups: { "[]": { windows: [{ start: 10, end: 10, revision: 0, aggs: [1] }] } } })).toMatch(/start must precede its end/);
   });
 
   test("keeps the state of a rule whose lateness, bound, trigger or aggregate names changed", () => {
@@ -160,7 +197,7 @@ describe("restore", () => {
     op.process(ev("a", 0), "p0");
     op.process(ev("b", 30), "p0");
     const state = JSON.parse(JSON.stringify(op.snapshot()));
-    state.groups["[]"].windows[1].start = 5;
+    state.groups["[]"][4] = 5; // the second session's start, inside the first (0..10)
     expect(reason(s, state)).toMatch(/sorted and disjoint/);
   });
 

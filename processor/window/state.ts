@@ -4,13 +4,29 @@
  * key (its open windows and their aggregate states). Only event-time facts are stored, so state
  * saved and restored is a function of the events alone. A fingerprint ties the state to the parts
  * of the spec that shape it; changing lateness, out-of-orderness, trigger or aggregate names keeps it.
+ *
+ * A group's record is its windows laid out flat, as the operator keeps them in memory:
+ * [start, end, revision, ...aggregate states] per window, sorted by start (for sessions, also
+ * disjoint). So writing a group is one JSON.stringify of an array of numbers, and reading it back
+ * needs no conversion. Records written before (format 1: { windows: [{ start, end, revision, aggs }] })
+ * are still read, and are rewritten flat the next time their group changes.
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { Aggregator } from "../aggregate/types.ts";
+import type { Aggregator, Json } from "../aggregate/types.ts";
 import type { WindowSpec } from "./spec.ts";
 
-export interface WindowState {
+/** Offsets within one window of a flat group record; the aggregate states follow. */
+export const START = 0;
+export const END = 1;
+export const REVISION = 2;
+export const AGGS = 3;
+
+/** A group key's windows, flat: `AGGS + aggregates` values per window (see the module comment). */
+export type GroupRecord = Json[];
+
+/** One window as records of format 1 held it. */
+export interface LegacyWindowState {
   start: number;
   end: number;
   /** Revision of the last emitted result; 0 while never emitted. */
@@ -19,9 +35,9 @@ export interface WindowState {
   aggs: unknown[];
 }
 
-export interface GroupState {
-  /** Sorted by start; for sessions, also disjoint. */
-  windows: WindowState[];
+/** A group record of format 1. */
+export interface LegacyGroupState {
+  windows: LegacyWindowState[];
 }
 
 export interface OperatorMeta {
@@ -34,11 +50,11 @@ export interface OperatorMeta {
 
 export interface WindowOperatorState {
   meta: OperatorMeta;
-  /** By group key. */
-  groups: Record<string, GroupState>;
+  /** By group key: a GroupRecord (or, read from older records, a LegacyGroupState). */
+  groups: Record<string, GroupRecord | LegacyGroupState>;
 }
 
-/** What changed since the last flush: write `meta` and `groups` (by group key, its record: the JSON text of its GroupState), delete `removed`. */
+/** What changed since the last flush: write `meta` and `groups` (by record name, its record as JSON text), delete `removed` (record names). */
 export interface WindowStateDelta {
   meta: OperatorMeta;
   groups: Map<string, string>;
@@ -53,32 +69,58 @@ export function specFingerprint(spec: WindowSpec): string {
   return createHash("sha256").update(JSON.stringify([kind, shape, group_by, aggregateShapes])).digest("hex").slice(0, 16);
 }
 
-const inOrder = (prev: WindowState | undefined, w: WindowState, disjoint: boolean): boolean =>
-  prev === undefined || (prev.start < w.start && (!disjoint || prev.end <= w.start));
+export const operatorMetaSchema: z.ZodType<OperatorMeta> = z
+  .object({
+    format: z.literal(1),
+    rule_id: z.string(),
+    fingerprint: z.string(),
+    watermark: z.number().int().nullable(),
+    partitions: z.array(z.object({ partition: z.string(), max_ts: z.number().int() }).strict()),
+  })
+  .strict();
 
-/** `disjoint`: sessions never overlap, and the merge logic relies on it. */
-export function operatorStateSchema(aggregators: readonly Aggregator[], disjoint: boolean): z.ZodType<WindowOperatorState> {
-  const window = z
-    .object({
-      start: z.number().int(),
-      end: z.number().int(),
-      revision: z.number().int().nonnegative(),
-      aggs: z.tuple(aggregators.map((a) => a.stateSchema) as [z.ZodType, ...z.ZodType[]]),
-    })
-    .strict()
-    .refine((w) => w.start < w.end, "window start must precede its end");
-  const group = z
-    .object({ windows: z.array(window).min(1) })
-    .strict()
-    .refine((g) => g.windows.every((w, i) => inOrder(g.windows[i - 1], w, disjoint)), disjoint ? "sessions must be sorted and disjoint" : "windows must be sorted by start");
-  const meta = z
-    .object({
-      format: z.literal(1),
-      rule_id: z.string(),
-      fingerprint: z.string(),
-      watermark: z.number().int().nullable(),
-      partitions: z.array(z.object({ partition: z.string(), max_ts: z.number().int() }).strict()),
-    })
-    .strict();
-  return z.object({ meta, groups: z.record(z.string(), group) }).strict() as z.ZodType<WindowOperatorState>;
+export type GroupCheck = { ok: true; record: GroupRecord } | { ok: false; reason: string };
+
+/**
+ * Checks one saved group (flat, or of format 1) against the aggregates and returns it flat.
+ * `disjoint`: sessions never overlap, and the merge logic relies on it. Written by hand rather than
+ * as one zod schema over all groups: a partition restores hundreds of thousands of them.
+ */
+export function groupReader(aggregators: readonly Aggregator[], disjoint: boolean): (saved: unknown) => GroupCheck {
+  const stride = AGGS + aggregators.length;
+  const isInt = Number.isSafeInteger;
+  const check = (flat: readonly unknown[]): string | null => {
+    if (flat.length === 0 || flat.length % stride !== 0) return `expected windows of ${stride} values, got ${flat.length} values`;
+    for (let i = 0; i < flat.length; i += stride) {
+      const start = flat[i + START];
+      const end = flat[i + END];
+      const revision = flat[i + REVISION];
+      if (!isInt(start) || !isInt(end) || !isInt(revision) || (revision as number) < 0) return `window ${i / stride}: start, end and revision must be integers`;
+      if ((start as number) >= (end as number)) return `window ${i / stride}: window start must precede its end`;
+      if (i > 0) {
+        const prevStart = flat[i - stride + START] as number;
+        const prevEnd = flat[i - stride + END] as number;
+        if (!(prevStart < (start as number) && (!disjoint || prevEnd <= (start as number)))) return disjoint ? "sessions must be sorted and disjoint" : "windows must be sorted by start";
+      }
+      for (let a = 0; a < aggregators.length; a++) {
+        const parsed = (aggregators[a] as Aggregator).stateSchema.safeParse(flat[i + AGGS + a]);
+        if (!parsed.success) return `window ${i / stride}, aggregate ${a}: ${parsed.error.issues[0]?.message ?? "invalid"}`;
+      }
+    }
+    return null;
+  };
+  return (saved) => {
+    let flat: unknown[];
+    if (Array.isArray(saved)) flat = saved;
+    else if (typeof saved === "object" && saved !== null && Array.isArray((saved as LegacyGroupState).windows)) {
+      flat = [];
+      for (const w of (saved as LegacyGroupState).windows) {
+        if (typeof w !== "object" || w === null || !Array.isArray(w.aggs) || w.aggs.length !== aggregators.length || Object.keys(w).length !== 4)
+          return { ok: false, reason: "expected { start, end, revision, aggs } with one state per aggregate" };
+        flat.push(w.start, w.end, w.revision, ...w.aggs);
+      }
+    } else return { ok: false, reason: "expected an array of windows" };
+    const problem = check(flat);
+    return problem === null ? { ok: true, record: flat as GroupRecord } : { ok: false, reason: problem };
+  };
 }

@@ -72,3 +72,106 @@ export function createTimers(options: TimersOptions = {}): Timers {
     },
   };
 }
+
+/** What a TimerQueue holds: an object that carries the time it is queued for. */
+export interface Timed {
+  /** The watermark at which it is due; Infinity while not queued. Only the queue writes it. */
+  due: number;
+}
+
+/**
+ * Timers on objects instead of string keys (the window operator's groups): an item carries its own
+ * due time, so scheduling is a bucket push and a watermark step with nothing due is one comparison.
+ * Moving an item leaves its old bucket entry behind, skipped when that time comes (its `due` no
+ * longer matches); so nothing is searched or deleted, and a step allocates nothing but the buckets.
+ */
+export interface TimerQueue<T extends Timed> {
+  /** Queues `item` for `at`, replacing its earlier time; Infinity unqueues it. */
+  schedule(item: T, at: number): void;
+  /** The earliest queued time (Infinity when none). Its items may all have moved since. */
+  next(): number;
+  /** Appends to `into` the items due at or before `time` and unqueues them: earliest first, one time's items in the order they were queued. */
+  due(time: number, into: T[]): void;
+}
+
+export function createTimerQueue<T extends Timed>(): TimerQueue<T> {
+  const times = new NumberHeap();
+  const buckets = new Map<number, T[]>();
+  return {
+    schedule(item, at) {
+      if (item.due === at) return;
+      item.due = at;
+      if (at === Infinity) return;
+      const bucket = buckets.get(at);
+      if (bucket !== undefined) bucket.push(item);
+      else {
+        buckets.set(at, [item]);
+        times.push(at);
+      }
+    },
+    next: () => times.peek(),
+    due(time, into) {
+      while (times.peek() <= time) {
+        const at = times.pop();
+        const bucket = buckets.get(at) as T[];
+        buckets.delete(at);
+        for (const item of bucket) {
+          // An item moved since (or queued here twice: moved away and back) is due at most once.
+          if (item.due !== at) continue;
+          item.due = Infinity;
+          into.push(item);
+        }
+      }
+    },
+  };
+}
+
+/** A binary min-heap of numbers in a plain array: no comparator calls, no allocation per operation. */
+export class NumberHeap {
+  private readonly items: number[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** The smallest number, or Infinity when empty. */
+  peek(): number {
+    return this.items.length > 0 ? (this.items[0] as number) : Infinity;
+  }
+
+  push(x: number): void {
+    const a = this.items;
+    let i = a.length;
+    a.push(x);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = a[parent] as number;
+      if (p <= x) break;
+      a[i] = p;
+      i = parent;
+    }
+    a[i] = x;
+  }
+
+  /** Removes and returns the smallest number (Infinity when empty). */
+  pop(): number {
+    const a = this.items;
+    if (a.length === 0) return Infinity;
+    const top = a[0] as number;
+    const last = a.pop() as number;
+    const n = a.length;
+    if (n === 0) return top;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && (a[r] as number) < (a[l] as number) ? r : l;
+      if ((a[c] as number) >= last) break;
+      a[i] = a[c] as number;
+      i = c;
+    }
+    a[i] = last;
+    return top;
+  }
+}
