@@ -1,0 +1,33 @@
+/**
+ * The publisher's own record batches, read back by @platformatic/kafka's decoder (a reader
+ * written apart from this encoder): keys, values, headers, offsets, the producer's identity and
+ * the CRC must all come out as Kafka's consumers will read them.
+ */
+import { expect, test } from "bun:test";
+import { crc32c, readRecordsBatch, Reader } from "@platformatic/kafka";
+import { compress, encodeBatch, encodeRecords } from "./platformatic-publisher.ts";
+
+const records = Array.from({ length: 300 }, (_, i) => ({
+  key: Buffer.from(`app:user-${i}`),
+  // Values of every varint width: 1, 2 and 3 bytes of length.
+  value: Buffer.from("x".repeat(i % 3 === 0 ? 10 : i % 3 === 1 ? 200 : 20_000)),
+  headers: i % 2 ? [[Buffer.from("traceparent"), Buffer.from(`00-${"a".repeat(32)}-${"b".repeat(16)}-01`)] as [Buffer, Buffer]] : [],
+}));
+
+for (const codec of ["none", "zstd", "gzip"] as const) {
+  test(`a ${codec} batch reads back record by record`, () => {
+    const batch = encodeBatch({ count: records.length, timestamp: 1_765_000_000_000, producerId: 4242n, producerEpoch: 3, baseSequence: 77, codec }, compress(codec, encodeRecords(records)));
+    // The CRC covers the attributes to the end, as the broker checks it.
+    expect(batch.readUInt32BE(17)).toBe(crc32c(batch.subarray(21)) >>> 0);
+    const read = readRecordsBatch(Reader.from(batch));
+    expect(read).toMatchObject({ magic: 2, lastOffsetDelta: 299, producerId: 4242n, producerEpoch: 3, firstSequence: 77, firstTimestamp: 1_765_000_000_000n });
+    expect(read.length).toBe(batch.length - 12);
+    expect(read.records).toHaveLength(300);
+    read.records.forEach((r, i) => {
+      expect(r.offsetDelta).toBe(i);
+      expect(r.key.toString()).toBe(`app:user-${i}`);
+      expect(r.value.equals(records[i]!.value)).toBe(true);
+      expect(r.headers.map(([k, v]) => [k.toString(), v.toString()])).toEqual(records[i]!.headers.map(([k, v]) => [k.toString(), v.toString()]));
+    });
+  });
+}
