@@ -77,7 +77,7 @@ test("the SQL section puts chdb beside DuckDB, per query, with the target and a 
   const md = renderMarkdown({
     ...run,
     sql: {
-      events: 1_000_000, files: 160, mb: 51.1, runs: 5, duckdb_version: "2.0.0",
+      events: 1_000_000, files: 160, mb: 51.1, runs: 5, duckdb_version: "2.0.0", copy_fill: { ms: 2_400, cpu_ms: 1_800 },
       queries: [
         { name: "count by type", clickhouse: "SELECT 1", duckdb: "SELECT 1 FROM FILES", chdb: figures(50), duckdb_figures: figures(60), same_answer: true },
         { name: "p95", clickhouse: "SELECT 2", duckdb: "SELECT 2 FROM FILES", chdb: figures(300), duckdb_figures: figures(250), same_answer: false },
@@ -88,6 +88,7 @@ test("the SQL section puts chdb beside DuckDB, per query, with the target and a 
   expect(md).toContain("| count by type | chdb | 50 | 0.07 | 550 | 350 | 0.83×, 0.98× | ≤ DuckDB and < 1 s warm: met |");
   expect(md).toContain("| p95 (answers differ!) | chdb | 300 | 0.45 | 800 | 600 | 1.20×, 1.07× | ≤ DuckDB and < 1 s warm: missed |");
   expect(md).toContain("DuckDB: `SELECT 2 FROM read_parquet(…)`");
+  expect(md).toContain("chdb's events copy, filled once from the 160 files: 2,400 ms, 1,800 ms of CPU (1.8 µs/event).");
 });
 
 test("the bus adapter's bare consume rate is a median too, and a row of the client table", () => {

@@ -42,7 +42,7 @@ export async function openSqlEngine(env: StoreEnv): Promise<SqlEngine> {
     });
   }
   const dir = resolve(join(env.FG_DATA_DIR, "archive"));
-  return createEmbeddedEngine({ database, where: dir, source: fileSource(dir) });
+  return createEmbeddedEngine({ database, where: dir, source: fileSource(dir), copy: { dir: resolve(join(env.FG_DATA_DIR, "sql")), archiveDir: dir } });
 }
 
 export async function runSqlCommand(argv: string[], env: StoreEnv, io: SqlIo = stdoutIo): Promise<number> {

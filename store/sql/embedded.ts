@@ -2,18 +2,21 @@
  * The SqlEngine in process: chdb (ClickHouse as a library) over the embedded archive. chdb is an
  * optional dependency of ~546 MB, loaded only here, so a gateway-only install can leave it out.
  *
- * Each run opens a throwaway session: the tier's tables are created as the ClickHouse
+ * Each run opens a session (on a local archive, on the events copy's directory, copy.ts, which it
+ * first brings up to date; else a throwaway one): the tier's tables are created as the ClickHouse
  * migrations leave them (currentTables(), one statement a table, as Memory tables) in a scratch
  * database to learn their columns, then views of the same names and
- * types are put over the archive's Parquet files (tables.ts) in the tier's database, which
+ * types are put over the archive's Parquet files (tables.ts) and the copy in the tier's database, which
  * becomes the default one. The session then turns readonly=1: no writes, no DDL, no table
  * functions, no SETTINGS changes. ClickHouse still lets a read-only SELECT write a file with
  * INTO OUTFILE, so a query is formatted by the engine first (which also refuses more than one
  * statement) and refused if it has one; `--output` is the way to a file.
  */
+import { mkdirSync } from "node:fs";
 import type * as Chdb from "chdb";
 import { currentTables, rollupSelect } from "../clickhouse/migrations.ts";
 import type { OutputFormat } from "./args.ts";
+import { syncEventsCopy, type CopySync } from "./copy.ts";
 import { SqlError, type SqlEngine } from "./engine.ts";
 import { archiveTableStatements, sqlString, TIER_TABLES, type ArchiveSource, type TierColumn } from "./tables.ts";
 
@@ -56,11 +59,32 @@ export interface EmbeddedEngineOptions {
   source: ArchiveSource;
   /** For describe(): the archive's location. */
   where: string;
+  /**
+   * A local archive's events copy (copy.ts): the chdb directory that holds it, and the archive's
+   * directory. Without it, or while another run holds the directory, events are read from Parquet.
+   */
+  copy?: { dir: string; archiveDir: string };
+}
+
+/**
+ * A session on the copy's directory, or undefined when it cannot be opened: chdb locks it for one
+ * process (Code: 76, "Cannot lock file"), so a second run at the same moment reads Parquet instead.
+ * The copy only saves time, so any other failure to open it does the same.
+ */
+function openCopySession(Session: ChdbModule["Session"], dir: string): Chdb.Session | undefined {
+  try {
+    mkdirSync(dir, { recursive: true });
+    return new Session(dir);
+  } catch {
+    return undefined;
+  }
 }
 
 export async function createEmbeddedEngine(options: EmbeddedEngineOptions, chdb?: ChdbModule): Promise<SqlEngine> {
   const { Session } = chdb ?? (await loadChdb());
-  const session = new Session();
+  const copySession = options.copy && openCopySession(Session, options.copy.dir);
+  const session = copySession ?? new Session();
+  let copy: CopySync | undefined;
   try {
     const db = options.database;
     // Hive path segments (app_id=…) would otherwise become columns beside the files' own.
@@ -70,6 +94,8 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions, chdb?
     // p95 by app and hour 904 -> 632 ms, with slightly less CPU for both.
     session.query("SET local_filesystem_read_method = 'pread'");
     // Memory databases: no metadata files to write and sync for tables that live as long as this run.
+    // On the copy's directory a Memory database's definition outlives the run (its tables do not).
+    for (const name of [SCRATCH_DB, FILES_DB]) session.query(`DROP DATABASE IF EXISTS ${name}`);
     session.query(`CREATE DATABASE ${SCRATCH_DB} ENGINE = Memory`);
     for (const statement of scratchTables(SCRATCH_DB)) session.query(statement);
     const tier = JSON.parse(`[${session.query(
@@ -78,7 +104,10 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions, chdb?
     session.query(`DROP DATABASE ${SCRATCH_DB}`);
     session.query(`CREATE DATABASE ${FILES_DB} ENGINE = Memory`);
     session.query(`CREATE DATABASE IF NOT EXISTS ${db} ENGINE = Memory`);
-    for (const statement of archiveTableStatements(options.source, tier, db, FILES_DB)) session.query(statement);
+    if (copySession && options.copy) {
+      copy = syncEventsCopy(session, { copyDir: options.copy.dir, archiveDir: options.copy.archiveDir, source: options.source, tier, filesDb: FILES_DB });
+    }
+    for (const statement of archiveTableStatements(options.source, tier, db, FILES_DB, copy?.copy)) session.query(statement);
     // The tier's rollup is a materialized view kept at insert; here it is computed at query time, same columns.
     session.query(`CREATE VIEW ${db}.events_per_minute AS ${rollupSelect(db)}`);
     session.query(`USE ${db}`);
