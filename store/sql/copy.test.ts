@@ -12,7 +12,7 @@ import { loadConfig } from "../../infra/config/load.ts";
 import { createLogger } from "../../infra/telemetry/logger.ts";
 import { createArchiveSink, createArchiveStore } from "../s3/index.ts";
 import { createCompactor } from "../s3/compaction.ts";
-import { sampleEvents } from "../s3/sample-events.ts";
+import { sampleEvents } from "../../test/support/store/sample-events.ts";
 import { tierEvents } from "../clickhouse/tier-sql.test-support.ts";
 import { runSqlCommand } from "./command.ts";
 
@@ -52,7 +52,7 @@ test("files merged away by compaction leave the copy; the merged file enters it;
   const { env, store } = await archiveOf(3);
   expect(await count(env)).toEqual({ n: 30, ids: 30 });
   expect(await copyRows(env)).toEqual({ n: 30, files: 3 });
-  const [result] = await createCompactor({ store, minAgeMs: 0, logger: createLogger({ level: "error" }) }).compactClosed(Date.UTC(2024, 2, 11));
+  const [result] = await createCompactor({ store, minAgeMs: 0, logger: createLogger("error") }).compactClosed(Date.UTC(2024, 2, 11));
   expect(result?.removed.length).toBe(3);
   expect(await count(env)).toEqual({ n: 30, ids: 30 });
   expect(await copyRows(env)).toEqual({ n: 30, files: 1 });
