@@ -8,7 +8,7 @@ import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../../infra/config/load.ts";
+import { loadConfig } from "../../infra/app/config/load.ts";
 import { createLogger } from "../../infra/telemetry/logger.ts";
 import { createArchiveSink, createArchiveStore } from "../s3/index.ts";
 import { createCompactor } from "../s3/compaction.ts";
