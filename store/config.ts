@@ -9,9 +9,10 @@ export const storeEnv = {
   ...archiveEnv,
   ...retentionEnv,
   FG_STORE_GROUP_PREFIX: z.string().default("fluxgate-store").describe("Each sink consumes in group <prefix>-<sink>"),
-  FG_STORE_BATCH_MAX_ROWS: positiveInt.default(10_000).describe("A sink writes at most this many rows in one write()"),
-  FG_STORE_BATCH_MAX_WAIT_MS: positiveInt.default(1_000)
-    .describe("A record waits at most this long for its batch to fill before the batch is written anyway"),
+  FG_STORE_BATCH_MAX_ROWS: positiveInt.default(10_000)
+    .describe("A sink writes a batch once it holds this many rows (and never more in one write())"),
+  FG_STORE_BATCH_MAX_WAIT_MS: positiveInt.default(250)
+    .describe("... or once its oldest row reached Kafka this long ago, whichever comes first (docs/store.md: freshness against writes per second)"),
   FG_STORE_CONSUMERS_PER_SINK: positiveInt.default(1)
     .describe("Group members each sink runs in this process; their deliveries are batched together"),
   FG_STORE_START_WAIT_MS: positiveInt.default(10_000)

@@ -1,39 +1,83 @@
 import { expect, test } from "bun:test";
 import { createBatcher } from "./batcher.ts";
 
-function recorder(sources: number, maxItems = 3, maxWaitMs = 40) {
+function recorder(maxItems = 3, maxWaitMs = 40) {
   const flushed: number[][] = [];
-  const batcher = createBatcher<number>({ maxItems, maxWaitMs, sources, flush: async (items) => void flushed.push(items) });
+  const batcher = createBatcher<number>({ maxItems, maxWaitMs, flush: async (items) => void flushed.push(items) });
   return { flushed, batcher };
 }
 
 test("flushes at once when the batch is full", async () => {
-  const { flushed, batcher } = recorder(4);
+  const { flushed, batcher } = recorder(3, 10_000);
   await batcher.add([1, 2, 3]);
   expect(flushed).toEqual([[1, 2, 3]]);
 });
 
-test("flushes when every source is waiting, without waiting for the timer", async () => {
-  const { flushed, batcher } = recorder(2, 100, 10_000);
+test("a partial batch gathers every delivery of its wait and is written after maxWaitMs", async () => {
+  const { flushed, batcher } = recorder(100, 60);
+  const started = Date.now();
+  const first = batcher.add([1]);
+  await Bun.sleep(10);
+  const second = batcher.add([2]);
+  expect(flushed).toEqual([]);
+  await Promise.all([first, second]);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(55);
+  expect(flushed).toEqual([[1, 2]]);
+});
+
+test("the wait counts from when the oldest item arrived, which may be before add()", async () => {
+  let t = 1_000;
+  const flushed: number[][] = [];
+  const batcher = createBatcher<number>({ maxItems: 100, maxWaitMs: 50, now: () => t, flush: async (items) => void flushed.push(items) });
+  const fresh = batcher.add([1]);
+  expect(flushed).toEqual([]);
+  // A delivery whose oldest row reached Kafka 60 ms ago (held up in the broker): the batch is due now.
+  await Promise.all([fresh, batcher.add([2], t - 60)]);
+  expect(flushed).toEqual([[1, 2]]);
+  t += 10;
+  const late = batcher.add([3], t + 5_000); // a clock ahead of ours counts as now
+  await Bun.sleep(20);
+  expect(flushed.length).toBe(1);
+  t += 50;
+  await Bun.sleep(60); // the timer fires; now() says the wait is over
+  await late;
+  expect(flushed).toEqual([[1, 2], [3]]);
+});
+
+test("with bounded sources, a batch goes once every source waits on it", async () => {
+  const flushed: number[][] = [];
+  const batcher = createBatcher<number>({ maxItems: 100, maxWaitMs: 10_000, sources: 2, flush: async (items) => void flushed.push(items) });
   const a = batcher.add([1]);
   expect(flushed).toEqual([]);
   await Promise.all([a, batcher.add([2])]);
   expect(flushed).toEqual([[1, 2]]);
 });
 
-test("flushes a partial batch after maxWaitMs", async () => {
-  const { flushed, batcher } = recorder(2, 100, 30);
-  const started = Date.now();
-  await batcher.add([7]);
-  expect(Date.now() - started).toBeGreaterThanOrEqual(25);
-  expect(flushed).toEqual([[7]]);
+test("rows that came due during a long write go as soon as it ends, without a timer", async () => {
+  const t = 1_000;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const flushed: number[][] = [];
+  const batcher = createBatcher<number>({
+    maxItems: 100, maxWaitMs: 10_000, now: () => t,
+    flush: async (items) => {
+      flushed.push(items);
+      if (flushed.length === 1) await gate;
+    },
+  });
+  const first = batcher.add([1], t - 10_000); // due at once: the first write starts
+  const second = batcher.add([2], t - 10_000); // due too, but the first write is under way
+  expect(flushed).toEqual([[1]]);
+  release();
+  await Promise.all([first, second]); // a 10 s timer would time the test out
+  expect(flushed).toEqual([[1], [2]]);
 });
 
 test("a failed flush rejects every add whose items it held, and later adds still flush", async () => {
   let fail = true;
   const flushed: number[][] = [];
   const batcher = createBatcher<number>({
-    maxItems: 2, maxWaitMs: 1_000, sources: 2,
+    maxItems: 2, maxWaitMs: 1_000,
     flush: async (items) => {
       if (fail) throw new Error("down");
       flushed.push(items);
@@ -51,7 +95,7 @@ test("items added during a flush go into the next one", async () => {
   const gate = new Promise<void>((r) => (release = r));
   const flushed: number[][] = [];
   const batcher = createBatcher<number>({
-    maxItems: 1, maxWaitMs: 1_000, sources: 3,
+    maxItems: 1, maxWaitMs: 1_000,
     flush: async (items) => {
       flushed.push(items);
       if (flushed.length === 1) await gate;

@@ -2,7 +2,7 @@
  * The sink runtime on real Kafka, with recording sinks: poison records go to the DLQ with their
  * error and never block, a permanently refused row costs only itself, a batch that keeps failing
  * is dead-lettered after the budget, offsets are committed after writes, and a stuck sink holds
- * up no other sink.
+ * up no other sink; at a low rate a batch gathers what arrives within the max wait.
  */
 import { afterAll, expect, test } from "bun:test";
 import { createKafkaBus } from "../../infra/bus/kafka.ts";
@@ -31,10 +31,10 @@ async function freshTopics() {
   return topics;
 }
 
-async function start(topics: ReturnType<typeof topicNames>, name: string, write: (events: Envelope[]) => Promise<void>, groupPrefix = uniqueName("g")) {
+async function start(topics: ReturnType<typeof topicNames>, name: string, write: (events: Envelope[]) => Promise<void>, groupPrefix = uniqueName("g"), maxWaitMs = 100) {
   const runtime = createSinkRuntime({
     name, bus, topic: topics.events, dlqTopic: topics.dlq, groupPrefix, decode: decodeEnvelope, write,
-    batch: { maxRows: 50, maxWaitMs: 100 }, retry: { maxAttempts: 3, baseMs: 10, maxMs: 50 }, consumers: 1, logger: createLogger("error"),
+    batch: { maxRows: 50, maxWaitMs }, retry: { maxAttempts: 3, baseMs: 10, maxMs: 50 }, consumers: 1, logger: createLogger("error"),
   });
   await runtime.start();
   running.push(runtime);
@@ -112,4 +112,22 @@ test("a stuck sink holds up no other sink on the same topic", async () => {
   await send(topics.events, events);
   await waitFor(() => fast.length, (n) => n === 200, { what: "the healthy sink writing everything" });
   release();
+});
+
+test("at a low rate, what arrives within the max wait of a batch's first row goes in one write", async () => {
+  const topics = await freshTopics();
+  const writes: { rows: number; at: number }[] = [];
+  await start(topics, "gather", async (batch) => void writes.push({ rows: batch.length, at: Date.now() }), uniqueName("g"), 1_500);
+  await send(topics.events, sampleEvents(2, { keys: 1 })); // the group's first fetch finds these
+  await waitFor(() => writes.length, (n) => n === 1, { what: "the first write", timeoutMs: 20_000 });
+  const sentAt = Date.now();
+  for (let i = 0; i < 2; i++) {
+    await send(topics.events, sampleEvents(3, { keys: 1 }));
+    await Bun.sleep(100);
+  }
+  await waitFor(() => writes.length, (n) => n === 2, { what: "the second write", timeoutMs: 10_000 });
+  await Bun.sleep(300);
+  // Each send was fetched on its own while the batch waited; both went in one write when the batch was due.
+  expect(writes.map((w) => w.rows)).toEqual([2, 6]);
+  expect(writes[1]!.at - sentAt).toBeGreaterThanOrEqual(1_300);
 });

@@ -1,6 +1,6 @@
 /**
  * Runs one sink as a Kafka consumer group of its own: decodes records, batches them by size or
- * time (batcher.ts), writes each batch with retries (retry.ts), and lets the bus commit offsets
+ * time, whichever first (batcher.ts), writes each batch with retries (retry.ts), and lets the bus commit offsets
  * only after the write resolved or the batch was dead-lettered. A record that does not decode
  * goes to the DLQ at once and never blocks its partition. Each sink has its own group, consumers
  * and batcher, so a slow or broken sink only makes its own group fall behind.
@@ -107,7 +107,10 @@ export function createSinkRuntime<T>(options: SinkRuntimeOptions<T>): SinkRuntim
   const batcher = createBatcher<Entry<T>>({
     maxItems: options.batch.maxRows,
     maxWaitMs: options.batch.maxWaitMs,
-    sources: options.consumers,
+    // Kafka keeps fetching while a batch gathers (IN_FLIGHT_BATCHES a partition), and rows a stalled
+    // fetch leaves in the broker come with the next one; the in-process bus hands each member one
+    // delivery at a time, so there a batch goes once every member waits on it.
+    sources: bus.kind === "memory" ? options.consumers : undefined,
     async flush(entries) {
       // One span per flush, linked to the traces of the events it writes.
       await inLinkedSpan("fluxgate.store.write", entries.map((e) => e.record.headers.traceparent), { "fluxgate.sink": name, "messaging.batch.message_count": entries.length }, async () => {
@@ -120,17 +123,22 @@ export function createSinkRuntime<T>(options: SinkRuntimeOptions<T>): SinkRuntim
     const valid: Entry<T>[] = [];
     const invalid: IncomingRecord[] = [];
     const errors: string[] = [];
+    let since = Infinity;
     for (const record of batch.records) {
       const decoded = options.decode(record);
-      if (decoded.ok) valid.push({ record, value: decoded.value });
-      else {
+      if (decoded.ok) {
+        valid.push({ record, value: decoded.value });
+        if (record.timestamp < since) since = record.timestamp;
+      } else {
         invalid.push(record);
         errors.push(decoded.error);
       }
     }
     // One send per reason keeps the DLQ cheap; each record's own error is in the log line.
     if (invalid.length) await sendToDlq(invalid, "invalid", errors.length === 1 ? errors[0]! : `${errors[0]} (and ${errors.length - 1} more)`);
-    await batcher.add(valid);
+    // The max wait counts from when Kafka took a record: time it spent there while this member's
+    // fetch was held up (its batches in hand, waiting for this flush) is not waited again here.
+    await batcher.add(valid, since);
   }
 
   /** Keeps one group member running: a failed handler (e.g. the DLQ unreachable) ends a subscription, so rejoin after a pause. */
