@@ -13,7 +13,7 @@ import { createLiveFeedHub, followAlerts } from "../rules/alerts/live-feed.ts";
 import { grpcServerOptions, startGrpcServer, type GrpcServer } from "./grpc/index.ts";
 import { eventRoutes } from "./http/events.ts";
 import { linkToKafka, type KafkaLink } from "./kafka-link.ts";
-import { healthRoutes } from "./http/health.ts";
+import { healthRoutes } from "../infra/telemetry/health.ts";
 import { openApiDocument } from "./http/openapi.ts";
 import { internalError, withJsonErrors } from "./http/responses.ts";
 import { schemaRoutes } from "./http/schemas.ts";

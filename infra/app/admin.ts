@@ -4,7 +4,7 @@
  * port, and the console when given its routes. Readiness is every started role's: a role without
  * a notion of it is ready once started.
  */
-import { healthRoutes } from "../../gateway/http/health.ts";
+import { healthRoutes } from "../telemetry/health.ts";
 import type { Role } from "../role.ts";
 
 export function startAdminServer(o: {

@@ -4,7 +4,7 @@
  * that could not be acknowledged.
  */
 import { Hono } from "hono";
-import { registry } from "../../infra/telemetry/metrics.ts";
+import { registry } from "./metrics.ts";
 
 export function healthRoutes(isReady: () => boolean): Hono {
   return new Hono()
