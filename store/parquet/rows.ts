@@ -4,12 +4,14 @@
  * (a string column is UTF8, an integer one INT64), so the files hold exactly the ClickHouse
  * tier's row shape (store/clickhouse/rows.ts) and the readers cast to the tier's types.
  */
-import { snappyCompressor } from "hysnappy";
+import { parquetReadObjects } from "hyparquet";
+import { snappyCompressor, snappyUncompressor } from "hysnappy";
 import { parquetWriteBuffer, type ColumnSource } from "hyparquet-writer";
 
 export type FlatRow = Record<string, string | number>;
 
 let snappy: ((input: Uint8Array) => Uint8Array) | undefined;
+let unsnappy: ((input: Uint8Array, outputLength: number) => Uint8Array) | undefined;
 
 /** rows must share their keys and each key's value type (as the tier's row builders guarantee). */
 export function encodeRows(rows: readonly FlatRow[]): Uint8Array {
@@ -22,4 +24,12 @@ export function encodeRows(rows: readonly FlatRow[]): Uint8Array {
     return { name, type: "INT64", nullable: false, data: rows.map((r) => BigInt(r[name] as number)) };
   });
   return new Uint8Array(parquetWriteBuffer({ columnData, codec: "SNAPPY", compressors: { SNAPPY: snappy }, createdBy: "fluxgate" }));
+}
+
+/** A file of encodeRows() back to its rows: INT64 values as numbers again (the tier's integers are all below 2^53). */
+export async function decodeRows(bytes: Uint8Array): Promise<FlatRow[]> {
+  unsnappy ??= snappyUncompressor();
+  const file = (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer) as ArrayBuffer;
+  const rows = await parquetReadObjects({ file, compressors: { SNAPPY: unsnappy } });
+  return rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : (v as string | number)])));
 }

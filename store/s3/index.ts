@@ -10,6 +10,7 @@ import { archiveSettings, filePolicy, type ArchiveEnv } from "./config.ts";
 import { createFsObjectStore } from "./fs-object-store.ts";
 import type { ObjectStore } from "./object-store.ts";
 import { createResultsArchive, type ResultsArchive } from "./results-archive.ts";
+import { createResultsCompactor } from "./results-compaction.ts";
 import { createS3ObjectStore } from "./s3-object-store.ts";
 
 export type { ArchiveEnv } from "./config.ts";
@@ -48,12 +49,21 @@ export function createResultsArchiveSink(env: ArchiveEnv): ResultsArchive {
   return createResultsArchive(createArchiveStore(env), archiveSettings(env).FG_S3_UPLOAD_CONCURRENCY);
 }
 
-/** Schedule compactClosed(Date.now()) hourly, e.g. beside the retention runner. */
+/**
+ * Schedule compactClosed(Date.now()) hourly, e.g. beside the retention runner: the closed hours of
+ * events/, and the recent days of window_results/ and alerts/ (results-compaction.ts).
+ */
 export function createArchiveCompactor(env: ArchiveEnv, logger: Logger = createLogger().child({ job: "compaction" })): Compactor {
-  return createCompactor({
-    store: createArchiveStore(env),
+  const store = createArchiveStore(env);
+  const events = createCompactor({
+    store,
     minAgeMs: archiveSettings(env).FG_ARCHIVE_COMPACT_AFTER_MINUTES * 60_000,
     smallFileBytes: archiveSettings(env).FG_ARCHIVE_FILE_MAX_BYTES / 4,
     logger,
   });
+  const results = createResultsCompactor({ store, logger });
+  return {
+    compactPartition: events.compactPartition,
+    compactClosed: async (now) => [...(await events.compactClosed(now)), ...(await results.compactRecent(now))],
+  };
 }
