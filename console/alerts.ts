@@ -1,12 +1,12 @@
 /**
  * The console's alert feed: the same live feed as /v1/alerts/stream (followAlerts of
- * rules/alerts/live-feed.ts: alerts whose rule lists the `live` sink), kept as the newest few
+ * gateway/ws/live-feed.ts: alerts whose rule lists the `live` sink), kept as the newest few
  * hundred in memory so a page that opens late still sees recent ones, and pushed to open pages.
  */
 import type { Bus, Subscription } from "../infra/bus/port.ts";
 import type { Logger } from "../infra/telemetry/logger.ts";
-import type { Alert } from "../rules/alerts/alert.ts";
-import { followAlerts, type LiveFeedHub } from "../rules/alerts/live-feed.ts";
+import type { Alert } from "../schemas/alert.ts";
+import { followAlerts, type LiveFeedHub } from "../gateway/ws/index.ts";
 
 export interface AlertBuffer {
   start(): Promise<void>;

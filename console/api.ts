@@ -6,7 +6,7 @@
  */
 import { Hono, type Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { Alert } from "../rules/alerts/alert.ts";
+import type { Alert } from "../schemas/alert.ts";
 import type { AlertBuffer } from "./alerts.ts";
 import type { ConsoleAuth } from "./auth.ts";
 import type { Collector } from "./collector.ts";

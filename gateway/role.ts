@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import type { Subscription } from "../infra/bus/port.ts";
 import type { Role, RoleContext } from "../infra/role.ts";
 import type { GatewayEnv } from "./config.ts";
-import { createLiveFeedHub, followAlerts } from "../rules/alerts/live-feed.ts";
+import { createLiveFeedHub, followAlerts } from "./ws/live-feed.ts";
 import { grpcServerOptions, startGrpcServer, type GrpcServer } from "./grpc/index.ts";
 import { eventRoutes } from "./http/events.ts";
 import { linkToKafka, type KafkaLink } from "./kafka-link.ts";

@@ -2,7 +2,7 @@
  * `fluxgate rules ...`: the rule author's commands. infra/app/main.ts calls runRulesCommand with the
  * arguments after `rules` and the parsed configuration; it returns the exit code.
  */
-import { deadLettersCommand, replayDeadLettersCommand } from "./cli/alert-commands.ts";
+import { deadLettersCommand, replayDeadLettersCommand } from "./alerts/cli.ts";
 import { parseArgs, UsageError } from "./cli/args.ts";
 import { processIo, type CliIo } from "./cli/io.ts";
 import { historyCommand, listCommand, pushCommand, rollbackCommand } from "./cli/store-commands.ts";

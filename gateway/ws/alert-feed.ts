@@ -1,10 +1,10 @@
 /**
- * GET /v1/alerts/stream?app=<app>: the live alert feed of rules/alerts/live-feed.ts behind an API
+ * GET /v1/alerts/stream?app=<app>: the live alert feed of gateway/ws/live-feed.ts behind an API
  * key. A key may follow only its own app, so `app` must name the key's app (403 otherwise); the
  * subscribe / unsubscribe messages of the feed are held to the same app.
  */
 import type { Server } from "bun";
-import { createLiveFeedSocket, type LiveFeedHub, type LiveFeedSocketData } from "../../rules/alerts/live-feed.ts";
+import { createLiveFeedSocket, type LiveFeedHub, type LiveFeedSocketData } from "./live-feed.ts";
 import { apiKeyOf } from "../http/api-key.ts";
 import { errorResponse, keysUnavailable, unauthorized } from "../http/responses.ts";
 import type { Ingest } from "../ingest/types.ts";

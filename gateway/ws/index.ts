@@ -12,6 +12,7 @@ import type { StreamSocket, StreamSocketData, StreamSocketOptions } from "./stre
 export { createAlertFeedSocket, type AlertFeedSocket } from "./alert-feed.ts";
 export { CLOSE_FLOOD, CLOSE_UNAUTHORIZED, createStreamSocket, type StreamSocket, type StreamSocketOptions } from "./stream.ts";
 export { wsEnv, type WsConfig } from "./config.ts";
+export { followAlerts, type LiveFeedHub } from "./live-feed.ts";
 
 /** The stream's limits from the parsed env: frames share the HTTP request and batch limits. */
 export function streamSocketOptions(

@@ -1,8 +1,8 @@
 /** /v1/stream and /v1/alerts/stream on a real Bun server with the `ws` client; the pipeline is the in-memory fake. */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { randomUUID } from "node:crypto";
-import { createLiveFeedHub } from "../../rules/alerts/live-feed.ts";
-import type { Alert } from "../../rules/alerts/alert.ts";
+import { createLiveFeedHub } from "./live-feed.ts";
+import type { Alert } from "../../schemas/alert.ts";
 import { createFakeIngest } from "../../test/support/gateway/fake-ingest.ts";
 import { CLOSE_FLOOD, CLOSE_UNAUTHORIZED, createAlertFeedSocket, createGatewaySockets, createStreamSocket, type GatewaySocketData } from "./index.ts";
 import { connectClient, type TestClient } from "../../test/support/gateway/ws-test-client.ts";

@@ -19,7 +19,7 @@ import { createLogger, logProcessWarnings } from "../telemetry/logger.ts";
 /** In start order: consumers first, ingest last, so that stopping in reverse drains front to back. */
 const roles: Record<string, () => Promise<RoleFactory<Env>>> = {
   store: async () => (await import("../../store/role.ts")).createStoreRole,
-  alerts: async () => (await import("../../rules/role.ts")).createAlertDeliveryRole,
+  alerts: async () => (await import("../../rules/alerts/role.ts")).createAlertDeliveryRole,
   processor: async () => (await import("../../processor/role.ts")).createProcessorRole,
   gateway: async () => (await import("../../gateway/role.ts")).createGatewayRole,
 };

@@ -3,7 +3,7 @@
  * candidates for the alert emitter, and late events for the late output. Collected in one object
  * that every rule runner appends to, in event order.
  */
-import type { Alert } from "../../rules/alerts/alert.ts";
+import type { Alert } from "../../schemas/alert.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
 import type { EvictionCause } from "../cep/index.ts";
 import type { LateEvent, WindowResult, WindowRetraction } from "../window/index.ts";

@@ -4,7 +4,7 @@
  * from the partition's checkpoint when the partition is assigned.
  */
 import type { Logger } from "../../infra/telemetry/logger.ts";
-import { createAlertGate, type AlertGate } from "../../rules/alerts/gate.ts";
+import { createAlertGate, type AlertGate } from "../alerts/gate.ts";
 import type { RuleSet } from "../../rules/set/rule-set.ts";
 import { createPartitionEngine, type CepBounds, type PartitionEngine, type Records } from "../engine/index.ts";
 import { isSeenIdRecord, restoreSeenIds, type SeenIds } from "../dedup/seen-ids.ts";

@@ -23,7 +23,7 @@ import type { Bus, IncomingBatch, IncomingRecord, OutgoingRecord, Publisher, Sub
 import { partitionKey } from "../../infra/bus/port.ts";
 import type { Topics } from "../../infra/bus/topics.ts";
 import type { Logger } from "../../infra/telemetry/logger.ts";
-import { createAlertEmitter } from "../../rules/alerts/emitter.ts";
+import { createAlertEmitter } from "../alerts/emitter.ts";
 import type { RuleSet } from "../../rules/set/rule-set.ts";
 import { mergeDelta, type EngineOutput, type RecordDelta } from "../engine/index.ts";
 import type { StateStore } from "../state/index.ts";

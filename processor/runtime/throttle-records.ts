@@ -3,7 +3,7 @@
  * (`t:<dedup key>` -> end of the period, ms), saved with the engine's in the same atomic save, so
  * a restarted processor keeps throttling where it stopped.
  */
-import type { ThrottleChanges } from "../../rules/alerts/gate.ts";
+import type { ThrottleChanges } from "../alerts/gate.ts";
 import type { RecordDelta, Records } from "../engine/records.ts";
 
 const PREFIX = "t:";

@@ -12,6 +12,6 @@ export {
   type WindowOperator,
   type WindowOperatorOptions,
 } from "./operator.ts";
-export { resultId, type LateEvent, type WindowOutput, type WindowResult, type WindowRetraction } from "./result.ts";
+export { resultId, type LateEvent, type WindowOutput, type WindowResult, type WindowRetraction } from "../../schemas/window-result.ts";
 export { windowSpecSchema, type WindowKind, type WindowSpec, type WindowSpecInput } from "./spec.ts";
 export { specFingerprint, type GroupRecord, type LegacyGroupState, type OperatorMeta, type WindowOperatorState, type WindowStateDelta } from "./state.ts";

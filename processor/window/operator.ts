@@ -19,7 +19,7 @@ import type { Aggregator, Json, Observation } from "../aggregate/types.ts";
 import { firstStart, lastStart, type Interval } from "./assign.ts";
 import { fieldReader, type FieldReader } from "./field.ts";
 import { groupKeyOf, groupValues } from "./group-key.ts";
-import { resultId, type LateEvent, type WindowOutput, type WindowResult, type WindowRetraction } from "./result.ts";
+import { resultId, type LateEvent, type WindowOutput, type WindowResult, type WindowRetraction } from "../../schemas/window-result.ts";
 import { overlapRun, type Run } from "./session.ts";
 import type { WindowSpec } from "./spec.ts";
 import { AGGS, END, groupReader, operatorMetaSchema, REVISION, specFingerprint, START, type GroupCheck, type GroupRecord, type OperatorMeta, type WindowOperatorState, type WindowStateDelta } from "./state.ts";

@@ -5,7 +5,7 @@
  */
 import type { Envelope } from "../../schemas/envelope.ts";
 import { createWindowOperator, type WindowOperator } from "./operator.ts";
-import type { WindowOutput, WindowResult } from "./result.ts";
+import type { WindowOutput, WindowResult } from "../../schemas/window-result.ts";
 import { windowSpecSchema, type WindowSpec, type WindowSpecInput } from "./spec.ts";
 
 export function ev(id: string, ts: number, props: Record<string, unknown> = {}, extra: Partial<Envelope> = {}): Envelope {

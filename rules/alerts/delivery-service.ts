@@ -9,7 +9,7 @@ import type { Bus, Subscription } from "../../infra/bus/port.ts";
 import type { Logger } from "../../infra/telemetry/logger.ts";
 import type { WebhookSinkConfig } from "../config.ts";
 import { rulesMetrics } from "../metrics.ts";
-import type { Alert } from "./alert.ts";
+import type { Alert } from "../../schemas/alert.ts";
 import type { BackoffOptions } from "./backoff.ts";
 import { createSinkQueue, type SinkQueue } from "./sinks/sink-queue.ts";
 import { createWebhookDeliverer, type WebhookDeliverer } from "./sinks/webhook.ts";

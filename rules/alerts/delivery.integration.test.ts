@@ -12,9 +12,9 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import { runRulesCommand } from "../cli.ts";
 import { compileRule, type CompiledRule } from "../compile/rule.ts";
 import { parseRuleText } from "../language/parse.ts";
-import { windowAlert, type Alert } from "./alert.ts";
+import { windowAlert, type Alert } from "../../schemas/alert.ts";
 import { createAlertDeliveryService, type DeliveryService } from "./delivery-service.ts";
-import { createAlertEmitter } from "./emitter.ts";
+import { createAlertEmitter } from "../../processor/alerts/emitter.ts";
 import { verifySignature } from "./sign.ts";
 import { createAlertStore } from "./store/alert-store.ts";
 

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import type { Alert } from "../alerts/alert.ts";
+import type { Alert } from "../../schemas/alert.ts";
 import { flattenIssues } from "../language/issues.ts";
 import { formatPath } from "../language/parse.ts";
 import { expectSchema, type ExpectedAlert } from "../language/rule.ts";

@@ -8,8 +8,8 @@
 import { createPartitionEngine } from "../../processor/engine/index.ts";
 import type { WindowResult } from "../../processor/window/index.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
-import type { Alert } from "../alerts/alert.ts";
-import { createAlertGate, type GateVerdict } from "../alerts/gate.ts";
+import type { Alert } from "../../schemas/alert.ts";
+import { createAlertGate, type GateVerdict } from "../../processor/alerts/gate.ts";
 import { crosses, EVENTS, VALUE } from "../compile/window.ts";
 import type { RuleSet } from "../set/rule-set.ts";
 

@@ -5,7 +5,7 @@
  * and again as exact milliseconds (UInt64), since DateTime64 is newer than 18.16. A declared field whose value has the wrong type becomes
  * NULL in its typed column; the raw value stays in props.
  */
-import type { Alert } from "../../rules/alerts/alert.ts";
+import type { Alert } from "../../schemas/alert.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
 import type { WindowRecord } from "../runtime/records.ts";
 import { columnOf, declaredFields, type DeclaredType } from "./declared-fields.ts";

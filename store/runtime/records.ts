@@ -1,17 +1,17 @@
 /**
  * The shapes the store consumes from fg.windows and fg.alerts, checked for the fields the sinks
- * write (the producers own the full types: processor/window/result.ts, rules/alerts/alert.ts).
+ * write (the producers own the full types: schemas/window-result.ts, schemas/alert.ts).
  * Unknown fields pass through, so a producer adding one does not send records to the DLQ.
  */
 import { z } from "zod";
 import type { WindowRecord } from "../../processor/engine/output.ts";
-import type { Alert } from "../../rules/alerts/alert.ts";
+import type { Alert } from "../../schemas/alert.ts";
 import type { IncomingRecord } from "../../infra/bus/port.ts";
 import { jsonDecoder } from "./decode.ts";
 import type { Decoded } from "./runtime.ts";
 
 export type { WindowRecord } from "../../processor/engine/output.ts";
-export type { Alert } from "../../rules/alerts/alert.ts";
+export type { Alert } from "../../schemas/alert.ts";
 
 const ms = z.number().int().nonnegative();
 const windowBase = { id: z.string().min(1), rule_id: z.string(), group_key: z.string(), window_start: ms, window_end: ms, revision: z.number().int().positive() };

@@ -5,7 +5,7 @@
  * key (alert, sink) makes a replayed alert a no-op.
  */
 import type { Sql } from "postgres";
-import type { Alert } from "../alert.ts";
+import type { Alert } from "../../../schemas/alert.ts";
 import type { AttemptRecord } from "../sinks/webhook.ts";
 import { ensureAlertTables } from "./tables.ts";
 

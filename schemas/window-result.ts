@@ -4,9 +4,9 @@
  * every emission under an id and tells a sink which one is newest. Field names follow the
  * envelope's (snake_case) since these records travel on fg.windows.
  */
-import type { Envelope } from "../../schemas/envelope.ts";
-import type { Json } from "../aggregate/types.ts";
-import type { Interval } from "./assign.ts";
+import type { Envelope } from "./envelope.ts";
+import type { Json } from "../processor/aggregate/types.ts";
+import type { Interval } from "../processor/window/assign.ts";
 
 export interface WindowResult {
   kind: "result";

@@ -4,11 +4,11 @@
  * re-found after a crash and replay yields the same id, and every sink deduplicates on it.
  */
 import { createHash } from "node:crypto";
-import type { Envelope } from "../../schemas/envelope.ts";
-import type { CompiledRule } from "../compile/rule.ts";
-import type { CompiledThreshold } from "../compile/window.ts";
-import type { Severity } from "../language/rule.ts";
-import { renderTemplate } from "../language/template.ts";
+import type { Envelope } from "./envelope.ts";
+import type { CompiledRule } from "../rules/compile/rule.ts";
+import type { CompiledThreshold } from "../rules/compile/window.ts";
+import type { Severity } from "../rules/language/rule.ts";
+import { renderTemplate } from "../rules/language/template.ts";
 
 export interface WindowCause {
   start: number;

@@ -4,11 +4,11 @@
  * signing, retries and per-attempt records as the delivery service), e.g. once an endpoint is back.
  */
 import postgres from "postgres";
-import { createWebhookQueues } from "../alerts/delivery-service.ts";
-import { createAlertStore, type AlertStore } from "../alerts/store/alert-store.ts";
+import { createWebhookQueues } from "./delivery-service.ts";
+import { createAlertStore, type AlertStore } from "./store/alert-store.ts";
 import type { RulesEnv } from "../config.ts";
-import { UsageError } from "./args.ts";
-import type { CliIo } from "./io.ts";
+import { UsageError } from "../cli/args.ts";
+import type { CliIo } from "../cli/io.ts";
 
 async function withAlertStore<T>(env: RulesEnv, run: (store: AlertStore) => Promise<T>): Promise<T> {
   if (!env.FG_POSTGRES_URL) throw new UsageError("FG_POSTGRES_URL is not set: delivery records live in Postgres");

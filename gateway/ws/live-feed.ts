@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import type { Bus, Subscription } from "../../infra/bus/port.ts";
 import type { Logger } from "../../infra/telemetry/logger.ts";
-import type { Alert } from "./alert.ts";
+import type { Alert } from "../../schemas/alert.ts";
 
 export type AlertListener = (alert: Alert) => void;
 

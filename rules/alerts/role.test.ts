@@ -3,14 +3,14 @@
  * delivered, signed and once per alert id; delivery records live in memory.
  */
 import { afterAll, expect, test } from "bun:test";
-import { createMemoryBus } from "../infra/bus/memory.ts";
-import { topicNames } from "../infra/bus/topics.ts";
-import { loadConfig } from "../infra/app/config/load.ts";
-import { createLogger } from "../infra/telemetry/logger.ts";
-import { waitFor } from "../test/support/wait-for.ts";
-import { rulesMetrics } from "./metrics.ts";
+import { createMemoryBus } from "../../infra/bus/memory.ts";
+import { topicNames } from "../../infra/bus/topics.ts";
+import { loadConfig } from "../../infra/app/config/load.ts";
+import { createLogger } from "../../infra/telemetry/logger.ts";
+import { waitFor } from "../../test/support/wait-for.ts";
+import { rulesMetrics } from "../metrics.ts";
 import { createAlertDeliveryRole } from "./role.ts";
-import { signedWebhookReceiver } from "../test/support/rules/webhook-receiver.ts";
+import { signedWebhookReceiver } from "../../test/support/rules/webhook-receiver.ts";
 
 const secret = "embedded-role-webhook-secret";
 const receiver = signedWebhookReceiver(secret);

@@ -1,6 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
-import type { Alert } from "./alert.ts";
+import type { Alert } from "../../schemas/alert.ts";
 import { createLiveFeedHub, createLiveFeedSocket, type LiveFeedSocketData } from "./live-feed.ts";
 
 const hub = createLiveFeedHub();

@@ -6,11 +6,11 @@
  * (docs/rules.md, "Alerts").
  */
 import postgres, { type Sql } from "postgres";
-import type { Role, RoleContext } from "../infra/role.ts";
-import type { AlertsEnv } from "./config.ts";
-import { createAlertDeliveryService, type DeliveryService } from "./alerts/delivery-service.ts";
-import { createAlertStore } from "./alerts/store/alert-store.ts";
-import { createMemoryAlertStore } from "./alerts/store/memory-alert-store.ts";
+import type { Role, RoleContext } from "../../infra/role.ts";
+import type { AlertsEnv } from "../config.ts";
+import { createAlertDeliveryService, type DeliveryService } from "./delivery-service.ts";
+import { createAlertStore } from "./store/alert-store.ts";
+import { createMemoryAlertStore } from "./store/memory-alert-store.ts";
 
 const DRAIN_MS = 5_000;
 

@@ -6,18 +6,18 @@
  */
 import { afterAll, expect, test } from "bun:test";
 import postgres from "postgres";
-import { createBus } from "../infra/bus/index.ts";
-import { topicNames } from "../infra/bus/topics.ts";
-import { loadConfig } from "../infra/app/config/load.ts";
-import { createLogger } from "../infra/telemetry/logger.ts";
-import { requireEnv, uniqueName } from "../test/support/services.ts";
-import { waitFor } from "../test/support/wait-for.ts";
-import { windowAlert } from "./alerts/alert.ts";
-import { createAlertEmitter } from "./alerts/emitter.ts";
-import { compileRule } from "./compile/rule.ts";
-import { parseRuleText } from "./language/parse.ts";
+import { createBus } from "../../infra/bus/index.ts";
+import { topicNames } from "../../infra/bus/topics.ts";
+import { loadConfig } from "../../infra/app/config/load.ts";
+import { createLogger } from "../../infra/telemetry/logger.ts";
+import { requireEnv, uniqueName } from "../../test/support/services.ts";
+import { waitFor } from "../../test/support/wait-for.ts";
+import { windowAlert } from "../../schemas/alert.ts";
+import { createAlertEmitter } from "../../processor/alerts/emitter.ts";
+import { compileRule } from "../compile/rule.ts";
+import { parseRuleText } from "../language/parse.ts";
 import { createAlertDeliveryRole } from "./role.ts";
-import { signedWebhookReceiver } from "../test/support/rules/webhook-receiver.ts";
+import { signedWebhookReceiver } from "../../test/support/rules/webhook-receiver.ts";
 
 const pgUrl = requireEnv("FG_POSTGRES_URL");
 requireEnv("FG_KAFKA_BROKERS");

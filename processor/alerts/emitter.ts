@@ -4,7 +4,7 @@
  * the processor only ever waits for Kafka, never for a webhook.
  */
 import type { Publisher } from "../../infra/bus/port.ts";
-import type { Alert } from "./alert.ts";
+import type { Alert } from "../../schemas/alert.ts";
 import { createAlertGate, type AlertGate, type GateVerdict } from "./gate.ts";
 
 export interface AlertEmitter {
