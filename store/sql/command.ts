@@ -28,7 +28,8 @@ const stdoutIo: SqlIo = {
  * archive. Each adapter is imported only when chosen (the HTTP client or the schemas and chdb),
  * since every run of the command pays for what it loads.
  */
-export async function openSqlEngine(env: StoreEnv): Promise<SqlEngine> {
+/** `notice` gets lines for the user while the engine opens (a long first copy of the archive). */
+export async function openSqlEngine(env: StoreEnv, notice?: (line: string) => void): Promise<SqlEngine> {
   const database = env.FG_CLICKHOUSE_DATABASE;
   if (env.FG_CLICKHOUSE_URL) {
     const { createRemoteEngine } = await import("./remote.ts");
@@ -42,7 +43,7 @@ export async function openSqlEngine(env: StoreEnv): Promise<SqlEngine> {
     });
   }
   const dir = resolve(join(env.FG_DATA_DIR, "archive"));
-  return createEmbeddedEngine({ database, where: dir, source: fileSource(dir), copy: { dir: resolve(join(env.FG_DATA_DIR, "sql")), archiveDir: dir } });
+  return createEmbeddedEngine({ database, where: dir, source: fileSource(dir), copy: { dir: resolve(join(env.FG_DATA_DIR, "sql")), archiveDir: dir }, notice });
 }
 
 export async function runSqlCommand(argv: string[], env: StoreEnv, io: SqlIo = stdoutIo): Promise<number> {
@@ -58,7 +59,7 @@ export async function runSqlCommand(argv: string[], env: StoreEnv, io: SqlIo = s
   const { query, format, output } = parsed.args;
   let engine: SqlEngine | undefined;
   try {
-    engine = await openSqlEngine(env);
+    engine = await openSqlEngine(env, io.stderr);
     if (output) await engine.toFile(query, format, resolve(output));
     else for await (const chunk of engine.stream(query, format)) await io.write(chunk);
     return 0;

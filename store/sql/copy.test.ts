@@ -15,6 +15,8 @@ import { createCompactor } from "../s3/compaction.ts";
 import { sampleEvents } from "../../test/support/store/sample-events.ts";
 import { tierEvents } from "../clickhouse/tier-sql.test-support.ts";
 import { runSqlCommand } from "./command.ts";
+import { createEmbeddedEngine } from "./embedded.ts";
+import { fileSource } from "./tables.ts";
 
 setDefaultTimeout(60_000); // each command opens its own engine (~0.3 s, seconds on a loaded machine)
 
@@ -117,4 +119,17 @@ test("while another process holds the copy's directory, a run answers from the P
   }
   expect(await count(env, "SELECT count() AS n FROM events WHERE app_id = 'late'")).toEqual({ n: 5 });
   expect(await copyRows(env)).toEqual({ n: tierEvents.length + 5, files: (await createArchiveStore(env).list("events/")).length });
+});
+
+test("a run that copies many bytes says so, once", async () => {
+  const { dataDir } = await archiveOf(2);
+  const archiveDir = join(dataDir, "archive");
+  const open = async () => {
+    const lines: string[] = [];
+    const engine = await createEmbeddedEngine({ database: "fluxgate", source: fileSource(archiveDir), where: archiveDir, copy: { dir: join(dataDir, "sql"), archiveDir, noticeBytes: 1 }, notice: (l) => void lines.push(l) });
+    await engine.close();
+    return lines;
+  };
+  expect(await open()).toEqual([expect.stringMatching(/^fluxgate sql: copying 2 archive files \(0 MB\) into .*\/sql once/)]);
+  expect(await open()).toEqual([]);
 });

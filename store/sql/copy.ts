@@ -29,6 +29,8 @@ export const COPY_DB = "_fluxgate_copy";
 const MANIFEST = "copy.json";
 /** Paths per INSERT: keeps the statement (and the _path filter) a manageable size. */
 const FILL_CHUNK = 500;
+/** Bytes of new files from which a run says it is copying (~2 s of CPU per 50 MB here). */
+export const NOTICE_BYTES = 32 * 1024 * 1024;
 /** Active parts of one partition at which a run merges them. */
 const MAX_PARTS = 8;
 
@@ -83,7 +85,10 @@ function writeManifest(path: string, manifest: Manifest) {
  * Brings the copy in `session` (opened on `copyDir`) up to date with the archive at `archiveDir`.
  * `filesDb` is a database for the copy's files table (a Memory one, made per run).
  */
-export function syncEventsCopy(session: Chdb.Session, options: { copyDir: string; archiveDir: string; source: ArchiveSource; tier: readonly TierColumn[]; filesDb: string }): CopySync {
+export function syncEventsCopy(
+  session: Chdb.Session,
+  options: { copyDir: string; archiveDir: string; source: ArchiveSource; tier: readonly TierColumn[]; filesDb: string; notice?: (line: string) => void; noticeBytes?: number },
+): CopySync {
   const copy: EventsCopy = { table: `${COPY_DB}.events`, filesTable: `${options.filesDb}.events_copy_source` };
   const statements = eventsCopyStatements(options.source, options.tier, copy);
   const definition = [statements.create[1], statements.fill(["?"])].join(";\n");
@@ -105,6 +110,11 @@ export function syncEventsCopy(session: Chdb.Session, options: { copyDir: string
   // A lightweight delete masks the rows; later merges drop them from the parts.
   for (let i = 0; i < gone.length; i += FILL_CHUNK) {
     session.query(`DELETE FROM ${copy.table} WHERE _path IN (${gone.slice(i, i + FILL_CHUNK).map(sqlString).join(", ")})`);
+  }
+  const bytes = added.reduce((n, f) => n + Number(listed.get(f)!.split(":")[0]), 0);
+  if (bytes >= (options.noticeBytes ?? NOTICE_BYTES)) {
+    // A first run over a large archive takes seconds: say why, once.
+    options.notice?.(`fluxgate sql: copying ${added.length} archive files (${Math.round(bytes / 1e6)} MB) into ${options.copyDir} once, for faster queries (docs/store.md, "The events copy")`);
   }
   const kept = Object.fromEntries(Object.entries(manifest.files).filter(([f, sig]) => listed.get(f) === sig));
   writeManifest(manifestPath, { definition, files: kept, pending: added });

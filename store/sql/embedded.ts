@@ -63,7 +63,9 @@ export interface EmbeddedEngineOptions {
    * A local archive's events copy (copy.ts): the chdb directory that holds it, and the archive's
    * directory. Without it, or while another run holds the directory, events are read from Parquet.
    */
-  copy?: { dir: string; archiveDir: string };
+  copy?: { dir: string; archiveDir: string; noticeBytes?: number };
+  /** Lines for the user while the engine opens (a long first copy). */
+  notice?: (line: string) => void;
 }
 
 /**
@@ -105,7 +107,7 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions, chdb?
     session.query(`CREATE DATABASE ${FILES_DB} ENGINE = Memory`);
     session.query(`CREATE DATABASE IF NOT EXISTS ${db} ENGINE = Memory`);
     if (copySession && options.copy) {
-      copy = syncEventsCopy(session, { copyDir: options.copy.dir, archiveDir: options.copy.archiveDir, source: options.source, tier, filesDb: FILES_DB });
+      copy = syncEventsCopy(session, { copyDir: options.copy.dir, archiveDir: options.copy.archiveDir, source: options.source, tier, filesDb: FILES_DB, notice: options.notice, noticeBytes: options.copy.noticeBytes });
     }
     for (const statement of archiveTableStatements(options.source, tier, db, FILES_DB, copy?.copy)) session.query(statement);
     // The tier's rollup is a materialized view kept at insert; here it is computed at query time, same columns.
