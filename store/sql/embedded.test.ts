@@ -90,12 +90,16 @@ test("formats: TSV by default off a terminal, CSV, PrettyCompact, JSONEachRow, a
   expect((await sql("--format", "Parquet", q)).code).toBe(2); // binary output needs a file
 });
 
-test("rows stream in blocks as the engine makes them; SHOW and DESCRIBE answer too", async () => {
+test("rows stream in blocks as the engine makes them (Pretty formats as one table); SHOW and DESCRIBE answer too", async () => {
   const r = await sql("SELECT number FROM system.numbers LIMIT 300000");
   expect(r.code).toBe(0);
   expect(r.chunks).toBeGreaterThan(1);
   expect(r.out.split("\n").length).toBe(300_001);
   expect((await sql("SHOW TABLES")).out).toBe("alerts\nevents\nevents_per_minute\nwindow_results\n");
+  // On a terminal's format, one table, not one per block.
+  const pretty = await sql("--format", "PrettyCompact", "SELECT number FROM system.numbers LIMIT 300000");
+  expect(pretty.out.match(/┌─number─/g)?.length).toBe(1);
+  expect(pretty.out).toContain("Showed 1000 out of 300000 rows.");
   expect((await sql("DESCRIBE TABLE window_results")).out).toMatch(/^id\tString/);
 });
 

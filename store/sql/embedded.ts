@@ -137,6 +137,20 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions, chdb?
     describe: async () => `chdb ${session.query("SELECT version()", "TSVRaw").trim()} over ${options.where}`,
     async *stream(query: string, format: OutputFormat) {
       checkReadOnly(query);
+      const whole = async () => {
+        try {
+          return (await session.queryAsync(query, { format })).bytes();
+        } catch (err) {
+          throw toSqlError(err);
+        }
+      };
+      // Pretty formats are for a terminal: formatted block by block, each block is a table of its
+      // own (a header per Parquet file or part); formatted whole, the engine squashes them into one
+      // and shows at most output_format_pretty_max_rows, as clickhouse-client does.
+      if (format.startsWith("Pretty")) {
+        yield await whole();
+        return;
+      }
       let chunks: AsyncIterable<Chdb.StreamChunk> | undefined;
       try {
         chunks = session.queryStream(query, { format });
@@ -144,13 +158,7 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions, chdb?
       } catch (err) {
         // SHOW, DESCRIBE, EXPLAIN... have no streaming form; their results are small.
         if (!/Streaming query is not supported/.test(String(err))) throw toSqlError(err);
-        let result: Chdb.ChdbResult;
-        try {
-          result = await session.queryAsync(query, { format });
-        } catch (err) {
-          throw toSqlError(err);
-        }
-        yield result.bytes();
+        yield await whole();
       }
     },
     async toFile(query, format, path) {
