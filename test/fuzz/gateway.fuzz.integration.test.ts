@@ -3,8 +3,8 @@
  * over HTTP, WebSocket and gRPC against a real gateway process (`fluxgate gateway`) on the real
  * Kafka, Postgres (keys) and Redis (limits). It asserts every outcome — the status or code, an
  * error body that names the problem, a per-event result for each event — while a prober checks
- * that /healthz answers throughout, within FG_FUZZ_HEALTH_MS of an idle control server's time
- * (see the bound's comment); then a ledger read from the real topic: every
+ * that /healthz answers throughout, within FG_FUZZ_HEALTH_MS (default 100) beyond an idle control
+ * server's time and the gateway's wait for a CPU (see the bound's comment); then a ledger read from the real topic: every
  * acknowledged id is there as often as it was acked, nothing else is (so nothing of a refusal was
  * stored), a UUIDv7 id without ts carries the id's time (and its resend the same one), no string
  * was turned into U+FFFD; and every store tier (ClickHouse, Postgres, the Parquet archive once
@@ -35,7 +35,7 @@ const SEED = Number(process.env.FG_FUZZ_SEED ?? 19);
 const MAX_REQUEST_BYTES = 524_288;
 const MAX_DEPTH = 32;
 const TINY_BURST = 5;
-const HEALTH_MS = Number(process.env.FG_FUZZ_HEALTH_MS ?? 1_000);
+const HEALTH_MS = Number(process.env.FG_FUZZ_HEALTH_MS ?? 100);
 const brokers = requireEnv("FG_KAFKA_BROKERS");
 requireEnv("FG_POSTGRES_URL");
 requireEnv("FG_REDIS_URL");
@@ -306,7 +306,7 @@ test(`fuzz: ${cases.length} bad inputs over HTTP, WebSocket and gRPC (seed ${SEE
   if (!only) expect(cases.length).toBeGreaterThanOrEqual(2_000);
   const started = performance.now();
   // The prober: /healthz one request at a time, all run long, from a process of its own
-  const prober = Bun.spawn([process.execPath, new URL("./probe.ts", import.meta.url).pathname, `${base}/healthz`], { stdin: "pipe", stdout: "pipe" });
+  const prober = Bun.spawn([process.execPath, new URL("./probe.ts", import.meta.url).pathname, `${base}/healthz`, String(gateway.pid)], { stdin: "pipe", stdout: "pipe" });
 
   const http = cases.filter((c): c is HttpCase => c.protocol === "http");
   const ws = cases.filter((c): c is WsCase => c.protocol === "ws");
@@ -333,7 +333,7 @@ test(`fuzz: ${cases.length} bad inputs over HTTP, WebSocket and gRPC (seed ${SEE
   const sent = performance.now() - started;
   prober.stdin.end();
   const probe = JSON.parse(await new Response(prober.stdout).text()) as {
-    probes: number; failures: number; maxMs: number; p99Ms: number; controlMaxMs: number; excessMaxMs: number; excessP99Ms: number;
+    probes: number; failures: number; maxMs: number; p99Ms: number; controlMaxMs: number; queuedMaxMs: number; excessMaxMs: number; excessP99Ms: number;
     slowest: { at: number; excessMs: number }[];
   };
   const around = probe.slowest.map((p) => `${p.excessMs.toFixed(0)} ms: ${[...new Set(spans.filter((s) => s.from <= p.at + p.excessMs && s.to >= p.at).map((s) => s.cls))].join(", ")}`);
@@ -408,7 +408,7 @@ test(`fuzz: ${cases.length} bad inputs over HTTP, WebSocket and gRPC (seed ${SEE
       `${resends.length} resent: ${resentOnKafka} twice on Kafka, ${resentIdentical} with one ts`,
     `tiers: ${tierLine}; archive ${archiveBefore}`,
     `/healthz: ${probe.probes} probes, ${probe.failures} failed; max ${probe.maxMs.toFixed(1)} ms, p99 ${probe.p99Ms.toFixed(1)} ms; ` +
-      `beyond an idle control server's time (max ${probe.controlMaxMs.toFixed(1)} ms): max ${probe.excessMaxMs.toFixed(1)} ms, p99 ${probe.excessP99Ms.toFixed(1)} ms`,
+      `beyond an idle control server's time (max ${probe.controlMaxMs.toFixed(1)} ms) and the gateway's wait for a CPU (max ${probe.queuedMaxMs.toFixed(1)} ms in one probe): max ${probe.excessMaxMs.toFixed(1)} ms, p99 ${probe.excessP99Ms.toFixed(1)} ms`,
     `slowest probes, with the cases in flight: ${around.join(" | ")}`,
     `gateway: exit ${exitCode}, ${logLines.length} log lines, ${notJson.length} not JSON`,
   ].join("\n"));
@@ -424,10 +424,11 @@ test(`fuzz: ${cases.length} bad inputs over HTTP, WebSocket and gRPC (seed ${SEE
   expect(wrongTs.slice(0, 10)).toEqual([]);
   expect(replaced.length).toBe(0);
   expect(probe.failures).toBe(0);
-  // Beyond what an idle server on the same machine takes at that moment (probe.ts). The target is
-  // 100 ms (FG_FUZZ_HEALTH_MS=100 on a machine of its own); on a shared 2-core machine at load ~20
-  // the idle control server itself stalled 390 ms, so the default bound is 1 s: still far below
-  // the 1.5 s a single deeply nested body used to block the loop for.
+  // The issue's 100 ms, for the time the gateway's loop was busy or blocked: beyond what an idle
+  // server on the same machine takes at that moment and the gateway's own wait for a CPU
+  // (probe.ts). On a shared 2-core machine whole processes stall now and then (the control itself
+  // stalled 390 ms at load ~20) and a busy process waits for a CPU where an idle one does not (at
+  // load 8 raw probes took 150-180 ms); a single deeply nested body used to block the loop for 1.5 s.
   expect(probe.excessMaxMs).toBeLessThan(HEALTH_MS);
   expect(notJson.slice(0, 5)).toEqual([]);
   expect(exitCode).toBe(0);

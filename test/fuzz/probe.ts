@@ -3,11 +3,25 @@
  * delay it: one request at a time, every 20 ms, until stdin closes. Each probe also asks an idle
  * control server (a process of its own, doing nothing else) at the same moment: on a shared
  * machine whole processes stall now and then, and what the gateway must answer for is the time
- * it takes beyond what an idle server needs. Prints one JSON line of figures and exits.
+ * it takes beyond what an idle server needs. A busy process also waits for a CPU where an idle
+ * one is woken at once: with the gateway's pid, the time its main thread (the event loop) spent
+ * runnable but not running during the probe (/proc/<pid>/task/<pid>/schedstat, the kernel's
+ * run-queue delay) is not counted either, so what remains is the time its loop was busy or
+ * blocked. Prints one JSON line of figures and exits.
  */
-export {};
+import { readFileSync } from "node:fs";
 
 const url = process.argv[2]!;
+const pid = process.argv[3];
+/** The gateway's event loop's run-queue delay so far, in ms (0 without a pid or schedstat). */
+const waited = (): number => {
+  if (!pid) return 0;
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, "utf8").split(" ")[1]) / 1e6;
+  } catch {
+    return 0;
+  }
+};
 const control = Bun.spawn([process.execPath, "-e", 'const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("ok") }); console.log(s.port);'], { stdout: "pipe" });
 const reader = control.stdout.getReader();
 const controlUrl = `http://127.0.0.1:${new TextDecoder().decode((await reader.read()).value).trim()}/`;
@@ -20,6 +34,8 @@ const timed = async (u: string) => {
 const gateway: number[] = [];
 const idle: number[] = [];
 const excess: number[] = [];
+/** Per probe, the gateway's run-queue delay it contained. */
+const queued: number[] = [];
 /** The slowest probes (beyond the control's time), with when they started (epoch ms). */
 const slowest: { at: number; excessMs: number }[] = [];
 let failures = 0;
@@ -30,13 +46,17 @@ void (async () => {
 })();
 while (running) {
   const at = Date.now();
+  const before = waited();
   const [g, c] = await Promise.all([timed(url), timed(controlUrl)]);
-  slowest.push({ at, excessMs: g.ms - c.ms });
+  const q = waited() - before;
+  const over = g.ms - c.ms - q;
+  slowest.push({ at, excessMs: over });
   slowest.sort((a, b) => b.excessMs - a.excessMs).splice(5);
   if (!g.ok) failures++;
   gateway.push(g.ms);
   idle.push(c.ms);
-  excess.push(g.ms - c.ms);
+  excess.push(over);
+  queued.push(q);
   await Bun.sleep(20);
 }
 control.kill();
@@ -44,5 +64,5 @@ const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const p99 = (xs: number[]) => sorted(xs)[Math.floor(xs.length * 0.99)] ?? 0;
 console.log(JSON.stringify({
   probes: gateway.length, failures, maxMs: Math.max(0, ...gateway), p99Ms: p99(gateway),
-  controlMaxMs: Math.max(0, ...idle), excessMaxMs: Math.max(0, ...excess), excessP99Ms: p99(excess), slowest,
+  controlMaxMs: Math.max(0, ...idle), queuedMaxMs: Math.max(0, ...queued), excessMaxMs: Math.max(0, ...excess), excessP99Ms: p99(excess), slowest,
 }));
