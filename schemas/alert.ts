@@ -1,14 +1,21 @@
 /**
- * The alert record, as it travels on fg.alerts and into every sink. Its id is deterministic (rule,
- * app, group key, and the window or the match that caused it), so a window re-emitted or a match
+ * The alert record, as it travels on fg.alerts and into every sink: the contract between the
+ * processor that makes alerts (rules/compile/alert.ts builds them from a compiled rule), the
+ * alerts role that delivers them, the store and the live feed. Its id is deterministic (rule, app,
+ * group key, and the window or the match that caused it), so a window re-emitted or a match
  * re-found after a crash and replay yields the same id, and every sink deduplicates on it.
  */
-import { createHash } from "node:crypto";
 import type { Envelope } from "./envelope.ts";
-import type { CompiledRule } from "../rules/compile/rule.ts";
-import type { CompiledThreshold } from "../rules/compile/window.ts";
-import type { Severity } from "../rules/language/rule.ts";
-import { renderTemplate } from "../rules/language/template.ts";
+
+export const severities = ["info", "warning", "critical"] as const;
+export type Severity = (typeof severities)[number];
+
+/** How a window's value is compared with the rule's threshold (one of a rule's `threshold` keys). */
+export type ThresholdOp = "gt" | "gte" | "lt" | "lte" | "eq" | "ne";
+export interface AlertThreshold {
+  op: ThresholdOp;
+  value: number;
+}
 
 export interface WindowCause {
   start: number;
@@ -16,7 +23,7 @@ export interface WindowCause {
   aggregate: string;
   field?: string;
   value: number;
-  threshold: CompiledThreshold;
+  threshold: AlertThreshold;
 }
 
 export interface MatchCause {
@@ -57,59 +64,4 @@ export interface Alert {
    * matches may have been missed or this one would have been suppressed by the skip strategy.
    */
   partial_matches_evicted?: true;
-}
-
-export interface AlertContext {
-  rule: CompiledRule;
-  ruleSetVersion: string;
-  appId: string;
-  groupKey: string;
-}
-
-export const ruleLink = (ruleId: string, version: number): string => `fluxgate://rules/${encodeURIComponent(ruleId)}/versions/${version}`;
-
-const alertId = (parts: unknown[]): string => createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32);
-
-function base(ctx: AlertContext, ts: number, kind: Alert["kind"], value: number | undefined): Omit<Alert, "id" | "events" | "sinks"> {
-  const { rule } = ctx;
-  const vars = { rule_id: rule.id, app_id: ctx.appId, group_key: ctx.groupKey, severity: rule.severity, ...(value !== undefined && { value }) };
-  return {
-    rule_id: rule.id,
-    rule_version: rule.version,
-    rule_link: ruleLink(rule.id, rule.version),
-    rule_set_version: ctx.ruleSetVersion,
-    severity: rule.severity,
-    title: renderTemplate(rule.alert.title, vars),
-    description: rule.description,
-    app_id: ctx.appId,
-    group_key: ctx.groupKey,
-    dedup_key: renderTemplate(rule.alert.dedupKey, vars),
-    ts,
-    kind,
-  };
-}
-
-export function windowAlert(ctx: AlertContext, window: WindowCause, events: Envelope[] = []): Alert {
-  return {
-    id: alertId([ctx.rule.id, ctx.appId, ctx.groupKey, "w", window.start, window.end]),
-    ...base(ctx, window.end, "window", window.value),
-    window,
-    events,
-    sinks: ctx.rule.alert.sinks.filter((s) => s !== "topic"),
-  };
-}
-
-export function matchAlert(
-  ctx: AlertContext,
-  match: { match_id: string; start_ts: number; end_ts: number; events: Record<string, Envelope[]>; partial_matches_evicted?: true },
-): Alert {
-  const steps = Object.fromEntries(Object.entries(match.events).map(([step, es]) => [step, es.map((e) => e.event_id)]));
-  return {
-    id: alertId([ctx.rule.id, ctx.appId, ctx.groupKey, "m", match.match_id]),
-    ...base(ctx, match.end_ts, "pattern", undefined),
-    match: { match_id: match.match_id, start_ts: match.start_ts, end_ts: match.end_ts, steps },
-    events: Object.values(match.events).flat(),
-    sinks: ctx.rule.alert.sinks.filter((s) => s !== "topic"),
-    ...(match.partial_matches_evicted && { partial_matches_evicted: true as const }),
-  };
 }

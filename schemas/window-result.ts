@@ -5,8 +5,13 @@
  * envelope's (snake_case) since these records travel on fg.windows.
  */
 import type { Envelope } from "./envelope.ts";
-import type { Json } from "../processor/aggregate/types.ts";
-import type { Interval } from "../processor/window/assign.ts";
+import type { Json } from "./json.ts";
+
+/** A window's bounds, half-open [start, end), ms of event time. */
+export interface Interval {
+  start: number;
+  end: number;
+}
 
 export interface WindowResult {
   kind: "result";
@@ -53,6 +58,9 @@ export interface LateEvent {
   /** The windows it missed; for hopping windows, it still counted in the others. None for a pattern. */
   missed: Interval[];
 }
+
+/** A record on fg.windows (keyed `rule_id:group_key`): a result, or a retraction of a merged session. */
+export type WindowRecord = WindowResult | WindowRetraction;
 
 export type WindowOutput = WindowResult | WindowRetraction | LateEvent;
 

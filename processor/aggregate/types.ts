@@ -3,8 +3,9 @@
  * can be written to Redis as it is, and a zod schema per aggregate checks it when it is read back.
  */
 import type { z } from "zod";
+import type { Json } from "../../schemas/json.ts";
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type { Json } from "../../schemas/json.ts";
 
 /**
  * One event's contribution: the aggregated field's value (undefined when absent) and the event's

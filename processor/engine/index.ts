@@ -3,6 +3,6 @@
  * rules) into window results, alert candidates and late events, with state as flat records.
  */
 export { createPartitionEngine, type EngineOptions, type EngineStats, type PartitionEngine, type RoutedEvent } from "./engine.ts";
-export { emptyOutput, type AlertCandidate, type EngineOutput, type WindowRecord } from "./output.ts";
+export { emptyOutput, type AlertCandidate, type EngineOutput } from "./output.ts";
 export type { CepBounds } from "./runner.ts";
 export { mergeDelta, type RecordDelta, type Records } from "./records.ts";

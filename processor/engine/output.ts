@@ -6,10 +6,8 @@
 import type { Alert } from "../../schemas/alert.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
 import type { EvictionCause } from "../cep/index.ts";
-import type { LateEvent, WindowResult, WindowRetraction } from "../window/index.ts";
-
-/** A record for fg.windows (keyed `rule_id:group_key`): a result, or a retraction of a merged session. */
-export type WindowRecord = WindowResult | WindowRetraction;
+import type { WindowRecord } from "../../schemas/window-result.ts";
+import type { LateEvent } from "../window/index.ts";
 
 export interface AlertCandidate {
   alert: Alert;

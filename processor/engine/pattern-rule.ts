@@ -13,7 +13,7 @@
  * The processor's bounds (per key, and the state budget shared by the process) are enforced here;
  * each eviction is reported with rule and key in the engine output.
  */
-import { matchAlert } from "../../schemas/alert.ts";
+import { matchAlert } from "../../rules/compile/alert.ts";
 import type { CompiledRule } from "../../rules/compile/rule.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
 import {

@@ -4,7 +4,7 @@
  * published whether or not they cross, so fg.windows shows every window; an alert's id is fixed
  * by the window, so a correction that crosses again is a duplicate the gate drops.
  */
-import { windowAlert } from "../../schemas/alert.ts";
+import { windowAlert } from "../../rules/compile/alert.ts";
 import type { CompiledRule } from "../../rules/compile/rule.ts";
 import { crosses, VALUE } from "../../rules/compile/window.ts";
 import type { Envelope } from "../../schemas/envelope.ts";

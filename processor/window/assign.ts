@@ -3,12 +3,10 @@
  * epoch, so every processor and every replay assigns the same windows. A session event proposes
  * [ts, ts + gap); session.ts merges it with the group's existing sessions.
  */
+import type { Interval } from "../../schemas/window-result.ts";
 import type { WindowSpec } from "./spec.ts";
 
-export interface Interval {
-  start: number;
-  end: number;
-}
+export type { Interval } from "../../schemas/window-result.ts";
 
 /** The latest start of a window of `slide`-aligned starts that holds `ts` (tumbling: slide = size). */
 export const lastStart = (ts: number, slide: number): number => Math.floor(ts / slide) * slide;

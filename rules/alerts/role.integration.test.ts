@@ -12,7 +12,7 @@ import { loadConfig } from "../../infra/app/config/load.ts";
 import { createLogger } from "../../infra/telemetry/logger.ts";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
-import { windowAlert } from "../../schemas/alert.ts";
+import { windowAlert } from "../compile/alert.ts";
 import { createAlertEmitter } from "../../processor/alerts/emitter.ts";
 import { compileRule } from "../compile/rule.ts";
 import { parseRuleText } from "../language/parse.ts";

@@ -5,12 +5,13 @@
  */
 import type { Condition } from "../../processor/cep/condition.ts";
 import type { PatternSpec } from "../../processor/cep/index.ts";
-import type { AlertDef, Rule, Severity } from "../language/rule.ts";
+import type { AlertThreshold, Severity } from "../../schemas/alert.ts";
+import type { AlertDef, Rule } from "../language/rule.ts";
 import { definitionHash, stateFingerprint } from "./fingerprint.ts";
 import { allOf, compileFilter } from "./filter.ts";
 import { compilePatternDef } from "./pattern.ts";
 import type { WindowSpec } from "../../processor/window/index.ts";
-import { compileThreshold, compileWindow, type CompiledThreshold } from "./window.ts";
+import { compileThreshold, compileWindow } from "./window.ts";
 
 interface CompiledCommon {
   id: string;
@@ -32,7 +33,7 @@ interface CompiledCommon {
 }
 
 export type CompiledRule =
-  | (CompiledCommon & { kind: "window"; window: WindowSpec; threshold: CompiledThreshold })
+  | (CompiledCommon & { kind: "window"; window: WindowSpec; threshold: AlertThreshold })
   | (CompiledCommon & { kind: "pattern"; pattern: PatternSpec });
 
 export type CompileRuleResult = { ok: true; rule: CompiledRule } | { ok: false; path: string[]; error: string };

@@ -6,6 +6,7 @@
  */
 import { windowSpecSchema, type WindowSpec, type WindowSpecInput } from "../../processor/window/index.ts";
 import type { AggregateSpecInput } from "../../processor/aggregate/spec.ts";
+import type { AlertThreshold, ThresholdOp } from "../../schemas/alert.ts";
 import type { Threshold, WindowDef } from "../language/rule.ts";
 
 /** Name of the rule's aggregate in every window result. */
@@ -13,11 +14,6 @@ export const VALUE = "value";
 /** Name of the event count every window result carries. */
 export const EVENTS = "events";
 
-export type ThresholdOp = keyof Threshold;
-export interface CompiledThreshold {
-  op: ThresholdOp;
-  value: number;
-}
 
 /** The window engine's group_by for a rule's group field: per app, then per value of the field. */
 export const windowGroupBy = (groupBy: string): string[] => (groupBy === "app_id" ? ["app_id"] : ["app_id", groupBy]);
@@ -43,13 +39,13 @@ export function compileWindow(ruleId: string, groupBy: string, w: WindowDef): Wi
   return windowSpecSchema.parse(input);
 }
 
-export function compileThreshold(t: Threshold): CompiledThreshold {
+export function compileThreshold(t: Threshold): AlertThreshold {
   const [op, value] = Object.entries(t)[0] as [ThresholdOp, number];
   return { op, value };
 }
 
 /** The threshold is applied to window results, not kept in window state (see fingerprint.ts). */
-export function crosses(t: CompiledThreshold, value: unknown): boolean {
+export function crosses(t: AlertThreshold, value: unknown): boolean {
   if (typeof value !== "number" || Number.isNaN(value)) return false;
   switch (t.op) {
     case "gt": return value > t.value;

@@ -5,13 +5,11 @@
  * EITHER a window aggregate crosses a threshold OR a pattern of events matches.
  */
 import { z } from "zod";
+import { severities } from "../../schemas/alert.ts";
 import { APP_ID } from "../../schemas/envelope.ts";
 import { durationSchema } from "./duration.ts";
 import { filterSchema, pathProblem } from "./filter.ts";
 import { templateProblem } from "./template.ts";
-
-export const severities = ["info", "warning", "critical"] as const;
-export type Severity = (typeof severities)[number];
 
 export const RULE_ID = /^[a-z0-9][a-z0-9_.-]{0,127}$/;
 const STEP_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;

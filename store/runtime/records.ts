@@ -4,13 +4,13 @@
  * Unknown fields pass through, so a producer adding one does not send records to the DLQ.
  */
 import { z } from "zod";
-import type { WindowRecord } from "../../processor/engine/output.ts";
+import type { WindowRecord } from "../../schemas/window-result.ts";
 import type { Alert } from "../../schemas/alert.ts";
 import type { IncomingRecord } from "../../infra/bus/port.ts";
 import { jsonDecoder } from "./decode.ts";
 import type { Decoded } from "./runtime.ts";
 
-export type { WindowRecord } from "../../processor/engine/output.ts";
+export type { WindowRecord } from "../../schemas/window-result.ts";
 export type { Alert } from "../../schemas/alert.ts";
 
 const ms = z.number().int().nonnegative();

@@ -96,13 +96,6 @@ const allowed = new Set<string>([
   "rules/testing/replay.ts -> processor/alerts/gate.ts: upward",
   "rules/testing/replay.ts -> processor/engine/index.ts: upward",
   "rules/testing/replay.ts -> processor/window/index.ts: upward",
-  "schemas/alert.ts -> rules/compile/rule.ts: upward",
-  "schemas/alert.ts -> rules/compile/window.ts: upward",
-  "schemas/alert.ts -> rules/language/rule.ts: upward",
-  "schemas/alert.ts -> rules/language/template.ts: upward",
-  "schemas/window-result.ts -> processor/aggregate/types.ts: upward",
-  "schemas/window-result.ts -> processor/window/assign.ts: upward",
-  "store/runtime/records.ts -> processor/engine/output.ts: role-to-role",
 ]);
 
 /** Files only test code imports that are not named as test kits: they belong in test/support/. */
