@@ -6,8 +6,7 @@
  * cannot send headers). Sessions live in memory, bounded, and end with the process.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { apiKeyOf } from "../gateway/http/api-key.ts";
-import type { Authenticator } from "../gateway/keys/index.ts";
+import { apiKeyOf, type Authenticator } from "../gateway/keys/index.ts";
 import type { Scope } from "./types.ts";
 
 export const SESSION_COOKIE = "fg_console";

@@ -7,7 +7,7 @@
 import { Hono, type Context } from "hono";
 import { ENVELOPE_LEVELS, parseJsonBytes, type JsonResult } from "../ingest/json.ts";
 import type { EventResult, Ingest, Principal, SubmitOutcome } from "../ingest/types.ts";
-import { apiKeyOf } from "./api-key.ts";
+import { apiKeyOf } from "../keys/api-key.ts";
 import { errorResponse, keysUnavailable, mediaTypeOf, refusal, rejectStatus, unauthorized } from "./responses.ts";
 
 export interface EventRoutesOptions {

@@ -5,6 +5,7 @@ import { createFileKeyStore } from "./file-store.ts";
 import { createPostgresKeyStore } from "./postgres-store.ts";
 import type { KeyStore } from "./store.ts";
 
+export { apiKeyOf } from "./api-key.ts";
 export { createAuthenticator, type Authenticator } from "./authenticator.ts";
 export { createKeyWatch, type KeyWatch } from "./watch.ts";
 export type { ApiKey, KeyStore } from "./store.ts";

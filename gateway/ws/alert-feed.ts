@@ -5,7 +5,7 @@
  */
 import type { Server } from "bun";
 import { createLiveFeedSocket, type LiveFeedHub, type LiveFeedSocketData } from "./live-feed.ts";
-import { apiKeyOf } from "../http/api-key.ts";
+import { apiKeyOf } from "../keys/api-key.ts";
 import { errorResponse, keysUnavailable, unauthorized } from "../http/responses.ts";
 import type { Ingest } from "../ingest/types.ts";
 

@@ -9,7 +9,7 @@
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import { counter, gauge } from "../../infra/telemetry/metrics.ts";
 import type { Logger } from "../../infra/telemetry/logger.ts";
-import { apiKeyOf } from "../http/api-key.ts";
+import { apiKeyOf } from "../keys/api-key.ts";
 import { errorResponse, keysUnavailable, unauthorized } from "../http/responses.ts";
 import { ENVELOPE_LEVELS } from "../ingest/json.ts";
 import { DEFAULT_MAX_DEPTH } from "../ingest/prepare.ts";
