@@ -31,8 +31,6 @@ const MANIFEST = "copy.json";
 const FILL_CHUNK = 500;
 /** Bytes of new files from which a run says it is copying (~2 s of CPU per 50 MB here). */
 export const NOTICE_BYTES = 32 * 1024 * 1024;
-/** Active parts of one partition at which a run merges them. */
-const MAX_PARTS = 8;
 
 interface Manifest {
   /** The copy table's statements and fill query, as text: a different one rebuilds the copy. */
@@ -120,10 +118,7 @@ export function syncEventsCopy(
   writeManifest(manifestPath, { definition, files: kept, pending: added });
   for (let i = 0; i < added.length; i += FILL_CHUNK) session.query(statements.fill(added.slice(i, i + FILL_CHUNK)));
   writeManifest(manifestPath, { definition, files: { ...kept, ...Object.fromEntries(added.map((f) => [f, listed.get(f)!])) }, pending: [] });
-  // Each run that copies files adds parts, and a short run ends before background merges do much:
-  // a partition (a day) of many parts is merged here, as reading many parts costs as many small files do.
-  const crowded = session.query(`SELECT partition_id FROM system.parts WHERE database = '${COPY_DB}' AND table = 'events' AND active
-    GROUP BY partition_id HAVING count() >= ${MAX_PARTS}`, "TSVRaw").trim().split("\n").filter(Boolean);
-  for (const id of crowded) session.query(`OPTIMIZE TABLE ${copy.table} PARTITION ID ${sqlString(id)}`);
+  // Each copying run adds parts; the engine's background merges, which run in every session that
+  // opens the directory, keep them few (ten runs of one new file each, in ten processes: 5 parts).
   return { copy, added: added.length, removed: gone.length };
 }
