@@ -2,7 +2,7 @@
  * The sink port: one per storage tier (ClickHouse, Postgres, S3). The runtime (store/runtime)
  * consumes fg.events in a consumer group per sink, batches, calls write(), and commits offsets
  * only after write() resolves, so a sink never sees a gap and may see a batch again: write()
- * must be idempotent by event_id.
+ * must be idempotent by event_id. Every adapter passes the contract suite in sink.contract.ts.
  */
 import type { Envelope } from "../schemas/envelope.ts";
 
