@@ -207,6 +207,7 @@ async function together(rate: number, seconds: number): Promise<TogetherResult> 
     const atEnd = await lags();
     for (const [g, l] of Object.entries(atEnd)) maxLag[g] = Math.max(maxLag[g] ?? 0, l);
     const resources = summarize(store.samples.slice(measuredFrom));
+    const writes = sinkWrites(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), producedSeconds);
     const drainFrom = performance.now();
     let drain: number | null = null;
     while (performance.now() - drainFrom < 60_000) {
@@ -220,7 +221,7 @@ async function together(rate: number, seconds: number): Promise<TogetherResult> 
     const producedPerS = Math.round(produced / producedSeconds);
     return {
       rate_target: rate, produced_per_s: producedPerS, seconds: round2(producedSeconds), max_lag: maxLag, lag_at_end: atEnd, drain_s: drain,
-      store: resources, cpu_us_per_event: Math.round((resources.cpu_avg_pct * 10_000) / producedPerS),
+      store: resources, cpu_us_per_event: Math.round((resources.cpu_avg_pct * 10_000) / producedPerS), writes,
     };
   } finally {
     await store.stop();
@@ -235,6 +236,20 @@ async function together(rate: number, seconds: number): Promise<TogetherResult> 
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * Each event sink's writes while events were produced, from the store's own metrics: a sink busy
+ * writing most of the time is limited by its tier; one that is behind but mostly idle, by the
+ * consume path before it.
+ */
+function sinkWrites(metrics: string, seconds: number): TogetherResult["writes"] {
+  const value = (name: string, sink: string) => Number(new RegExp(`^${name}\\{[^}]*sink="${sink}"[^}]*\\} (\\S+)`, "m").exec(metrics)?.[1] ?? NaN);
+  return Object.fromEntries(["clickhouse", "postgres", "archive"].map((sink) => {
+    const count = value("fluxgate_store_write_seconds_count", sink);
+    const busy = value("fluxgate_store_write_seconds_sum", sink);
+    return [sink, { writes: count, rows_per_write: Math.round(value("fluxgate_store_batch_rows_sum", sink) / count), mean_write_ms: Math.round((busy / count) * 1_000), busy_pct: Math.round((busy / seconds) * 100) }];
+  }));
+}
 
 
 const result: StoreSinksResult = { rows, batch, sinks: [] };

@@ -16,8 +16,14 @@ import { createPostgresTier, type PostgresTier } from "./postgres/tier.ts";
 import { createStoreRetention } from "./retention/index.ts";
 import { createClickHouseRetentionTask } from "./clickhouse/retention.ts";
 import { backoffDelay } from "./runtime/backoff.ts";
-import { createSinkRuntime, decodeAlert, decodeEnvelope, decodeWindowRecord, type Decoded, type SinkRuntime, type SinkRuntimeOptions } from "./runtime/index.ts";
+import { createSharedDecoder, createSinkRuntime, decodeAlert, decodeEnvelope, decodeWindowRecord, type Decoded, type SinkRuntime, type SinkRuntimeOptions } from "./runtime/index.ts";
 import { createArchiveCompactor, createArchiveSink, createResultsArchiveSink } from "./s3/index.ts";
+
+/**
+ * Decoded events kept for the event sinks behind the first, in batches of FG_STORE_BATCH_MAX_ROWS:
+ * enough for sinks a few deliveries apart (each holds up to two batches a partition), ~1 KB each.
+ */
+const SHARED_DECODE_ROWS_PER_BATCH = 10;
 
 /** The runtime options every job shares; each job adds its name, topic, decoder and writer. */
 type SharedOptions = Omit<SinkRuntimeOptions<never>, "name" | "topic" | "decode" | "write" | "logger">;
@@ -47,9 +53,10 @@ export function createStoreRole(ctx: RoleContext<StoreEnv>): Role {
     : undefined;
 
   const jobs: Job[] = [];
-  for (const sink of [clickhouse?.events, postgres?.events, archive]) {
-    if (sink) jobs.push(job(sink.name, topics.events, decodeEnvelope, (events) => sink.write(events), () => sink.prepare()));
-  }
+  const eventSinks = [clickhouse?.events, postgres?.events, archive].filter((sink) => sink !== undefined);
+  // Each event sink is a group of its own, but they read the same records: decoded once for all.
+  const events = createSharedDecoder(decodeEnvelope, { readers: eventSinks.length, capacity: SHARED_DECODE_ROWS_PER_BATCH * settings.FG_STORE_BATCH_MAX_ROWS });
+  for (const sink of eventSinks) jobs.push(job(sink.name, topics.events, events.decode, (batch) => sink.write(batch), () => sink.prepare()));
   if (clickhouse) {
     jobs.push(job("clickhouse-windows", topics.windows, decodeWindowRecord, clickhouse.writeWindows, clickhouse.prepare));
     jobs.push(job("clickhouse-alerts", topics.alerts, decodeAlert, clickhouse.writeAlerts, clickhouse.prepare));

@@ -22,6 +22,8 @@ export interface TogetherResult {
   drain_s: number | null;
   store: { cpu_avg_pct: number; cpu_max_pct: number; rss_max_mb: number };
   cpu_us_per_event: number;
+  /** Per event sink, from the store's metrics (counted until the figures were read, after producing): busy_pct is time spent in writes over the producing time. */
+  writes?: Record<string, { writes: number; rows_per_write: number; mean_write_ms: number; busy_pct: number }>;
 }
 
 export interface StoreSinksResult {
@@ -63,9 +65,12 @@ export function storeSinksSection(r: StoreSinksResult): string[] {
       `fg.events for ${t.seconds} s (${fmt(t.produced_per_s)} events/s reached by the producer). Lag: the group's committed offsets`,
       "against the topic's end offsets, every second.",
       "",
-      "| consumer group | largest lag (events) | lag when producing stopped |",
-      "|---|---:|---:|",
-      ...groups.map((g) => `| ${g} | ${fmt(t.max_lag[g]!)} | ${fmt(t.lag_at_end[g] ?? NaN)} |`),
+      "| consumer group | largest lag (events) | lag when producing stopped | writes | rows a write | mean write ms | busy writing |",
+      "|---|---:|---:|---:|---:|---:|---:|",
+      ...groups.map((g) => {
+        const w = t.writes?.[g];
+        return `| ${g} | ${fmt(t.max_lag[g]!)} | ${fmt(t.lag_at_end[g] ?? NaN)} | ${w ? `${fmt(w.writes)} | ${fmt(w.rows_per_write)} | ${fmt(w.mean_write_ms)} | ${w.busy_pct}%` : "– | – | – | –"} |`;
+      }),
       "",
       `Caught up ${t.drain_s === null ? "not within 60 s" : `${t.drain_s} s`} after producing stopped. Store process: CPU ${t.store.cpu_avg_pct}% avg / ${t.store.cpu_max_pct}% max,`,
       `${t.cpu_us_per_event} CPU µs per event, RSS ${t.store.rss_max_mb} MB max.`,

@@ -73,6 +73,29 @@ test("rows that came due during a long write go as soon as it ends, without a ti
   expect(flushed).toEqual([[1], [2]]);
 });
 
+test("a flush takes whole deliveries up to maxItems and settles them; the rest goes next", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const flushed: number[][] = [];
+  const batcher = createBatcher<number>({
+    maxItems: 4, maxWaitMs: 10_000,
+    flush: async (items) => {
+      flushed.push(items);
+      if (flushed.length === 1) await gate;
+    },
+  });
+  const settled: string[] = [];
+  const track = (name: string, p: Promise<void>) => p.then(() => void settled.push(name));
+  const big = track("big", batcher.add([1, 2, 3, 4, 5])); // more than maxItems: flushed alone
+  const a = track("a", batcher.add([6, 7]));
+  const b = track("b", batcher.add([8, 9]));
+  const c = track("c", batcher.add([10], Date.now() - 10_000)); // due by its age
+  release();
+  await Promise.all([big, a, b, c]);
+  expect(flushed).toEqual([[1, 2, 3, 4, 5], [6, 7, 8, 9], [10]]);
+  expect(settled).toEqual(["big", "a", "b", "c"]);
+});
+
 test("a failed flush rejects every add whose items it held, and later adds still flush", async () => {
   let fail = true;
   const flushed: number[][] = [];
@@ -94,16 +117,17 @@ test("items added during a flush go into the next one", async () => {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   const flushed: number[][] = [];
+  const due = () => Date.now() - 10_000;
   const batcher = createBatcher<number>({
-    maxItems: 1, maxWaitMs: 1_000,
+    maxItems: 10, maxWaitMs: 10_000,
     flush: async (items) => {
       flushed.push(items);
       if (flushed.length === 1) await gate;
     },
   });
-  const first = batcher.add([1]);
-  const second = batcher.add([2]);
-  const third = batcher.add([3]);
+  const first = batcher.add([1], due());
+  const second = batcher.add([2], due());
+  const third = batcher.add([3], due());
   expect(batcher.pending).toBe(2);
   release();
   await Promise.all([first, second, third]);
