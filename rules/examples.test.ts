@@ -6,7 +6,7 @@ import { expect, test } from "bun:test";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runRulesCommand } from "./cli.ts";
+import { runRulesCommand } from "../infra/app/rules-command.ts";
 
 const examples = new URL("./examples", import.meta.url).pathname;
 const env = { FG_TOPIC_PREFIX: "", FG_KAFKA_CLIENT_ID: "test" };

@@ -13,7 +13,7 @@
  * ending after the newest event made at that moment closes under the new one. Between the two
  * brackets a window may be judged by either version, and must then be judged consistently with the
  * version its alert names. Expected windows and alerts come from the real engine run offline over
- * the same events (rules/testing/replay.ts, what `fluxgate rules test` runs).
+ * the same events (processor/testing/replay.ts, what `fluxgate rules test` runs).
  */
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, renameSync, rmSync, writeFileSync, readFileSync } from "node:fs";
@@ -28,13 +28,13 @@ import type { WindowResult, WindowRetraction } from "../schemas/window-result.ts
 import { requireEnv, uniqueName } from "../test/support/services.ts";
 import { waitFor } from "../test/support/wait-for.ts";
 import type { Alert } from "../schemas/alert.ts";
-import { runRulesCommand } from "./cli.ts";
+import { runRulesCommand } from "../infra/app/rules-command.ts";
 import type { RulesEnv } from "./config.ts";
 import { readRuleTexts } from "./set/files.ts";
 import { contentVersion, toRuleSet, validateRuleTexts, type RuleSet } from "./set/rule-set.ts";
 import { spawnProcessor, stopProcessor, type LogLine, type ProcessorChild } from "../test/support/rules/hot-reload-processor.ts";
 import { startEventStream, type EventStream } from "../test/support/rules/hot-reload-stream.ts";
-import { replay } from "./testing/replay.ts";
+import { replay } from "../processor/testing/replay.ts";
 
 const PARTITIONS = 4;
 /** hot.views' and hot.buys' tumbling window (hot.activity hops by it): 2 s of wall time, at 20 events of 25 ms per 100 ms tick. */

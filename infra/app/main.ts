@@ -29,7 +29,7 @@ type Tool = (argv: string[], env: Env) => Promise<number>;
 /** One-shot commands: they get the arguments after their name and return the exit code. */
 const tools: Record<string, () => Promise<Tool>> = {
   keys: async () => (await import("../../gateway/keys/cli.ts")).runKeysCommand,
-  rules: async () => (await import("../../rules/cli.ts")).runRulesCommand,
+  rules: async () => (await import("./rules-command.ts")).runRulesCommand,
   replay: async () => (await import("../../store/replay/index.ts")).runReplayCommand,
   sql: async () => (await import("../../store/sql/index.ts")).runSqlCommand,
 };

@@ -9,7 +9,7 @@ import postgres from "postgres";
 import { createKafkaBus } from "../../infra/bus/kafka.ts";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
-import { runRulesCommand } from "../cli.ts";
+import { runRulesCommand } from "../../infra/app/rules-command.ts";
 import { compileRule, type CompiledRule } from "../compile/rule.ts";
 import { parseRuleText } from "../language/parse.ts";
 import type { Alert } from "../../schemas/alert.ts";

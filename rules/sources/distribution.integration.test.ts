@@ -11,7 +11,7 @@ import postgres from "postgres";
 import { createKafkaBus } from "../../infra/bus/kafka.ts";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
-import { runRulesCommand } from "../cli.ts";
+import { runRulesCommand } from "../../infra/app/rules-command.ts";
 import type { RuleSource } from "../set/holder.ts";
 import type { RuleSet } from "../set/rule-set.ts";
 import { createRuleStore, type ChangeResult } from "./postgres-store.ts";

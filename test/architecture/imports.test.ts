@@ -82,7 +82,6 @@ export function violationOf(edge: ImportEdge): Violation | undefined {
  * not add to it: fix the import instead.
  */
 const allowed = new Set<string>([
-  "rules/cli.ts -> rules/alerts/cli.ts: upward",
   "rules/compile/filter.ts -> processor/cep/condition.ts: upward",
   "rules/compile/pattern.ts -> processor/cep/index.ts: upward",
   "rules/compile/pattern.ts -> processor/cep/spec.ts: upward",
@@ -92,9 +91,6 @@ const allowed = new Set<string>([
   "rules/compile/window.ts -> processor/aggregate/spec.ts: upward",
   "rules/compile/window.ts -> processor/window/index.ts: upward",
   "rules/language/expression.ts -> processor/cep/condition.ts: upward",
-  "rules/testing/replay.ts -> processor/alerts/gate.ts: upward",
-  "rules/testing/replay.ts -> processor/engine/index.ts: upward",
-  "rules/testing/replay.ts -> processor/window/index.ts: upward",
 ]);
 
 /** Files only test code imports that are not named as test kits: they belong in test/support/. */

@@ -6,13 +6,13 @@
  */
 import { readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
-import { contentVersion, toRuleSet, type RuleSet } from "../set/rule-set.ts";
-import { parseEvents } from "../testing/events.ts";
-import { checkExpectation, collectExpectations, type Expectation } from "../testing/expectations.ts";
-import { replay, type ReplayResult } from "../testing/replay.ts";
-import { UsageError } from "./args.ts";
-import { iso, type CliIo } from "./io.ts";
-import { loadAndValidate } from "./validate.ts";
+import { contentVersion, toRuleSet, type RuleSet } from "../../rules/set/rule-set.ts";
+import { parseEvents } from "../../rules/testing/events.ts";
+import { checkExpectation, collectExpectations, type Expectation } from "../../rules/testing/expectations.ts";
+import { replay, type ReplayResult } from "./replay.ts";
+import { UsageError } from "../../rules/cli/args.ts";
+import { iso, type CliIo } from "../../rules/cli/io.ts";
+import { loadAndValidate } from "../../rules/cli/validate.ts";
 
 interface Run {
   events: string;

@@ -5,13 +5,13 @@
  * bounded stream). Alerts go through the production gate with event time as its clock, so a
  * replay is deterministic.
  */
-import { createPartitionEngine } from "../../processor/engine/index.ts";
-import type { WindowResult } from "../../processor/window/index.ts";
+import { createPartitionEngine } from "../engine/index.ts";
+import type { WindowResult } from "../window/index.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
 import type { Alert } from "../../schemas/alert.ts";
-import { createAlertGate, type GateVerdict } from "../../processor/alerts/gate.ts";
-import { crosses, EVENTS, VALUE } from "../compile/window.ts";
-import type { RuleSet } from "../set/rule-set.ts";
+import { createAlertGate, type GateVerdict } from "../alerts/gate.ts";
+import { crosses, EVENTS, VALUE } from "../../rules/compile/window.ts";
+import type { RuleSet } from "../../rules/set/rule-set.ts";
 
 export const END_OF_TIME = Number.MAX_SAFE_INTEGER;
 

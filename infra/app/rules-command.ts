@@ -1,14 +1,17 @@
 /**
  * `fluxgate rules ...`: the rule author's commands. infra/app/main.ts calls runRulesCommand with the
- * arguments after `rules` and the parsed configuration; it returns the exit code.
+ * arguments after `rules` and the parsed configuration; it returns the exit code. The command is
+ * wired here, in the composition root, because its parts belong to three layers: the rules part's
+ * own commands (rules/cli/), the processor's `test` (processor/testing/) and the alerts role's
+ * dead-letter commands (rules/alerts/cli.ts).
  */
-import { deadLettersCommand, replayDeadLettersCommand } from "./alerts/cli.ts";
-import { parseArgs, UsageError } from "./cli/args.ts";
-import { processIo, type CliIo } from "./cli/io.ts";
-import { historyCommand, listCommand, pushCommand, rollbackCommand } from "./cli/store-commands.ts";
-import { testCommand } from "./cli/test.ts";
-import { validateCommand } from "./cli/validate.ts";
-import type { RulesEnv } from "./config.ts";
+import { deadLettersCommand, replayDeadLettersCommand } from "../../rules/alerts/cli.ts";
+import { parseArgs, UsageError } from "../../rules/cli/args.ts";
+import { processIo, type CliIo } from "../../rules/cli/io.ts";
+import { historyCommand, listCommand, pushCommand, rollbackCommand } from "../../rules/cli/store-commands.ts";
+import { testCommand } from "../../processor/testing/cli.ts";
+import { validateCommand } from "../../rules/cli/validate.ts";
+import type { RulesEnv } from "../../rules/config.ts";
 
 export const rulesUsage = `usage: fluxgate rules <command>
   validate <path>                                   check rule files (a file or a directory)
