@@ -9,7 +9,7 @@ import { hostPortList, positiveInt, url } from "./types.ts";
 export const sharedEnv = {
   FG_CONFIG_FILE: z.string().optional().describe("JSON or YAML file with FG_* keys; the environment overrides it"),
   FG_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info").describe("Log level"),
-  FG_DATA_DIR: z.string().default(".fluxgate/embedded").describe("Embedded defaults keep their files here (the S3 stand-in, API keys)"),
+  FG_DATA_DIR: z.string().default(".fluxgate/embedded").describe("Embedded defaults keep their files here (the S3 stand-in, API keys, the events copy of `fluxgate sql`)"),
   FG_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default("").describe("Prefix for every Kafka topic name"),
 
   FG_KAFKA_BROKERS: hostPortList.optional().describe("Kafka bootstrap servers, host:port[,host:port]; unset = in-process log"),
