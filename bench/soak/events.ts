@@ -11,7 +11,7 @@ export interface SoakEvent {
   app_id: string;
   type: string;
   user_id: string;
-  /** Absent on markers: the gateway's receive time, so a marker held up in a client is never late. */
+  /** Absent on markers: the time of their UUIDv7 id, i.e. when they were made (the soak sets an out-of-orderness bound that covers the other events' time in clients). */
   ts?: number;
   props: Record<string, unknown>;
 }

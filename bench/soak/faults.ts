@@ -22,10 +22,10 @@ export interface PrivateStack {
 
 const root = new URL("../..", import.meta.url).pathname;
 
-export async function privateStack(data: string, say: (m: string) => void): Promise<PrivateStack> {
+export async function privateStack(data: string, say: (m: string) => void, port: () => number = freePort): Promise<PrivateStack> {
   const ports = {
-    FG_KAFKA_PORT: freePort(), FG_KAFKA_CONTROLLER_PORT: freePort(), FG_REDIS_PORT: freePort(), FG_PG_PORT: freePort(),
-    FG_CH_HTTP_PORT: freePort(), FG_CH_TCP_PORT: freePort(), FG_S3_PORT: freePort(), FG_S3_CONSOLE_PORT: freePort(),
+    FG_KAFKA_PORT: port(), FG_KAFKA_CONTROLLER_PORT: port(), FG_REDIS_PORT: port(), FG_PG_PORT: port(),
+    FG_CH_HTTP_PORT: port(), FG_CH_TCP_PORT: port(), FG_S3_PORT: port(), FG_S3_CONSOLE_PORT: port(),
   };
   const stackEnv = { ...process.env, FG_DATA: data, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) } as Record<string, string>;
   const stack = async (...argv: string[]) => {

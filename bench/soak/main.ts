@@ -1,13 +1,15 @@
 /**
  * bench/soak: the whole pipeline for a set time under a steady mixed load, with rules firing.
  *
- *   bun bench/soak/main.ts [--mode embedded|stack] [--quick | --minutes 30] [--rate N] [--private] [--seed N]
+ *   bun bench/soak/main.ts [--mode embedded|stack] [--quick | --minutes 30] [--rate N] [--private] [--seed N] [--port-base N]
  *
  * - embedded: `fluxgate all` on embedded defaults (in-process bus, memory, files), 300 events/s.
  * - stack: gateway, processor, store and alerts as separate processes on Kafka, Redis, Postgres,
  *   ClickHouse and S3, 2,000 events/s; on the shared stack's services (FG_* from
  *   `infra/local/stack env`), or with --private on services of its own (infra/local/stack on free
  *   ports and a data folder of its own), where it also injects faults (faults.ts).
+ * - --port-base N: every port the run opens (private services, roles, proxy, webhook receiver) is
+ *   taken from N, N+1, ... (a range of one's own on a shared machine) instead of the OS's free ones.
  *
  * Load: HTTP (single events and batches), WebSocket and gRPC streams, two apps, client-assigned
  * ids; marker events fire one alert each, delivered to a webhook the harness serves. Every 10 s
@@ -44,6 +46,7 @@ const { values: args } = parseArgs({
     private: { type: "boolean", default: false },
     seed: { type: "string", default: "20" },
     keep: { type: "boolean", default: false },
+    "port-base": { type: "string" },
   },
 });
 const mode = args.mode === "stack" ? "stack" : "embedded";
@@ -53,17 +56,25 @@ const seed = Number(args.seed);
 const withFaults = mode === "stack" && args.private;
 const root = new URL("../..", import.meta.url).pathname;
 const run = `soak${Date.now().toString(36)}`;
+// The code the roles run, taken at the start: commits landed while a 30-minute run goes on must not
+// be credited with its figures (docs/soak.md once named such a later commit). "+changes" when the
+// tracked files differ from it.
+const git = (...argv: string[]) => Bun.spawnSync(["git", ...argv], { cwd: root }).stdout.toString().trim();
+const commit = `${git("rev-parse", "--short", "HEAD")}${git("status", "--porcelain", "--untracked-files=no") ? "+changes" : ""}`;
 const work = mkdtempSync(join(tmpdir(), `fg-${run}-`));
 const say = (msg: string) => console.error(`[soak ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const APPS = ["soak-a", "soak-b"];
 const SAMPLE_MS = 10_000;
+const portBase = args["port-base"] ? Number(args["port-base"]) : undefined;
+let portsTaken = 0;
+const nextPort = (): number => (portBase === undefined ? freePort() : portBase + portsTaken++);
 const serviceVars = ["FG_KAFKA_BROKERS", "FG_REDIS_URL", "FG_POSTGRES_URL", "FG_CLICKHOUSE_URL", "FG_S3_ENDPOINT", "FG_S3_ACCESS_KEY", "FG_S3_SECRET_KEY", "FG_S3_BUCKET"];
 
 // ------------------------------------------------------------------ the webhook receiver
 const secret = "soak-webhook-secret-0123456789";
 const deliveries = new Map<string, { count: number; traceparent: string | null; markers: string[] }>();
 const receiver = Bun.serve({
-  hostname: "127.0.0.1", port: 0,
+  hostname: "127.0.0.1", port: nextPort(),
   async fetch(req) {
     const alert = (await req.json()) as { id: string; events?: { event_id: string }[] };
     const d = deliveries.get(alert.id) ?? { count: 0, traceparent: req.headers.get("traceparent"), markers: (alert.events ?? []).map((e) => e.event_id) };
@@ -74,19 +85,23 @@ const receiver = Bun.serve({
 });
 
 // ------------------------------------------------------------------ services and roles
-const stack = withFaults ? await privateStack(join(work, "services"), say) : undefined;
+const stack = withFaults ? await privateStack(join(work, "services"), say, nextPort) : undefined;
 const services: Record<string, string> = mode === "embedded" ? {} : stack?.env ?? Object.fromEntries(serviceVars.filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
 if (mode === "stack" && !services.FG_KAFKA_BROKERS) throw new Error("stack mode needs the FG_* service variables: eval \"$(bash infra/local/stack env)\" (or --private)");
-const chProxy = mode === "stack" ? delayProxy({ host: new URL(services.FG_CLICKHOUSE_URL!).hostname, port: Number(new URL(services.FG_CLICKHOUSE_URL!).port) }) : undefined;
+const chProxy = mode === "stack" ? delayProxy({ host: new URL(services.FG_CLICKHOUSE_URL!).hostname, port: Number(new URL(services.FG_CLICKHOUSE_URL!).port) }, nextPort()) : undefined;
 // The roles (and the key CLI, which merges process.env) see only the services chosen here.
 for (const k of serviceVars) delete process.env[k];
 const baseEnv: Record<string, string | undefined> = { ...process.env };
-const gatewayPort = freePort();
-const grpcPort = freePort();
+const gatewayPort = nextPort();
+const grpcPort = nextPort();
 const env: Record<string, string | undefined> = {
   ...baseEnv, ...services,
   ...(chProxy ? { FG_CLICKHOUSE_URL: `http://127.0.0.1:${chProxy.port}` } : {}),
   FG_LOG_LEVEL: "warn",
+  // The load's clients hold events up to about a second (batches, WebSocket and gRPC windows)
+  // while a marker goes out at once over HTTP: with the default bound of 0, any event of the same
+  // app that overtakes a marker on its partition makes the marker late, and its alert never fires.
+  FG_PROCESSOR_OUT_OF_ORDERNESS_MS: process.env.FG_PROCESSOR_OUT_OF_ORDERNESS_MS ?? "5000",
   FG_DATA_DIR: join(work, "data"),
   FG_GATEWAY_PORT: String(gatewayPort), FG_GRPC_PORT: String(grpcPort),
   FG_RULES_DIR: join(root, "bench/soak/rules"),
@@ -102,7 +117,7 @@ mkdirSync(env.FG_DATA_DIR!, { recursive: true });
 interface Role { name: string; managed?: Managed; adminPort?: number; metricsUrl: string; restart(): Promise<void> }
 const roleNames = mode === "embedded" ? ["all"] : ["store", "alerts", "processor", "gateway"];
 const roles: Role[] = roleNames.map((name) => {
-  const adminPort = name === "gateway" || name === "all" ? undefined : freePort();
+  const adminPort = name === "gateway" || name === "all" ? undefined : nextPort();
   const role: Role = {
     name, adminPort,
     metricsUrl: `http://127.0.0.1:${adminPort ?? gatewayPort}/metrics`,
@@ -341,7 +356,7 @@ try {
   };
 
   const result: SoakResult = {
-    mode, private: withFaults, minutes, rate, seed, run, started: new Date(t0).toISOString(), commit: Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: root }).stdout.toString().trim(),
+    mode, private: withFaults, minutes, rate, seed, run, started: new Date(t0).toISOString(), commit,
     generated, acked: acked.size, samples, seen: summarizeSeen(seen),
     ledger: verdicts.map((v) => ({ tier: v.tier, acked: v.acked, found: v.found, lost: v.lost.length, duplicated: v.duplicated.length, note: v.note, lost_sample: v.lost.slice(0, 5) })),
     files_per_partition_hour: { partitions: perPartition.size, max: Math.max(0, ...perPartition.values()), detail: Object.fromEntries(perPartition) },

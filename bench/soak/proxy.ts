@@ -7,7 +7,7 @@ export interface DelayProxy {
   stop(): void;
 }
 
-export function delayProxy(target: { host: string; port: number }): DelayProxy {
+export function delayProxy(target: { host: string; port: number }, port = 0): DelayProxy {
   let delay = 0;
   type Side = { peer?: Socket<Side>; queue: Uint8Array[] };
   const later = (fn: () => void): void => {
@@ -16,7 +16,7 @@ export function delayProxy(target: { host: string; port: number }): DelayProxy {
   };
   const server = Bun.listen<Side>({
     hostname: "127.0.0.1",
-    port: 0,
+    port,
     socket: {
       async open(client) {
         client.data = { queue: [] };
