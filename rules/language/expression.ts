@@ -10,7 +10,7 @@
  * (processor/cep/condition.ts): data, never evaluated as code. Errors say at which character.
  */
 import type { Expr, OrderOp, Ref } from "../../processor/cep/condition.ts";
-import { pathProblem, refAggregates } from "./filter.ts";
+import { pathProblem, refAggregates } from "./field-path.ts";
 
 export interface Comparison {
   left: Expr;

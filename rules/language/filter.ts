@@ -12,24 +12,12 @@
  */
 import { z } from "zod";
 import { parseExpression } from "./expression.ts";
+import { pathProblem, refAggregates } from "./field-path.ts";
 
-export const ENVELOPE_FIELDS = ["event_id", "app_id", "type", "ts", "received_at", "key", "user_id", "session_id", "props", "source"] as const;
-const PATH = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/;
 const COMBINATORS = new Set(["all", "any", "not", "expr"]);
 
 export const fieldOps = ["eq", "ne", "gt", "gte", "lt", "lte", "in", "contains", "regex", "exists"] as const;
 export type FieldOp = (typeof fieldOps)[number];
-export const refAggregates = ["first", "last", "sum", "count", "min", "max", "avg"] as const;
-
-/** Why a path is not one we can read, or null: catches typos such as `tpye` at validation time. */
-export function pathProblem(path: string): string | null {
-  if (!PATH.test(path)) return `"${path}" is not a field path: expected dotted names such as props.amount`;
-  const root = path.split(".")[0] as string;
-  if (!(ENVELOPE_FIELDS as readonly string[]).includes(root))
-    return `unknown field "${root}": expected one of ${ENVELOPE_FIELDS.join(", ")} (payload fields are props.<name>)`;
-  if (root !== "props" && path.includes(".")) return `"${root}" has no sub-fields; only props.<path> does`;
-  return null;
-}
 
 const fieldPath = z.string().superRefine((p, ctx) => {
   const problem = pathProblem(p);

@@ -8,7 +8,8 @@ import { z } from "zod";
 import { severities } from "../../schemas/alert.ts";
 import { APP_ID } from "../../schemas/envelope.ts";
 import { durationSchema } from "./duration.ts";
-import { filterSchema, pathProblem } from "./filter.ts";
+import { pathProblem } from "./field-path.ts";
+import { filterSchema } from "./filter.ts";
 import { templateProblem } from "./template.ts";
 
 export const RULE_ID = /^[a-z0-9][a-z0-9_.-]{0,127}$/;
