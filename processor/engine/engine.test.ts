@@ -277,3 +277,18 @@ pattern:
     expect(brief(out)).toEqual({ windows: [], alerts: [`funnel.signup-without-checkout u1 @${NOW + 28 * MIN}`], late: [] });
   });
 });
+
+test("events reach the rules whose filter can take their type, in rule order, and a rule added later is indexed too", () => {
+  const views = `${head("views")}filter: { type: view }\nwindow: { type: tumbling, size: 1m, threshold: { gt: 0 } }\n`;
+  const notViews = `${head("others")}filter: { not: { type: view } }\nwindow: { type: tumbling, size: 1m, threshold: { gt: 0 } }\n`;
+  const both = (...rules: string[]) => `rules:\n${rules.map((r) => `  - ${r.trimEnd().replaceAll("\n", "\n    ")}`).join("\n")}\n`;
+  const engine = createPartitionEngine({ ruleSet: ruleSetOf(both(notViews, counts("1m", "{ gt: 0 }"))) });
+  engine.process([ev("1", 0, "view", "u1"), ev("2", 1_000, "fail", "u1")]);
+  engine.setRules(ruleSetOf(both(notViews, counts("1m", "{ gt: 0 }"), views), "v2"));
+  const out = engine.process([ev("3", 2_000, "view", "u1"), ev("4", MIN, "login", "u2")]);
+  expect(brief(out).windows).toEqual([
+    'others|["shop","u1"]|0 rev1 {"value":1,"events":1}',
+    'fails|["shop","u1"]|0 rev1 {"value":1,"events":1}',
+    'views|["shop","u1"]|0 rev1 {"value":1,"events":1}',
+  ]);
+});

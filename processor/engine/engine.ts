@@ -24,6 +24,7 @@ import { appOf, emptyDelta, ENGINE_META, legacyWindowMetaName, mergeDelta, ruleM
 import type { CepBounds, RuleRunner, RunnerOptions } from "./runner.ts";
 import { CEP_DEFAULTS, defaultBudget } from "../cep/index.ts";
 import { createWindowRunner } from "./window-rule.ts";
+import { eventTypesOf } from "./group.ts";
 
 export interface EngineOptions {
   ruleSet: RuleSet;
@@ -95,6 +96,22 @@ type SavedMeta = EngineMeta | { format: 1; max_ts: number | null };
 interface AppClock {
   maxTs: number | null;
   runners: Map<string, RuleRunner>;
+  /**
+   * Per event type, the runners whose filter can take it (eventTypesOf), in the order of `runners`:
+   * an event reaches a few rules, not all. Built on first sight of a type, dropped when the runners change.
+   */
+  byType: Map<string, RuleRunner[]>;
+}
+
+/** Distinct event types indexed per app before the index starts over (types come from producers). */
+const MAX_INDEXED_TYPES = 1_024;
+
+/** The types a rule's filter can take; one analysis per compiled filter. */
+const typesOfFilter = new WeakMap<object, ReadonlySet<string> | null>();
+function typesOf(rule: CompiledRule): ReadonlySet<string> | null {
+  let types = typesOfFilter.get(rule.filter);
+  if (types === undefined) typesOfFilter.set(rule.filter, (types = eventTypesOf(rule.filter)));
+  return types;
 }
 
 const takesApp = (rule: CompiledRule, appId: string): boolean => rule.app === "*" || rule.app === appId;
@@ -127,6 +144,7 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
     // A rule (or app) added mid-stream starts at the app's watermark: events already late stay late.
     if (clock.maxTs !== null) runner.advance(clock.maxTs - outOfOrderness, emptyOutput());
     clock.runners.set(rule.id, runner);
+    clock.byType.clear();
   };
 
   /** Deletes every record of a rule whose state is no longer wanted. */
@@ -170,7 +188,7 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
     let clock = clocks.get(appId);
     if (clock) return clock;
     const savedClock = savedMeta?.format === 2 ? savedMeta.apps[appId] : undefined;
-    clock = { maxTs: savedClock ?? floor, runners: new Map() };
+    clock = { maxTs: savedClock ?? floor, runners: new Map(), byType: new Map() };
     clocks.set(appId, clock);
     const records = savedByApp.get(appId);
     savedByApp.delete(appId);
@@ -195,6 +213,28 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
     } catch (err) {
       out.failed.push({ event: e, rule_id: r.rule.id, error: err instanceof Error ? err.message : String(err) });
     }
+  };
+  /** The runners that may take `e`, in rule order. */
+  const runnersFor = (clock: AppClock, e: Envelope): Iterable<RuleRunner> => {
+    let type: unknown;
+    try {
+      type = e.type;
+    } catch {
+      // Every rule then meets the failure itself, and reports it (apply).
+      return clock.runners.values();
+    }
+    if (typeof type !== "string") return clock.runners.values();
+    let runners = clock.byType.get(type);
+    if (runners === undefined) {
+      if (clock.byType.size >= MAX_INDEXED_TYPES) clock.byType.clear();
+      runners = [];
+      for (const r of clock.runners.values()) {
+        const types = typesOf(r.rule);
+        if (types === null || types.has(type)) runners.push(r);
+      }
+      clock.byType.set(type, runners);
+    }
+    return runners;
   };
   /** Moves an app's highest event time to `ts` if that is progress, closing what its new watermark passes. */
   const reach = (clock: AppClock, ts: number, out: EngineOutput) => {
@@ -221,7 +261,7 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
       for (const e of events) {
         const clock = clockOf(e.app_id);
         reach(clock, e.ts, out);
-        for (const r of clock.runners.values()) apply(r, e, out);
+        for (const r of runnersFor(clock, e)) apply(r, e, out);
       }
       return out;
     },
@@ -260,6 +300,7 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
           pending = mergeDelta(pending, runner.flush());
           forget(id, Object.keys(runner.snapshot()));
           clock.runners.delete(id);
+          clock.byType.clear();
         }
         for (const [id, rule] of wanted) if (!clock.runners.has(id) && takesApp(rule, appId)) start(rule, null, clock, appId);
       }
@@ -267,7 +308,14 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
     flush() {
       const delta = pending;
       pending = emptyDelta();
-      for (const clock of clocks.values()) for (const r of clock.runners.values()) mergeDelta(delta, r.flush());
+      // Runners write into the delta, unless it deletes names (the old records of a restarted
+      // rule) that a runner's write must take back out: then mergeDelta sorts them out.
+      const direct = delta.del.length === 0 ? delta : undefined;
+      for (const clock of clocks.values())
+        for (const r of clock.runners.values()) {
+          const d = r.flush(direct);
+          if (d !== delta) mergeDelta(delta, d);
+        }
       delta.put.set(ENGINE_META, meta());
       return delta;
     },

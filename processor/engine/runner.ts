@@ -28,8 +28,12 @@ export interface RuleRunner {
   process(event: Envelope, out: EngineOutput): void;
   /** Event time moved on to `watermark`: close windows, fire absences and timeouts. */
   advance(watermark: number, out: EngineOutput): void;
-  /** Records changed since the last flush. */
-  flush(): RecordDelta;
+  /**
+   * Records changed since the last flush. A runner may add them to `into` (the engine's delta so
+   * far, which then deletes none of the runner's names) and return it, sparing a copy; otherwise
+   * the engine merges what it returns.
+   */
+  flush(into?: RecordDelta): RecordDelta;
   snapshot(): Records;
   stats(): { keys: number };
 }

@@ -77,11 +77,17 @@ export function createWindowRunner(initial: WindowRule, options: RunnerOptions, 
     advance(watermark: number, out: EngineOutput) {
       collect(operator.onWatermark(watermark, scratch), out);
     },
-    flush(): RecordDelta {
-      // The operator names its records already, so its map is the delta's.
-      const delta = operator.flush(groupPrefix);
+    flush(into?: RecordDelta): RecordDelta {
+      // Written straight into the engine's delta when it offers it (see RuleRunner.flush).
+      const target = into;
+      const delta = operator.flush(groupPrefix, target?.put);
       delta.groups.set(metaName, JSON.stringify(delta.meta));
-      return { put: delta.groups, del: delta.removed };
+      if (target === undefined) return { put: delta.groups, del: delta.removed };
+      for (const name of delta.removed) {
+        target.put.delete(name);
+        target.del.push(name);
+      }
+      return target;
     },
     snapshot(): Records {
       const records: Records = { [metaName]: JSON.stringify(operator.meta()) };

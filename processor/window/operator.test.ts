@@ -4,7 +4,8 @@
  * and every aggregate in one window.
  */
 import { describe, expect, test } from "bun:test";
-import { createWindowOperator } from "./operator.ts";
+import { createWindowOperator, sortClosed } from "./operator.ts";
+import type { WindowOutput, WindowResult } from "./result.ts";
 import { brief, drive, ev, manualClock, operatorOf, results, specOf } from "./test-kit.ts";
 
 const id = (start: number, group = "[]") => `r1|${group}|${start}`;
@@ -273,4 +274,24 @@ test("every aggregate over one window", () => {
   });
   expect(mean).toBeCloseTo(26 / 3, 12); // numbers only: 5, 20, 1
   expect(Math.abs((p50 as number) - 200)).toBeLessThanOrEqual(2); // 100 200 300 400: rank floor(0.5 * 3) = 1
+});
+
+test("sortClosed orders a step's results by end, group key (code units, as <), start, as a comparator would", () => {
+  const keys = ['["shop","u10"]', '["shop","u9"]', '["shop","Ü"]', '["shop","U"]', '["blog",null]', '["shop","\u{1F600}"]', '["shop","\uFFFF"]'];
+  let seed = 3;
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const results = Array.from({ length: 60 }, (_, i) => {
+    const end = [10, 20, 30][Math.floor(rand() * 3)]!;
+    return { kind: "result", id: `${i}`, rule_id: "r1", group_key: keys[i % keys.length]!, group: {}, window_start: end - 10 - (i % 2), window_end: end, revision: 1, closed: true, values: {} } as const;
+  });
+  const out: WindowOutput[] = [{ kind: "late", rule_id: "r1", group_key: "[]", event: ev("x", 0), watermark: 0, missed: [] }, ...results];
+  sortClosed(out, 1);
+  const cmp = (a: WindowResult, b: WindowResult) => a.window_end - b.window_end || (a.group_key < b.group_key ? -1 : a.group_key > b.group_key ? 1 : 0) || a.window_start - b.window_start;
+  expect(out[0]?.kind).toBe("late");
+  // Repeated (end, key) pairs fall back to the comparator: both paths give its order.
+  expect(out.slice(1).map((r) => (r as WindowResult).id)).toEqual([...results].sort(cmp).map((r) => r.id));
+  const distinct = results.filter((r, i) => results.findIndex((q) => q.window_end === r.window_end && q.group_key === r.group_key) === i);
+  const only: WindowOutput[] = [...distinct].reverse();
+  sortClosed(only, 0);
+  expect(only.map((r) => (r as WindowResult).id)).toEqual([...distinct].sort(cmp).map((r) => r.id));
 });
