@@ -32,7 +32,7 @@ import { busKey, type Envelope } from "../schemas/envelope.ts";
 import { parseRssBytes, parseStat } from "./harness/proc-stat.ts";
 import { renderProcessorBench, type DelayFigures, type EngineFigures, type EngineWorkload, type ProcessorBench, type RoleFigures } from "./harness/processor-report.ts";
 import { mulberry32 } from "./harness/random.ts";
-import { percentiles } from "./harness/report.ts";
+import { percentiles } from "./harness/percentiles.ts";
 import { deleteRunLeftovers } from "./harness/topics.ts";
 
 const RULES_DIR = join(import.meta.dir, "processor-rules");

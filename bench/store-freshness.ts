@@ -20,7 +20,7 @@ import { createLogger } from "../infra/telemetry/logger.ts";
 import { busKey } from "../schemas/envelope.ts";
 import { freePort } from "../test/support/free-port.ts";
 import { benchEvents } from "./events.ts";
-import { percentiles } from "./harness/report.ts";
+import { percentiles } from "./harness/percentiles.ts";
 import { start, summarize, waitReady } from "./harness/processes.ts";
 import { deleteRunLeftovers } from "./harness/topics.ts";
 

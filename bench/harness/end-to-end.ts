@@ -11,7 +11,8 @@ import { registerZstdCodec } from "../../infra/bus/zstd-codec.ts";
 import { runK6 } from "./k6.ts";
 import { deleteRunLeftovers } from "./topics.ts";
 import { start, summarize, waitReady, type Managed } from "./processes.ts";
-import { percentiles, type Arrival, type EndToEnd } from "./report.ts";
+import { percentiles } from "./percentiles.ts";
+import type { Arrival, EndToEnd } from "./report.ts";
 
 interface Options {
   /** Prefix of the topics and consumer groups of this run. */

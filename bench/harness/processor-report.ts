@@ -2,7 +2,7 @@
  * The figures of bench/processor.ts (engine in process, the real role, detection delay) and their
  * section of docs/benchmarks.md, each figure beside its target (issue 13).
  */
-import type { Percentiles } from "./report.ts";
+import type { Percentiles } from "./percentiles.ts";
 
 export interface EngineWorkload {
   name: string;

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
-import { kafkaClientAdvice, medianRates, percentiles, renderMarkdown, shortGroupName, type RunResult } from "./report.ts";
+import { percentiles } from "./percentiles.ts";
+import { kafkaClientAdvice, medianRates, renderMarkdown, shortGroupName, type RunResult } from "./report.ts";
 
 const load = (events_per_s: number) => ({ requests_per_s: events_per_s, events_per_s, p50_ms: 1.5, p95_ms: 4, p99_ms: 9, failed_ratio: 0 });
 

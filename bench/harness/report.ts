@@ -4,6 +4,7 @@
  * the command that produced it.
  */
 import { fmt, ratio } from "./format.ts";
+import type { Percentiles } from "./percentiles.ts";
 import { renderGatewayBench, type GatewayBench } from "./gateway-report.ts";
 import type { LoadResult } from "./k6.ts";
 import type { Machine } from "./machine.ts";
@@ -37,13 +38,6 @@ export interface EndToEnd {
 export interface Arrival {
   t_s: number;
   ms: number;
-}
-
-export interface Percentiles {
-  samples: number;
-  p50: number;
-  p95: number;
-  max: number;
 }
 
 export interface RunResult {
@@ -85,12 +79,6 @@ export function medianRates<T extends { kafkajs: Rates; platformatic: Rates; bus
   });
   const bus = runs.every((r) => r.bus) ? { bus: { consume_per_s: median(runs.map((r) => r.bus!.consume_per_s)) } } : {};
   return { ...runs[0]!, kafkajs: of("kafkajs"), platformatic: of("platformatic"), ...bus, repeats: runs.length };
-}
-
-export function percentiles(values: number[]): Percentiles {
-  const v = [...values].sort((a, b) => a - b);
-  const at = (q: number) => (v.length ? v[Math.min(v.length - 1, Math.floor(q * v.length))]! : NaN);
-  return { samples: v.length, p50: at(0.5), p95: at(0.95), max: v.length ? v[v.length - 1]! : NaN };
 }
 
 
