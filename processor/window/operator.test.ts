@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { createWindowOperator, sortClosed } from "./operator.ts";
-import type { WindowOutput, WindowResult } from "./result.ts";
+import type { WindowOutput, WindowResult } from "../../schemas/window-result.ts";
 import { brief, drive, ev, manualClock, operatorOf, results, specOf } from "./test-kit.ts";
 
 const id = (start: number, group = "[]") => `r1|${group}|${start}`;
