@@ -27,7 +27,7 @@ export function createProcessorRole(ctx: RoleContext<ProcessorEnv>): Role {
     async start() {
       const group = env.FG_PROCESSOR_GROUP;
       store = env.FG_REDIS_URL
-        ? await createRedisStateStore({ url: env.FG_REDIS_URL, keyPrefix: statePrefix(env) })
+        ? await createRedisStateStore({ url: env.FG_REDIS_URL, keyPrefix: statePrefix(env), onError: (err) => logger.warn("state backend (Redis) connection trouble; reconnecting", { err }) })
         : createMemoryStateStore();
       source = env.FG_RULES_DIR
         ? createDirectoryRuleSource({ path: env.FG_RULES_DIR, debounceMs: env.FG_RULES_RELOAD_DEBOUNCE_MS, logger })

@@ -15,6 +15,8 @@ export interface RedisStateOptions {
   url: string;
   /** Prepended to every key, e.g. "fg:processor:<group>:". */
   keyPrefix: string;
+  /** Connection trouble (the client reconnects by itself); default: ignored. */
+  onError?: (err: unknown) => void;
 }
 
 /** Arguments go to HDEL/HSET in slices: Lua's unpack has a stack limit of a few thousand. */
@@ -29,7 +31,16 @@ return 1
 `;
 
 export async function createRedisStateStore(options: RedisStateOptions): Promise<StateStore> {
-  const client = createClient({ url: options.url });
+  const client = createClient({
+    url: options.url,
+    // While Redis is away (stopped, restarting) commands wait in the client's queue and go out on
+    // reconnect: a save then takes as long as the outage, and the batch, its commit and the
+    // partition wait with it; nothing is lost or applied twice (the save is one script).
+    socket: { reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000) },
+  });
+  // Without a listener a dropped connection is an unhandled 'error' event, which ended the
+  // processor at the soak's "Redis stopped" fault.
+  client.on("error", (err) => options.onError?.(err));
   await client.connect();
   const saveSha = await client.scriptLoad(SAVE);
   const keys = (p: PartitionRef) => {
