@@ -31,7 +31,7 @@ function relay(target: URL) {
         open.add(client);
         const upstream = await Bun.connect<Side>({
           hostname: target.hostname, port: Number(target.port),
-          socket: { data: (_, chunk) => void client.write(chunk), close: () => client.end(), error: () => client.end() },
+          socket: { data: (_, chunk) => void client.write(chunk), close: () => void client.end(), error: () => void client.end() },
         });
         upstream.data = { peer: client, queue: [] };
         client.data.peer = upstream;
