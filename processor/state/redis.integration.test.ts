@@ -45,7 +45,7 @@ function relay(target: URL) {
         open.delete(client);
         client.data.peer?.end();
       },
-      error: (client) => client.data.peer?.end(),
+      error: (client) => void client.data.peer?.end(),
     },
   });
   return {
