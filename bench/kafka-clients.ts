@@ -14,7 +14,8 @@
 import { parseArgs } from "node:util";
 import { Consumer, Producer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
 import { CompressionTypes, Kafka, logLevel, Partitioners } from "kafkajs";
-import { createKafkaBus, type KafkaCompression } from "../infra/bus/kafka.ts";
+import type { KafkaCompression } from "../infra/bus/compression.ts";
+import { createKafkaBus } from "../infra/bus/kafka.ts";
 import { registerZstdCodec } from "../infra/bus/zstd-codec.ts";
 import { benchAdmin } from "./harness/topics.ts";
 

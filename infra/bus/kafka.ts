@@ -6,11 +6,10 @@
  */
 import { CompressionTypes, Kafka, logLevel, Partitioners, type Consumer, type EachBatchPayload, type LogEntry, type Producer } from "kafkajs";
 import { createLogger, type Logger } from "../telemetry/logger.ts";
+import type { KafkaCompression } from "./compression.ts";
 import { createPlatformaticPublisher } from "./platformatic-publisher.ts";
 import { registerZstdCodec } from "./zstd-codec.ts";
 import { asBuffer, partitionKey, type Bus, type BatchHandler, type IncomingRecord, type PartitionLag, type Publisher, type SubscribeOptions, type Subscription, type TopicSpec } from "./port.ts";
-
-export type KafkaCompression = "none" | "gzip" | "zstd";
 
 const codecs = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, zstd: CompressionTypes.ZSTD } as const;
 

@@ -15,7 +15,7 @@
  * caller answers "unavailable" and nothing of that send is acknowledged.
  */
 import { crc32c, produceV9, produceV10, produceV11, Producer, Writer, type Connection } from "@platformatic/kafka";
-import type { KafkaCompression } from "./kafka.ts";
+import type { KafkaCompression } from "./compression.ts";
 import { positiveMurmur2 } from "./murmur2.ts";
 import { asBuffer, type OutgoingRecord, type Publisher } from "./port.ts";
 
