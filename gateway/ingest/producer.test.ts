@@ -86,3 +86,28 @@ test("linger 0: an idle producer sends what the current turn submitted, at once 
   await new Promise((resolve) => setImmediate(resolve));
   expect(sends.map((s) => s.records.map((r) => r.value))).toEqual([["a", "b"]]);
 });
+
+test("submissions that fill a send of their own go out beside the one in flight, at most five at once; small ones wait for an answer", async () => {
+  const { publisher, sends } = controlledPublisher();
+  const p = createAckingProducer({ publisher, ...options, maxBatchBytes: 100_000, maxInflightBytes: 1_000_000, lingerMs: 0 });
+  const small = p.publish([rec("s")], 10);
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(sends.length).toBe(1);
+  void p.publish([rec("t")], 10);
+  expect(sends.length).toBe(1); // a trickle waits for the send in flight
+  const big = Array.from({ length: 6 }, (_, i) => p.publish([rec(`b${i}`)], 70_000));
+  expect(sends.length).toBe(5);
+  expect(sends.slice(1).map((s) => s.records.map((r) => r.value))).toEqual([["t", "b0"], ["b1"], ["b2"], ["b3"]]);
+  sends[0]!.ok();
+  expect(await small).toBe("acked");
+  await Bun.sleep(1);
+  expect(sends.length).toBe(6);
+  // b4 and b5 would pass maxBatchBytes together: b4 takes the free slot, b5 waits for the next.
+  expect(sends[5]!.records.map((r) => r.value)).toEqual(["b4"]);
+  for (const s of sends.slice(1)) s.ok();
+  await Bun.sleep(1);
+  expect(sends.map((s) => s.records.length)).toHaveLength(7);
+  expect(sends[6]!.records.map((r) => r.value)).toEqual(["b5"]);
+  sends[6]!.ok();
+  expect(await Promise.all(big)).toEqual(Array(6).fill("acked"));
+});

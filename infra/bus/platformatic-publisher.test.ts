@@ -5,7 +5,7 @@
  */
 import { expect, test } from "bun:test";
 import { crc32c, readRecordsBatch, Reader } from "@platformatic/kafka";
-import { compress, encodeBatch, encodeRecords } from "./platformatic-publisher.ts";
+import { compress, crc32cOf, encodeBatch, encodeRecords } from "./platformatic-publisher.ts";
 
 const records = Array.from({ length: 300 }, (_, i) => ({
   key: Buffer.from(`app:user-${i}`),
@@ -25,9 +25,18 @@ for (const codec of ["none", "zstd", "gzip"] as const) {
     expect(read.records).toHaveLength(300);
     read.records.forEach((r, i) => {
       expect(r.offsetDelta).toBe(i);
-      expect(r.key.toString()).toBe(`app:user-${i}`);
-      expect(r.value.equals(records[i]!.value)).toBe(true);
-      expect(r.headers.map(([k, v]) => [k.toString(), v.toString()])).toEqual(records[i]!.headers.map(([k, v]) => [k.toString(), v.toString()]));
+      expect(r.key!.toString()).toBe(`app:user-${i}`);
+      expect(r.value!.equals(records[i]!.value)).toBe(true);
+      expect(r.headers.map(([k, v]) => [k!.toString(), v!.toString()])).toEqual(records[i]!.headers.map(([k, v]) => [k.toString(), v.toString()]));
     });
   });
 }
+
+test("the JS CRC-32C of small batches is the native one's", () => {
+  for (const size of [0, 1, 61, 600, 4095, 4096, 10_000]) {
+    const data = Buffer.from(Array.from({ length: size }, (_, i) => (i * 131 + size) & 0xff));
+    expect(crc32cOf(data)).toBe(crc32c(data) >>> 0);
+  }
+  // The check value of CRC-32C (RFC 3720): "123456789" -> 0xe3069283.
+  expect(crc32cOf(Buffer.from("123456789"))).toBe(0xe3069283);
+});
