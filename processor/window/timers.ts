@@ -1,77 +1,76 @@
-import { Heap } from "mnemonist";
-
 /**
- * Event-time timers per key, Flink's timer service in small: when a group's window closes or
- * expires (window operator), when a key's earliest partial match runs out of time (pattern rules).
- * Keys are kept in one bucket per due time, and a min-heap holds the distinct times. Aligned
- * windows put thousands of groups on one time, so the heap stays small and a watermark step costs
- * O(1) when nothing is due and O(keys due) when something is, whatever the number of keys.
+ * Event-time timers, Flink's timer service in small: when a key's earliest partial match runs out
+ * of time (pattern rules, on string keys: createTimers), when a group's window closes or expires
+ * (the window operator, on its group objects: createTimerQueue). Items are kept in one bucket per
+ * due time, and a min-heap holds the distinct times. Aligned windows put thousands of groups on one
+ * time, so the heap stays small, and a watermark step costs O(1) and allocates nothing when nothing
+ * is due, and O(items due) when something is, whatever the number of keys.
  */
 export interface Timers {
   /** Sets (or clears, with null) the time at which `key` needs attention. */
   schedule(key: string, at: number | null): void;
   /** The time `key` is scheduled at, if any. */
   at(key: string): number | undefined;
-  /** Removes and returns the keys due at `time`, earliest first (see `tiesByKey` for equal times). */
-  due(time: number): string[];
+  /** Removes and returns the keys due at `time`, earliest first (see `tiesByKey` for equal times). The list is the caller's to read, not to change. */
+  due(time: number): readonly string[];
 }
 
 export interface TimersOptions {
   /**
    * Keys due at the same time come out in key order, so the order never depends on scheduling
-   * (default). Off for callers that sort what the keys produce anyway (the window operator).
+   * (default). Off for callers that sort what the keys produce anyway.
    */
   tiesByKey?: boolean;
 }
 
 export function createTimers(options: TimersOptions = {}): Timers {
   const tiesByKey = options.tiesByKey ?? true;
-  const times = new Heap<number>((a, b) => a - b);
-  const buckets = new Map<number, Set<string>>();
-  const current = new Map<string, number>();
-  const unschedule = (key: string) => {
-    const at = current.get(key);
-    if (at === undefined) return;
-    current.delete(key);
-    // An emptied bucket stays until its time comes up: the heap has no delete.
-    buckets.get(at)?.delete(key);
-  };
+  const queue = createTimerQueue<KeyTimer>();
+  /** The keys queued, each with its entry in the queue. */
+  const current = new Map<string, KeyTimer>();
+  const oneTime: KeyTimer[] = [];
   return {
     schedule(key, at) {
-      if (at === null) return unschedule(key);
-      if (current.get(key) === at) return;
-      unschedule(key);
-      current.set(key, at);
-      let bucket = buckets.get(at);
-      if (bucket === undefined) {
-        bucket = new Set();
-        buckets.set(at, bucket);
-        times.push(at);
+      let t = current.get(key);
+      if (at === null) {
+        if (t === undefined) return;
+        current.delete(key);
+        queue.schedule(t, Infinity);
+        return;
       }
-      bucket.add(key);
+      if (t === undefined) current.set(key, (t = { key, due: Infinity }));
+      queue.schedule(t, at);
     },
-    at: (key) => current.get(key),
+    at: (key) => current.get(key)?.due,
     due(time) {
+      // Called on every watermark step: nothing due allocates nothing.
+      if (queue.next() > time) return NOTHING_DUE;
       const keys: string[] = [];
-      while (times.size > 0 && (times.peek() as number) <= time) {
-        const at = times.pop() as number;
-        const bucket = buckets.get(at);
-        buckets.delete(at);
-        if (bucket === undefined || bucket.size === 0) continue;
+      // One time at a time, so keys tied on a time can be put in key order.
+      for (let at = queue.next(); at <= time; at = queue.next()) {
+        queue.due(at, oneTime);
         const from = keys.length;
-        for (const key of bucket) {
-          current.delete(key);
-          keys.push(key);
+        for (const t of oneTime) {
+          current.delete(t.key);
+          keys.push(t.key);
         }
-        if (tiesByKey && bucket.size > 1) {
+        if (tiesByKey && oneTime.length > 1) {
           const tied = keys.splice(from).sort();
           for (const key of tied) keys.push(key);
         }
+        oneTime.length = 0;
       }
       return keys;
     },
   };
 }
+
+interface KeyTimer extends Timed {
+  key: string;
+}
+
+/** What `due` returns when nothing is due: shared, and never written. */
+const NOTHING_DUE: readonly string[] = Object.freeze([]);
 
 /** What a TimerQueue holds: an object that carries the time it is queued for. */
 export interface Timed {
