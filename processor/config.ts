@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { SharedEnv } from "../infra/config/shared.ts";
 import type { RulesSettings } from "../rules/config.ts";
 import { CEP_DEFAULTS } from "./cep/budget.ts";
+import { DEFAULT_CHECKPOINT_MS } from "./runtime/cadence.ts";
 
 export const processorEnv = {
   FG_PROCESSOR_GROUP: z.string().default("fluxgate-processor").describe("Kafka consumer group of the processor"),
@@ -24,6 +25,14 @@ export const processorEnv = {
     .positive()
     .default(4)
     .describe("Partitions of the internal topic fg.repartition (created so if missing; must match it if it exists, checked at start): how far stage 2 spreads over processors"),
+  FG_PROCESSOR_CHECKPOINT_MS: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(DEFAULT_CHECKPOINT_MS)
+    .describe(
+      "Processing time between a partition's checkpoints (its state and offset saved to Redis in one atomic step, then the offset committed to Kafka); 0 checkpoints after every batch. A crash replays up to this much input, whose outputs are re-published under the same ids",
+    ),
   FG_PROCESSOR_IDLE_MS: z.coerce
     .number()
     .int()

@@ -42,6 +42,7 @@ export function createProcessorRole(ctx: RoleContext<ProcessorEnv>): Role {
         eventPartitions: env.FG_PROCESSOR_EVENT_PARTITIONS,
         repartitionPartitions: env.FG_PROCESSOR_REPARTITION_PARTITIONS,
         idleMs: env.FG_PROCESSOR_IDLE_MS,
+        checkpointMs: env.FG_PROCESSOR_CHECKPOINT_MS,
         dedupHorizonMs: env.FG_PROCESSOR_DEDUP_HORIZON_MS,
         dedupMaxIds: env.FG_PROCESSOR_DEDUP_MAX_IDS,
         cep: {

@@ -16,7 +16,7 @@ const discard: Bus = {
   // The live alert feed follows fg.alerts: on this bus nothing ever arrives there.
   subscribe: async () => {
     const { promise: done, resolve } = Promise.withResolvers<void>();
-    return { stop: async () => resolve(), done };
+    return { stop: async () => resolve(), commit: async () => {}, done };
   },
   ensureTopics: async (specs) => Object.fromEntries(specs.map((s) => [s.name, s.partitions])),
   lag: async () => [],

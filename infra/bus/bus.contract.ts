@@ -1,11 +1,12 @@
 /**
  * The contract every bus adapter passes (memory and Kafka alike): per-key order, headers,
- * commit-after-handle, redelivery after a failed handler, independent consumer groups.
+ * commit-after-handle (or explicit commits and the drain before leaving), redelivery after a
+ * failed handler, independent consumer groups.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { uniqueName } from "../../test/support/services.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
-import type { Bus, IncomingRecord } from "./port.ts";
+import type { Bus, IncomingRecord, Subscription } from "./port.ts";
 
 export function busContract(name: string, makeBus: () => Bus): void {
   describe(`bus contract: ${name}`, () => {
@@ -95,6 +96,61 @@ export function busContract(name: string, makeBus: () => Bus): void {
         expect(got.map((r) => r.value.toString())).toEqual(["x", "y"]);
       });
     }
+
+    test("explicit commits: nothing handled is committed until commit(); a new subscription resumes at the last commit", async () => {
+      const topic = await freshTopic(1);
+      const group = uniqueName("g");
+      const pub = await bus.publisher();
+      await pub.send(topic, ["1", "2", "3"].map((value) => ({ key: "a", value })));
+      const first: IncomingRecord[] = [];
+      const s1 = await bus.subscribe({ groupId: group, topics: [topic], fromBeginning: true, commits: "explicit" }, collect(first));
+      await waitFor(() => first.length, (n) => n === 3, { what: "three records" });
+      expect(await bus.lag([{ groupId: group, topics: [topic] }])).toEqual([{ groupId: group, topic, partition: 0, committed: null, end: 3, lag: 3 }]);
+      await s1.commit([{ topic, partition: 0, offset: first[1]!.offset }]);
+      await s1.stop();
+      const second: IncomingRecord[] = [];
+      const s2 = await bus.subscribe({ groupId: group, topics: [topic], fromBeginning: true }, collect(second));
+      await waitFor(() => second.length, (n) => n >= 2, { what: "the records after the commit" });
+      await s2.stop();
+      expect(second.map((r) => r.value.toString())).toEqual(["2", "3"]);
+    });
+
+    test("explicit commits: stop() runs drain after the batch in hand, and drain's commits land before the group is left", async () => {
+      const topic = await freshTopic(1);
+      const group = uniqueName("g");
+      const pub = await bus.publisher();
+      await pub.send(topic, [{ key: "a", value: "1" }, { key: "a", value: "2" }]);
+      const got: IncomingRecord[] = [];
+      const order: string[] = [];
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const s1: Subscription = await bus.subscribe(
+        {
+          groupId: group, topics: [topic], fromBeginning: true, commits: "explicit",
+          drain: async () => {
+            order.push("drain");
+            await s1.commit([{ topic, partition: 0, offset: String(Number(got.at(-1)!.offset) + 1) }]);
+          },
+        },
+        async (batch) => {
+          order.push("batch");
+          await held;
+          got.push(...batch.records);
+        },
+      );
+      await waitFor(() => order.length, (n) => n >= 1, { what: "a batch in hand" });
+      const stopped = s1.stop();
+      release();
+      await stopped;
+      expect(order).toEqual(["batch", "drain"]);
+      expect(got.map((r) => r.value.toString())).toEqual(["1", "2"]);
+      await pub.send(topic, [{ key: "a", value: "3" }]);
+      const second: IncomingRecord[] = [];
+      const s2 = await bus.subscribe({ groupId: group, topics: [topic], fromBeginning: true }, collect(second));
+      await waitFor(() => second.length, (n) => n >= 1, { what: "the third record" });
+      await s2.stop();
+      expect(second.map((r) => r.value.toString())).toEqual(["3"]);
+    });
 
     test("a group resumes after its committed offsets", async () => {
       const topic = await freshTopic(1);

@@ -1,8 +1,9 @@
 /**
  * The Kafka bus adapter: consumers on kafkajs, the publisher on @platformatic/kafka (or kafkajs,
  * FG_KAFKA_PRODUCER). The producer is idempotent with acks=all, so a resolved
- * send() means the record is on every in-sync replica; consumers commit explicitly, only after
- * the batch handler resolves (docs/design.md, "Guarantees").
+ * send() means the record is on every in-sync replica; consumers never auto-commit: either after
+ * the batch handler resolves, or (commits "explicit") only when the subscriber says so
+ * (docs/design.md, "Guarantees").
  */
 import { CompressionTypes, Kafka, logLevel, Partitioners, type Consumer, type EachBatchPayload, type LogEntry, type Producer } from "kafkajs";
 import { createLogger, type Logger } from "../telemetry/logger.ts";
@@ -141,7 +142,10 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
 
     await consumer.connect();
     for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? false });
-    const depth = Math.max(1, opts.inFlightBatches ?? 1);
+    const explicit = opts.commits === "explicit";
+    const depth = explicit ? 1 : Math.max(1, opts.inFlightBatches ?? 1);
+    /** The handler call in progress (one at a time): with explicit commits, stop() waits for it before draining. */
+    let current: Promise<void> | undefined;
     /** Per partition, the batches in hand, oldest first: each settles once committed (or given up). */
     const inHand = new Map<string, Promise<void>[]>();
     let failed = false;
@@ -168,8 +172,11 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         const commit = () => commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }] });
         const beat = setInterval(() => void heartbeat().catch(() => {}), 2_000);
         if (depth === 1) {
+          // Once drain may run, nothing more is handed over (it is fetched again by whoever consumes next).
+          if (explicit && stopping) return clearInterval(beat);
+          current = handler({ topic, partition, records });
           try {
-            await handler({ topic, partition, records });
+            await current;
           } catch (err) {
             fail(err);
             throw err;
@@ -177,7 +184,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
             clearInterval(beat);
           }
           resolveOffset(last);
-          await commit();
+          // With explicit commits, kafkajs fetches on and the subscriber commits what it made durable.
+          if (!explicit) await commit();
           return;
         }
         const queue = inHand.get(partitionKey(batch)) ?? [];
@@ -202,9 +210,18 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
 
     return {
       done,
+      async commit(offsets) {
+        if (offsets.length) await consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })));
+      },
       async stop() {
         if (stopping) return done.catch(() => {});
         stopping = true;
+        if (explicit && !failed) {
+          // No batch is handed over from here on; the consumer keeps running so that drain's commits still land.
+          await current?.catch(() => {});
+          // A drain that fails leaves its offsets uncommitted (redelivered later); the group is left all the same.
+          await opts.drain?.().catch((err) => logger.warn("drain before leaving the group failed", { groups: opts.groupId, err }));
+        }
         // Pipelined batches in hand finish and commit while the consumer still runs; the rest are fetched again later.
         await Promise.all([...inHand.values()].flat());
         await consumer.disconnect(); // waits for the batch in hand, which commits before returning

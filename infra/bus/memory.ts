@@ -176,6 +176,11 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
     notify();
   }
 
+  function commit(groupId: string, t: Topic, partition: number, next: number) {
+    committed.set(`${groupId}|${partitionKey({ topic: t.name, partition })}`, next);
+    trim(t, partition);
+  }
+
   async function run(groupId: string, member: Member): Promise<void> {
     while (!member.stopped) {
       if (member.needsAssign) {
@@ -203,8 +208,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
         await member.handler({ ...tp, records });
         const next = from + records.length;
         member.positions.set(key, next);
-        committed.set(`${groupId}|${key}`, next);
-        trim(t, tp.partition);
+        if (member.options.commits !== "explicit") commit(groupId, t, tp.partition, next);
         delivered = true;
       }
       if (!delivered && !member.stopped && !member.needsAssign) await appended;
@@ -263,7 +267,8 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
       options.topics.forEach((name) => group.topics.add(name));
       groups.set(options.groupId, group);
       rebalance(options.groupId);
-      const done = run(options.groupId, member).finally(() => {
+      // With explicit commits, the subscriber's last commits go in before the member leaves.
+      const done = run(options.groupId, member).then(() => options.drain?.().catch(() => {})).finally(() => {
         group.members = group.members.filter((m) => m !== member);
         if (group.members.length === 0) group.idleSince = now();
         rebalance(options.groupId);
@@ -274,6 +279,13 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
           member.stopped = true;
           notify();
           await done.catch(() => {});
+        },
+        async commit(offsets) {
+          for (const o of offsets) {
+            // Only what the member owns: a commit for a partition that moved would overwrite its new owner's position.
+            if (!member.assigned.some((tp) => tp.topic === o.topic && tp.partition === o.partition)) throw new Error(`memory bus: ${partitionKey(o)} is not assigned to this member`);
+            commit(options.groupId, topicOf(o.topic), o.partition, Number(o.offset));
+          }
         },
       };
     },

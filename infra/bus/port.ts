@@ -58,6 +58,26 @@ export interface SubscribeOptions {
    * when its partition moves to another member may be handled by both, as after a crash.
    */
   inFlightBatches?: number;
+  /**
+   * Who commits offsets. "handled" (default): the adapter commits a batch once its handler has
+   * resolved. "explicit": the adapter never commits by itself; the subscriber calls
+   * `Subscription.commit` with offsets it has made durable elsewhere (the processor's checkpoints
+   * in Redis), so its handler can return before the batch is durable and the adapter fetches on.
+   * After a rebalance or a new subscription, a partition resumes at the last explicit commit,
+   * which may be behind what the handler already had: skip what you hold (compare offsets).
+   */
+  commits?: "handled" | "explicit";
+  /**
+   * With commits "explicit": called by stop() once no batch is in hand and none will be handed
+   * over any more, before the group is left, so the subscriber can make its last batches durable
+   * and commit them (`commit` still works inside it).
+   */
+  drain?: () => Promise<void>;
+}
+
+/** A partition's next offset to read: what a commit records. */
+export interface PartitionOffset extends TopicPartition {
+  offset: string;
 }
 
 /**
@@ -69,8 +89,14 @@ export interface SubscribeOptions {
 export type BatchHandler = (batch: IncomingBatch) => Promise<void>;
 
 export interface Subscription {
-  /** Stops fetching, lets the batch in hand finish and commit, then leaves the group. */
+  /** Stops fetching, lets the batch in hand finish and commit (or runs `drain`), then leaves the group. */
   stop(): Promise<void>;
+  /**
+   * With commits "explicit": records these next offsets as the group's position. Rejects when
+   * the group cannot take them (e.g. the partition moved in a rebalance); a commit that did not
+   * land only means more to skip after the next restart.
+   */
+  commit(offsets: PartitionOffset[]): Promise<void>;
   /** Settles when the subscription ends: resolves on stop(), rejects when a handler failed. */
   readonly done: Promise<void>;
 }

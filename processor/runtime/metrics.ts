@@ -25,5 +25,6 @@ export const processorMetrics = {
   repartitionBuffered: gauge("processor_repartition_buffered", "Events on a fg.repartition partition waiting for every source partition's watermark to pass them", ["partition"]),
   repartitionWatermark: gauge("processor_repartition_watermark_seconds", "Seconds since the epoch: minimum over the active (not idle) fg.events partitions of their reported watermarks, per fg.repartition partition", ["partition"]),
   idleMarkers: counter("processor_repartition_idle_markers_total", "Times an fg.events partition, without a batch for FG_PROCESSOR_IDLE_MS, declared itself idle to every fg.repartition partition"),
-  batch: histogram("processor_batch_seconds", "Time to process, publish and checkpoint one batch"),
+  batch: histogram("processor_batch_seconds", "Time to process one batch and start publishing its outputs (acks and saves are the checkpoint's)"),
+  checkpoint: histogram("processor_checkpoint_seconds", "Time from taking a partition's checkpoint to its save: waiting for the acks of what was published since the last one, then the atomic save"),
 };

@@ -216,9 +216,11 @@ test(
     const killed = newRun("killed");
     const bus = createKafkaBus({ brokers, clientId: run });
     const stream = events();
-    const produce = async (r: Run, chunk: number, pauseMs: number) => {
+    /** With `lead`, the producer stays at most that many events ahead of what the run's checkpoints include. */
+    const produce = async (r: Run, chunk: number, pauseMs: number, lead = Infinity) => {
       const pub = await bus.publisher();
       for (let i = 0; i < stream.length; i += chunk) {
+        while (i - (await included(r)) > lead) await Bun.sleep(20);
         await pub.send(topicNames(r.prefix).events, stream.slice(i, i + chunk));
         if (pauseMs) await Bun.sleep(pauseMs);
       }
@@ -238,9 +240,11 @@ test(
 
     // Killed at seeded points of its progress, restarted each time on the state it left. Its events
     // arrive while it runs, as in production, so batches are small and kills land inside the stream:
-    // slowly enough (~15 s for the stream) that a restart cannot catch up with the producer before
-    // the next kill, even on a loaded machine.
-    const producing = produce(killed, 400, 40);
+    // the producer keeps at most 8,000 events ahead of what the checkpoints include, so however long
+    // a restart takes on a loaded machine, the stream is not over before the next kill. (Progress
+    // moves once per FG_PROCESSOR_CHECKPOINT_MS; with the producer free-running, a restart would
+    // catch up with the whole stream within a few checkpoints and the later kills land after it.)
+    const producing = produce(killed, 400, 40, 8_000);
     const rand = random(4242);
     const killAt = Array.from({ length: KILLS }, () => Math.floor((0.1 + rand() * 0.8) * EVENTS)).sort((a, b) => a - b);
     const progressAtKill: number[] = [];
@@ -257,9 +261,10 @@ test(
       await child.process.exited;
       progressAtKill.push(await included(killed));
     }
+    // The producer waits for progress, so the last restart comes before its end.
+    const last = spawnProcessor(killed, `${run}-killed-${KILLS}`);
     await producing;
     await bus.close();
-    const last = spawnProcessor(killed, `${run}-killed-${KILLS}`);
     await last.started;
     await untilAllIncluded(killed);
     last.process.kill("SIGTERM");

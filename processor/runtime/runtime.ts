@@ -7,7 +7,9 @@
  *   Stage 2 consumes fg.repartition in its own group (`<group>.repartition`): per partition, a
  *   merge orders the sources' events deterministically and an engine runs the repartitioned rules
  *   (repartition-step.ts). Its checkpoints live under the fg.repartition partitions' names.
- * Both publish, checkpoint and commit alike, so both recover exactly (see stage.ts).
+ * Both publish, checkpoint and commit alike, so both recover exactly (see stage.ts): a partition
+ * checkpoints every `checkpointMs` (default DEFAULT_CHECKPOINT_MS, 1 s) of processing time, not
+ * after every batch, and the bus commits only checkpointed offsets.
  */
 import { ConfigError } from "../../infra/config/error.ts";
 import type { Bus, Publisher, TopicPartition } from "../../infra/bus/port.ts";
@@ -18,6 +20,7 @@ import { markerKeys } from "../repartition/marker-keys.ts";
 import { localRules, repartitionedRules } from "../repartition/placement.ts";
 import type { CepBounds } from "../engine/index.ts";
 import type { StateStore } from "../state/index.ts";
+import { DEFAULT_CHECKPOINT_MS } from "./cadence.ts";
 import { createEventsStep } from "./events-step.ts";
 import { restorePartition } from "./partition.ts";
 import { repartitionStep } from "./repartition-step.ts";
@@ -36,6 +39,11 @@ export interface RuntimeOptions {
   repartitionPartitions?: number;
   /** Pause before subscribing again after the subscription failed. */
   retryDelayMs?: number;
+  /**
+   * Processing time between a partition's checkpoints (FG_PROCESSOR_CHECKPOINT_MS). Default 1000;
+   * 0 checkpoints after every batch. What a crash replays is at most this much input (stage.ts).
+   */
+  checkpointMs?: number;
   /** Processing time without a batch after which an owned fg.events partition is declared idle to stage 2. Default 2000. */
   idleMs?: number;
   /** Event time during which an fg.events partition remembers an event_id to skip resends. Default 600000. */
@@ -75,6 +83,7 @@ export function createProcessorRuntime(options: RuntimeOptions): ProcessorRuntim
     publisher: () => publisher as Publisher,
     ruleSet: () => ruleSet as RuleSet,
     retryDelayMs: options.retryDelayMs,
+    checkpointMs: options.checkpointMs ?? DEFAULT_CHECKPOINT_MS,
   };
   const dedup = { horizonMs: options.dedupHorizonMs ?? 600_000, maxIds: options.dedupMaxIds ?? 100_000 };
   const restore = (stage: { sources: number } | { dedup: typeof dedup }) => (tp: TopicPartition, rules: RuleSet) =>

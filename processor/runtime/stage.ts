@@ -1,19 +1,28 @@
 /**
  * One consumer loop of the processor over one topic: fg.events (stage 1) or fg.repartition
  * (stage 2). The loop is the same for both; what a batch does to a partition is the stage's
- * `step`. Per batch, in this order:
- *   1. skip records below the partition's checkpointed offset (redelivered after a crash),
+ * `step`. Per batch:
+ *   1. skip records below the offset the partition's in-memory state has reached (redelivered
+ *      after a crash or a rebalance),
  *   2. run the step (pure: engine, and the forwarding or the merge),
- *   3. publish window results (fg.windows), late events, invalid records (DLQ), alerts (through
- *      the alert emitter to fg.alerts) and forwarded records (fg.repartition), and wait for acks,
- *   4. save the state delta and the next offset to the state backend in one atomic step,
- *   5. return, and only then does the bus commit the offsets.
- * A crash anywhere before 4 replays the batch against the old state: outputs are re-published
- * under the same deterministic ids (forwarded records under the same source offsets, which stage
- * 2 drops) and nothing is counted twice. A crash between 4 and 5 is caught by step 1. A failed
- * subscription (Kafka or Redis trouble, or a fenced save after a rebalance) drops the in-memory
- * partitions and subscribes again: they are restored from the backend, which holds exactly what
- * was committed.
+ *   3. start publishing window results (fg.windows), late events, invalid records (DLQ), alerts
+ *      (through the alert emitter to fg.alerts) and forwarded records (fg.repartition), without
+ *      waiting for their acks, and add the batch's state delta to the partition's unsaved delta;
+ *   4. return: the bus hands over the next batch at once (commits are explicit).
+ * Per partition, a CHECKPOINT every `checkpointMs` of processing time (FG_PROCESSOR_CHECKPOINT_MS,
+ * default 1000; Flink's checkpoint interval), and when the partition is revoked or the stage stops:
+ *   a. wait for the acks of everything published since the last checkpoint,
+ *   b. save the unsaved delta (with the alert gate's throttle periods) and the next offset to the
+ *      state backend in one atomic step,
+ *   c. commit that offset to the bus. The bus's commit therefore never passes the saved state.
+ * A crash anywhere before (b) replays, from the last checkpoint, every batch since it against the
+ * state from before them: outputs are re-published under the same deterministic ids (forwarded
+ * records under the same source offsets, which stage 2 drops) and nothing is counted twice; what
+ * the interval costs is how much is replayed (up to `checkpointMs` of input). A crash between (b)
+ * and (c) is caught by step 1. A failed checkpoint (Kafka or Redis trouble, or a save fenced by
+ * another owner of a partition still assigned here) fails the subscription: the in-memory
+ * partitions are dropped and restored from the backend, which holds exactly what was saved. A save
+ * fenced for a partition that moved to another member in a rebalance just drops that partition.
  * With `idle` (stage 1), an owned partition that goes `idle.ms` of processing time without a batch
  * (including one that never had any) publishes idle markers once, so stage 2 stops waiting for
  * it; its next batch re-arms the timer. A marker is never sent while the partition's batch is in
@@ -26,7 +35,7 @@ import type { Logger } from "../../infra/telemetry/logger.ts";
 import { createAlertEmitter } from "../alerts/emitter.ts";
 import type { RuleSet } from "../../rules/set/rule-set.ts";
 import { mergeDelta, type EngineOutput, type RecordDelta } from "../engine/index.ts";
-import type { StateStore } from "../state/index.ts";
+import { FencedError, type StateStore } from "../state/index.ts";
 import { derivedTraceparent, inLinkedSpan } from "../../infra/telemetry/trace-context.ts";
 import { causeFinder, type Causes } from "./causes.ts";
 import { processorMetrics as metrics } from "./metrics.ts";
@@ -64,6 +73,8 @@ export interface StageOptions {
   step: (task: PartitionTask, records: readonly IncomingRecord[], tp: TopicPartition) => StepResult;
   /** Pause before subscribing again after the subscription failed. */
   retryDelayMs?: number;
+  /** Processing time between a partition's checkpoints (a batch starts the clock); 0 checkpoints after every batch. */
+  checkpointMs: number;
   /** Idle markers for fg.repartition, sent when an owned partition has had no batch for `ms`. */
   idle?: { ms: number; records: (task: PartitionTask, tp: TopicPartition) => OutgoingRecord[] };
 }
@@ -117,6 +128,94 @@ export function createStage(options: StageOptions): Stage {
     for (const key of [...idleTimers.keys()]) quiet(key);
   };
 
+  /** What a partition has processed but not yet saved: one per owned task, replaced with it. */
+  interface Unsaved {
+    task: PartitionTask;
+    tp: TopicPartition;
+    /** Merged deltas of the batches since the last checkpoint; null when there are none. */
+    delta: RecordDelta | null;
+    /** Their publications: a checkpoint waits for every ack before it saves. */
+    sends: Promise<unknown>[];
+    timer: ReturnType<typeof setTimeout> | undefined;
+    /** The partition's checkpoints, one after another: a delta applies on top of the one before. */
+    saving: Promise<void>;
+    /** Set once a checkpoint failed: nothing later may be saved on top of the missing delta. */
+    broken: boolean;
+  }
+  const unsaved = new Map<string, Unsaved>();
+  /** Rejects the running subscription's wait when a checkpoint fails (run() restores and subscribes again). */
+  let failRun: (err: unknown) => void = () => {};
+  /** Partitions this member owns since the last assignment: a fenced save of one it no longer owns is not a failure. */
+  let owned = new Set<string>();
+
+  const unsavedOf = (key: string, task: PartitionTask, tp: TopicPartition): Unsaved => {
+    let u = unsaved.get(key);
+    if (u?.task !== task) {
+      if (u) clearTimeout(u.timer);
+      u = { task, tp: { topic: tp.topic, partition: tp.partition }, delta: null, sends: [], timer: undefined, saving: Promise.resolve(), broken: false };
+      unsaved.set(key, u);
+    }
+    return u;
+  };
+
+  /**
+   * Saves what the partition processed so far once its publications are acked, then commits the
+   * offset. The snapshot (delta, offset, throttle periods) is taken now, synchronously, so batches
+   * that come while it waits belong to the next checkpoint.
+   */
+  function checkpoint(key: string): Promise<void> {
+    const u = unsaved.get(key);
+    if (!u) return Promise.resolve();
+    clearTimeout(u.timer);
+    u.timer = undefined;
+    const { task, tp } = u;
+    if (u.delta === null || u.broken || task.nextOffset === null) return u.saving;
+    // The gate decided during publish: its throttle periods go in the same save as the steps' state.
+    const delta = mergeDelta(u.delta, throttleDelta(task.gate.takeChanges()));
+    const sends = u.sends;
+    const nextOffset = task.nextOffset.toString();
+    u.delta = null;
+    u.sends = [];
+    const started = performance.now();
+    u.saving = u.saving.then(async () => {
+      if (u.broken) return;
+      try {
+        await Promise.all(sends);
+        await store.save(task.lease, delta, nextOffset);
+      } catch (err) {
+        u.broken = true;
+        if (unsaved.get(key) === u) unsaved.delete(key);
+        if (err instanceof FencedError && !owned.has(key)) {
+          // Revoked in a rebalance and claimed by its new owner, who replays what was not saved here.
+          logger.info("partition moved before its checkpoint; its new owner replays from the last one", { partition: key });
+          return;
+        }
+        logger.error("checkpoint failed", { err, partition: key });
+        failRun(err);
+        return;
+      }
+      metrics.checkpoint.observe((performance.now() - started) / 1000);
+      // A commit that does not land (a rebalance under way) only means more to skip after the next restart.
+      await subscription?.commit([{ ...tp, offset: nextOffset }]).catch((err) => logger.debug("offset commit after a checkpoint did not land", { err, partition: key }));
+    });
+    return u.saving;
+  }
+
+  /** Drops every in-memory partition without saving (their state is restored from the backend). */
+  function dropAll(): void {
+    for (const u of unsaved.values()) {
+      clearTimeout(u.timer);
+      u.broken = true;
+    }
+    unsaved.clear();
+    tasks.clear();
+  }
+
+  /** Checkpoints every partition (the subscription's drain, before the group is left). */
+  async function checkpointAll(): Promise<void> {
+    await Promise.all([...unsaved.keys()].map(checkpoint));
+  }
+
   const taskFor = (tp: TopicPartition): Promise<PartitionTask> => {
     const key = partitionKey(tp);
     let task = tasks.get(key);
@@ -131,8 +230,14 @@ export function createStage(options: StageOptions): Stage {
 
   async function onAssignment(assigned: TopicPartition[]): Promise<void> {
     const now = new Set(assigned.map(partitionKey));
-    // Owned state is saved with every batch, so a revoked partition has nothing left to flush.
-    for (const key of tasks.keys()) if (!now.has(key)) tasks.delete(key);
+    owned = now;
+    for (const key of tasks.keys()) {
+      if (now.has(key)) continue;
+      // Its last batches are saved if that still lands before the new owner claims it; else the new owner replays them.
+      const u = unsaved.get(key);
+      void checkpoint(key).finally(() => unsaved.get(key) === u && unsaved.delete(key));
+      tasks.delete(key);
+    }
     for (const key of idleTimers.keys()) if (!now.has(key)) quiet(key);
     logger.info("partitions assigned", { partitions: [...now] });
     await Promise.all(assigned.map(taskFor));
@@ -157,6 +262,7 @@ export function createStage(options: StageOptions): Stage {
 
   async function processNow(batch: IncomingBatch): Promise<void> {
     const started = performance.now();
+    const key = partitionKey(batch);
     const task = await taskFor(batch);
     const current = options.ruleSet();
     if (task.rulesVersion !== current.version) {
@@ -172,16 +278,22 @@ export function createStage(options: StageOptions): Stage {
       logger.error("a rule failed on an event; sent to the DLQ", { rule: f.rule_id, event_id: f.event.event_id, error: f.error });
       step.invalid.push({ key: `${f.event.app_id}:${f.event.key ?? f.event.event_id}`, value: JSON.stringify(f.event), headers: { "fg-error": `rule ${f.rule_id}: ${f.error}` } });
     }
-    await publish(task, step);
-    const nextOffset = BigInt(batch.records[batch.records.length - 1]!.offset) + 1n;
-    // The gate decided during publish: its throttle periods go in the same save as the step's state.
-    await store.save(task.lease, mergeDelta(step.delta, throttleDelta(task.gate.takeChanges())), nextOffset.toString());
-    task.nextOffset = nextOffset;
+    const u = unsavedOf(key, task, batch);
+    const sent = publish(task, step);
+    // Observed at the checkpoint; a failure is reported there, not as an unhandled rejection here.
+    sent.catch(() => {});
+    u.sends.push(sent);
+    u.delta = u.delta === null ? step.delta : mergeDelta(u.delta, step.delta);
+    task.nextOffset = BigInt(batch.records[batch.records.length - 1]!.offset) + 1n;
 
     observe(batch, task, step);
     metrics.batch.observe((performance.now() - started) / 1000);
+    // Publications in flight are bounded: past MAX_UNACKED batches, the partition checkpoints and waits.
+    if (options.checkpointMs === 0 || u.sends.length >= MAX_UNACKED) await checkpoint(key);
+    else u.timer ??= setTimeout(() => void checkpoint(key), options.checkpointMs);
   }
 
+  /** Publishes a batch's outputs; the sends start now, in batch order (one producer keeps a partition's order). */
   async function publish(task: PartitionTask, step: StepResult): Promise<void> {
     const pub = options.publisher();
     const { out } = step;
@@ -234,15 +346,21 @@ export function createStage(options: StageOptions): Stage {
   return {
     async run() {
       while (!stopping) {
+        const checkpointFailed = new Promise<never>((_, reject) => (failRun = reject));
+        checkpointFailed.catch(() => {});
         try {
-          subscription = await bus.subscribe({ groupId: options.groupId, topics: [options.topic], fromBeginning: true, onAssignment }, handle);
+          subscription = await bus.subscribe(
+            { groupId: options.groupId, topics: [options.topic], fromBeginning: true, onAssignment, commits: "explicit", drain: checkpointAll },
+            handle,
+          );
           if (stopping) await subscription.stop();
-          await subscription.done;
+          await Promise.race([subscription.done, checkpointFailed]);
           return;
         } catch (err) {
+          failRun = () => {};
           if (stopping) return;
           logger.error("processing failed; restoring partitions from the state backend and subscribing again", { err, topic: options.topic });
-          tasks.clear();
+          dropAll();
           quietAll();
           await subscription?.stop().catch(() => {});
           await Bun.sleep(options.retryDelayMs ?? 1_000);
@@ -258,6 +376,9 @@ export function createStage(options: StageOptions): Stage {
     },
   };
 }
+
+/** Batches of one partition whose publications may be unacked at once before it checkpoints and waits. */
+const MAX_UNACKED = 64;
 
 const traced = (headers: Record<string, string>, traceparent: string | undefined): Record<string, string> =>
   traceparent ? { ...headers, traceparent } : headers;
