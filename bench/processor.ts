@@ -15,7 +15,8 @@
  * state bytes per key. A workload that runs past its time budget stops there and says so.
  *
  *   bun bench/processor.ts [--parts engine,role,delay] [--quick] [--json] [--profile <dir>]
- * (--profile: the real processor runs under `bun --cpu-prof-md`, its profile left in <dir>).
+ * (--profile: the real processor runs under `bun --cpu-prof --cpu-prof-md`, its profile left in <dir>
+ * as Chrome's .cpuprofile and as markdown).
  * role and delay need the services' FG_* variables (bash infra/local/stack env).
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -175,14 +176,14 @@ interface RoleRun {
   stop(): Promise<void>;
 }
 
-/** With --profile <dir>, the processor runs under `bun --cpu-prof-md` and leaves its profile there on exit. */
+/** With --profile <dir>, the processor runs under `bun --cpu-prof --cpu-prof-md` and leaves its profile there on exit. */
 let profileDir: string | undefined;
 
 function startProcessor(run: string, rulesDir: string, logFile: string): RoleRun {
   const prefix = `${run}.`;
   const group = `${run}-processor`;
   const env = { ...process.env, FG_TOPIC_PREFIX: prefix, FG_PROCESSOR_GROUP: group, FG_RULES_DIR: rulesDir, FG_LOG_LEVEL: "warn" };
-  const proc = Bun.spawn([process.execPath, ...(profileDir ? ["--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : []), join(ROOT, "infra/app/main.ts"), "processor"], { cwd: ROOT, env, stdout: Bun.file(logFile), stderr: Bun.file(`${logFile}.err`) });
+  const proc = Bun.spawn([process.execPath, ...(profileDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : []), join(ROOT, "infra/app/main.ts"), "processor"], { cwd: ROOT, env, stdout: Bun.file(logFile), stderr: Bun.file(`${logFile}.err`) });
   return {
     prefix,
     group,
@@ -269,6 +270,10 @@ async function runDelay(quick: boolean, say: (m: string) => void, logs: string):
     const topic = `${role.prefix}fg.events`;
     await bus.ensureTopics([{ name: topic, partitions: 4 }, { name: `${role.prefix}fg.alerts`, partitions: 4 }]);
     const pub = await bus.publisher();
+    // Tracers on a producer of their own: on the load's, each would wait behind the bulk sends
+    // queued before it (an idempotent producer has one request in flight), and the figure would
+    // be this harness's queue, not the pipeline's delay.
+    const tracerPub = await bus.publisher();
     const sentAt = new Map<string, number>();
     const delays: number[] = [];
     let warm: (() => void) | undefined;
@@ -301,7 +306,7 @@ async function runDelay(quick: boolean, say: (m: string) => void, logs: string):
     while (Date.now() < deadline) {
       const t = tracer();
       sentAt.set(t.event_id, performance.now());
-      await pub.send(topic, [{ key: busKey(t), value: JSON.stringify(t) }]);
+      await tracerPub.send(topic, [{ key: busKey(t), value: JSON.stringify(t) }]);
       if (await Promise.race([ready.then(() => true), Bun.sleep(1_000).then(() => false)])) break;
     }
     warm = undefined;
@@ -321,12 +326,12 @@ async function runDelay(quick: boolean, say: (m: string) => void, logs: string):
         // A tracer every 1,000 events: 10 a second.
         const tracers = Math.floor(due / 1_000) - Math.floor(sent / 1_000);
         const records = batch.map((e) => ({ key: busKey(e), value: JSON.stringify(e) }));
+        sends.push(pub.send(topic, records));
         for (let i = 0; i < tracers; i++) {
           const t = tracer();
           sentAt.set(t.event_id, performance.now());
-          records.push({ key: busKey(t), value: JSON.stringify(t) });
+          sends.push(tracerPub.send(topic, [{ key: busKey(t), value: JSON.stringify(t) }]));
         }
-        sends.push(pub.send(topic, records));
         sent = due;
         if (sends.length % 100 === 0) rssMax = Math.max(rssMax, procTimes(role.proc.pid).rss);
       }
@@ -336,7 +341,7 @@ async function runDelay(quick: boolean, say: (m: string) => void, logs: string):
     const cpuUs = procTimes(role.proc.pid).cpuUs - cpu0;
     const wait = Date.now() + 10_000;
     while (sentAt.size > 0 && Date.now() < wait) await Bun.sleep(100);
-    await pub.close();
+    await Promise.all([pub.close(), tracerPub.close()]);
     const p = percentiles(delays);
     const sorted = [...delays].sort((a, b) => a - b);
     const p99 = sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))]! : NaN;
