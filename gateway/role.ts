@@ -11,7 +11,7 @@ import type { Role, RoleContext } from "../infra/role.ts";
 import type { GatewayEnv } from "./config.ts";
 import { createLiveFeedHub, followAlerts } from "./ws/live-feed.ts";
 import { grpcServerOptions, startGrpcServer, type GrpcServer } from "./grpc/index.ts";
-import { eventRoutes } from "./http/events.ts";
+import { createEventHandlers, eventRoutes } from "./http/events.ts";
 import { linkToKafka, type KafkaLink } from "./kafka-link.ts";
 import { healthRoutes } from "../infra/telemetry/health.ts";
 import { openApiDocument } from "./http/openapi.ts";
@@ -67,11 +67,13 @@ export function createGatewayRole(ctx: RoleContext<GatewayEnv>): Role {
       const ws = createGatewaySockets(stream, hub && createAlertFeedSocket(pipeline, hub));
       sockets = ws;
 
+      const eventOptions = { ingest: pipeline, maxRequestBytes: env.FG_GATEWAY_MAX_REQUEST_BYTES, maxBatch: env.FG_GATEWAY_MAX_BATCH, maxDepth: env.FG_GATEWAY_MAX_DEPTH };
+      const events = createEventHandlers(eventOptions);
       const openapi = openApiDocument({ maxBatch: env.FG_GATEWAY_MAX_BATCH });
       const httpLogger = logger.child({ component: "http" });
       const app = withJsonErrors(new Hono(), httpLogger)
         .route("/", healthRoutes(() => pipeline.isReady()))
-        .route("/", eventRoutes({ ingest: pipeline, maxRequestBytes: env.FG_GATEWAY_MAX_REQUEST_BYTES, maxBatch: env.FG_GATEWAY_MAX_BATCH, maxDepth: env.FG_GATEWAY_MAX_DEPTH }))
+        .route("/", eventRoutes(eventOptions, events))
         .route("/", schemaRoutes())
         .get("/openapi.json", (c) => c.json(openapi));
       server = Bun.serve<GatewaySocketData>({
@@ -80,6 +82,8 @@ export function createGatewayRole(ctx: RoleContext<GatewayEnv>): Role {
         // The routes read bodies themselves and stop at FG_GATEWAY_MAX_REQUEST_BYTES with a JSON
         // answer (NDJSON: with the lines handled); Bun's own limit would answer a bare 413 instead.
         maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+        // The hot routes on Bun's own router, ahead of the WebSocket upgrades, the console and Hono.
+        routes: { "/v1/events": { POST: (req: Request) => events.single(req) }, "/v1/events/batch": { POST: (req: Request) => events.batch(req) } },
         // WebSocket routes first: they answer undefined once the socket is upgraded.
         fetch: (req, srv) => ws.route(req, srv) ?? ctx.routes?.(req) ?? app.fetch(req),
         error: (err) => internalError(err, httpLogger),
