@@ -1,8 +1,8 @@
 /**
  * The CEP runtime for one key: `processEvent` and `advanceTime`, from (NFA, state, input) to output.
  * The key state is updated in place, as Flink's SharedBuffer is: copying it per event is what made
- * a busy key's cost grow with its history. The new lists are built before they replace the old
- * ones, so an exception part-way (an engine bug) leaves the state as it was. Time is event time
+ * a busy key's cost grow with its history. A list is changed only once the event's successors are
+ * all known, so an exception in a condition or the walk leaves the state as it was. Time is event time
  * only: windows close and absence matches fire when the caller advances time (the watermark),
  * never by the wall clock.
  */
@@ -11,7 +11,7 @@ import { eventsByStep, toMatch, type Match, type TimedOut } from "./match.ts";
 import type { Nfa } from "./nfa.ts";
 import { comparePos, skipStrategy, type SkipStrategy } from "./skip.ts";
 import { sweep, takenOf, type EventPos, type KeyState, type PartialMatch } from "./state.ts";
-import { createStep, eventAt, stateOf, successors } from "./successors.ts";
+import { createStep, eventAt, stateOf, successors, waits } from "./successors.ts";
 
 /** Bounds on one key's state, set by the processor; a pattern's own max_partial_matches applies too. */
 export interface Limits {
@@ -56,7 +56,7 @@ export function advanceTime(nfa: Nfa, state: KeyState, ts: number): StepResult {
   }
   if (absent.length === 0 && expired.length === 0) return quiet(state);
   // Even without a skip strategy, an absence match waits for earlier-starting partial matches, as in Flink.
-  const released = release(skipStrategy(nfa.skip), state, state.held, absent, live);
+  const released = release(strategyOf(nfa), state, state.held, absent, live);
   const matches = released.emitted.map((pm) => toMatch(nfa.patternId, state.key, pm, state.events, absenceEnd(nfa, pm), marked(nfa, state, pm)));
   const timeouts = expired.map((pm) => ({
     pattern_id: nfa.patternId,
@@ -76,9 +76,28 @@ export function processEvent(nfa: Nfa, state: KeyState, event: Envelope, limits:
   const advanced = advanceTime(nfa, state, event.ts);
   const pos: EventPos = { ts: event.ts, seq: state.nextSeq };
   const step = createStep(nfa, event, pos, state.events);
-  let partial: PartialMatch[] = [];
+  const list = state.partial;
   let complete: PartialMatch[] = [];
-  for (const pm of state.partial) successors(step, pm, partial, complete);
+  // Partial matches the event passes by stay where they are. When that is all of them but the
+  // start state (last in the list), the list itself is kept and only the start state's
+  // successors replace it: under a hot key whose matches wait, an event costs a check per match.
+  let waiting = 0;
+  while (waiting < list.length && waits(step, list[waiting] as PartialMatch)) waiting++;
+  let partial: PartialMatch[];
+  if (waiting === list.length - 1) {
+    const tail: PartialMatch[] = [];
+    successors(step, list[waiting] as PartialMatch, tail, complete);
+    list.pop();
+    for (const pm of tail) list.push(pm);
+    partial = list;
+  } else {
+    partial = list.slice(0, waiting);
+    for (let i = waiting; i < list.length; i++) {
+      const pm = list[i] as PartialMatch;
+      if (waits(step, pm)) partial.push(pm);
+      else successors(step, pm, partial, complete);
+    }
+  }
   // Only the start state begins matches, and it is last: the order by start holds unless this
   // event is older than a match already started (out of order within the watermark's bound).
   if (outOfOrder(partial, pos)) partial = byStart(partial);
@@ -86,7 +105,7 @@ export function processEvent(nfa: Nfa, state: KeyState, event: Envelope, limits:
   state.nextSeq = pos.seq + 1;
   if (step.nodes.length > 0) {
     const text = textOf(event);
-    state.events.set(pos.seq, { event, text, nodes: step.nodes });
+    state.events.set(pos.seq, { event, text, nodes: step.nodes, saved: false });
     state.eventBytes += text.length;
     state.added.push(pos.seq);
   }
@@ -97,9 +116,9 @@ export function processEvent(nfa: Nfa, state: KeyState, event: Envelope, limits:
   const started = partial.length - (partial.at(-1)?.start === null ? 1 : 0);
   const evicted = Math.min(started, Math.max(0, started + state.held.length - cap));
   // Sorted by start with the start state (start null) last, so the start state is never evicted.
-  if (evicted > 0) partial = partial.slice(evicted);
+  if (evicted > 0) partial.splice(0, evicted);
 
-  const strategy = skipStrategy(nfa.skip);
+  const strategy = strategyOf(nfa);
   const released = strategy.holdsMatches
     ? release(strategy, state, state.held, complete, partial)
     : { emitted: complete, held: state.held, partial };
@@ -112,6 +131,14 @@ export function processEvent(nfa: Nfa, state: KeyState, event: Envelope, limits:
   const byEvents = state.events.size > limits.maxEvents ? shrinkTo(state, (s) => s.events.size <= limits.maxEvents) : 0;
   const total = evicted + byEvents;
   return { state, matches, timeouts: advanced.timeouts, evicted: total, cause: byEvents > 0 ? "events" : evicted > 0 ? "partial_matches" : null };
+}
+
+/** One skip strategy object per compiled pattern, not one per event. */
+const strategies = new WeakMap<Nfa, SkipStrategy>();
+function strategyOf(nfa: Nfa): SkipStrategy {
+  let strategy = strategies.get(nfa);
+  if (!strategy) strategies.set(nfa, (strategy = skipStrategy(nfa.skip)));
+  return strategy;
 }
 
 /**

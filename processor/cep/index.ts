@@ -25,6 +25,7 @@ export {
   groupRecords,
   restoreHead,
   restoreState,
+  savedEventSeqs,
   serializeHead,
   serializeState,
   stateBytes,

@@ -1,7 +1,7 @@
 /** Saved key state: a round trip is exact, and state that does not fit the pattern is refused, not misread. */
 import { describe, expect, test } from "bun:test";
-import { sweep, type KeyState } from "./state.ts";
-import { createKeyState, drainChanges, drainGroups, eventRecord, groupRecords, restoreHead, restoreState, serializeHead, serializeState, type PatternSpecInput } from "./index.ts";
+import { INLINE_MATCHES, sweep, type KeyState } from "./state.ts";
+import { createKeyState, drainChanges, drainGroups, eventRecord, groupRecords, restoreHead, restoreState, savedEventSeqs, serializeHead, serializeState, type PatternSpecInput } from "./index.ts";
 import { ev, feed, names, nfaOf } from "./test-kit.ts";
 
 const spec: PatternSpecInput = {
@@ -85,16 +85,35 @@ describe("saved as records that follow changes", () => {
 
   test("a save writes the start groups that changed: waiting partial matches cost nothing, gone ones are deleted", () => {
     const pair = nfaOf({ id: "pair", steps: [{ name: "a", where: { field: "type", op: "eq", value: "a" } }, { name: "b", contiguity: "followedBy", where: { field: "type", op: "eq", value: "b" } }] });
-    const run = feed(pair, [ev("a1", 1), ev("a2", 2), ev("a3", 3)]);
-    expect(drainGroups(run.state).put.map(([seq]) => seq)).toEqual([0, 1, 2]);
-    // Three more waiting starts and an event that passes all of them by: only the new groups.
-    feed(pair, [ev("x1", 4), ev("a4", 5), ev("x2", 6)], run.state);
-    expect(drainGroups(run.state)).toEqual({ put: [[4, `[5,${run.state.partial[3]!.state},4,0]`]], del: [] });
+    const starts = INLINE_MATCHES + 2;
+    const run = feed(pair, Array.from({ length: starts }, (_, i) => ev(`a${i}`, i)));
+    expect(drainGroups(run.state).put.map(([seq]) => seq)).toEqual(Array.from({ length: starts }, (_, i) => i));
+    // A new start between events that pass every waiting match by: only the new group.
+    feed(pair, [ev("x1", 100), ev("a99", 101), ev("x2", 102)], run.state);
+    const a99 = run.state.partial.at(-2)!;
+    expect(drainGroups(run.state)).toEqual({ put: [[starts + 1, `[101,${a99.state},${starts + 1},0]`]], del: [] });
     expect(drainGroups(run.state)).toEqual({ put: [], del: [] });
     // b1 completes every waiting match (no skip strategy): their groups go.
-    const done = feed(pair, [ev("b1", 7)], run.state);
-    expect(done.matches).toHaveLength(4);
-    expect(drainGroups(run.state)).toEqual({ put: [], del: [0, 1, 2, 4] });
+    const done = feed(pair, [ev("b1", 103)], run.state);
+    expect(done.matches).toHaveLength(starts + 1);
+    expect(drainGroups(run.state).del).toHaveLength(starts + 1);
+  });
+
+  test("a key with few partial matches keeps them in its head, and its groups go once it has few again", () => {
+    const pair = nfaOf({ id: "pair", steps: [{ name: "a", where: { field: "type", op: "eq", value: "a" } }, { name: "b", contiguity: "followedBy", where: { field: "type", op: "eq", value: "b" }, within_ms: 50 }] });
+    const few = feed(pair, [ev("a1", 1), ev("a2", 2)]);
+    expect(drainGroups(few.state)).toEqual({ put: [], del: [] });
+    expect((JSON.parse(serializeHead(few.state)) as { partial: number[] }).partial).toHaveLength(3 * 5);
+    const many = feed(pair, Array.from({ length: INLINE_MATCHES }, (_, i) => ev(`a${i + 10}`, 10 + i)), few.state);
+    expect(drainGroups(many.state).put).toHaveLength(INLINE_MATCHES + 2);
+    expect((JSON.parse(serializeHead(many.state)) as { partial: number[] }).partial).toHaveLength(5);
+    // Past the step window of all but the newest: back in the head.
+    feed(pair, [ev("x", 10 + INLINE_MATCHES + 40)], many.state);
+    expect(drainGroups(many.state).del).toHaveLength(INLINE_MATCHES + 2);
+    const head = serializeHead(many.state);
+    const restored = restoreHead(pair, head, new Map([...many.state.events].map(([seq, b]) => [seq, eventRecord(b)])));
+    expect(restored.ok).toBe(true);
+    if (restored.ok) expect(serializeHead(restored.state)).toBe(head);
   });
 
   test("restored from records drained after every event, a run equals an uninterrupted one", () => {
@@ -122,7 +141,8 @@ describe("saved as records that follow changes", () => {
   });
 
   test("a head of format 3 (every partial match in the head) restores to the same state, marked for a rewrite", () => {
-    const { state } = feed(nfa, [ev("a1", 1), ev("x1", 2), ev("a2", 3)]);
+    const { state } = feed(nfa, [ev("a1", 1), ev("x1", 2), ...Array.from({ length: 6 }, (_, i) => ev(`a${i + 2}`, 3 + i))]);
+    expect(state.partial.length).toBeGreaterThan(INLINE_MATCHES);
     const flat = state.partial.flatMap((pm) => [pm.state, pm.start?.ts ?? 0, pm.start?.seq ?? -1, pm.last?.seq ?? -1, pm.last?.idx ?? -1]);
     const old = JSON.stringify({ format: 3, fingerprint: state.fingerprint, key: state.key, time: state.time, nextSeq: state.nextSeq, partial: flat, held: [], evictedTotal: 0, evictedAt: null });
     const records = new Map([...state.events].map(([seq, b]) => [seq, eventRecord(b)]));
@@ -132,7 +152,23 @@ describe("saved as records that follow changes", () => {
     expect(restored.rewrite).toBe(true);
     expect(serializeState(restored.state)).toBe(serializeState(state));
     // Its first save writes every group, so the new head and the groups together hold it all.
-    expect(drainGroups(restored.state).put.map(([seq]) => seq)).toEqual([0, 2]);
+    expect(drainGroups(restored.state).put.map(([seq]) => seq)).toEqual([0, 2, 3, 4, 5, 6, 7]);
     expect(restoreHead(nfa, old, records, new Map([[0, "[1,1,0,0]"]])).ok).toBe(false);
+  });
+
+  test("an event swept before any save was given its record is neither written nor deleted; one swept after is deleted", () => {
+    const timed = nfaOf({ ...spec, within_ms: 10 });
+    const run = feed(timed, [ev("a1", 0)]);
+    feed(timed, [20], run.state);
+    sweep(run.state);
+    expect(drainChanges(run.state)).toEqual({ added: [], dropped: [] });
+    feed(timed, [ev("a2", 21)], run.state);
+    expect(drainChanges(run.state)).toEqual({ added: [1], dropped: [] });
+    expect(savedEventSeqs(run.state)).toEqual([1]);
+    feed(timed, [40], run.state);
+    sweep(run.state);
+    expect(savedEventSeqs(run.state)).toEqual([1]);
+    expect(drainChanges(run.state)).toEqual({ added: [], dropped: [1] });
+    expect(savedEventSeqs(run.state)).toEqual([]);
   });
 });

@@ -14,7 +14,9 @@
  *     node. They sit side by side in `partial` (it is ordered by start) and change together,
  *     while a waiting match leaves its group as it was (`drainGroups` compares each group with
  *     the one last saved and returns those that differ);
- *   - a small head: times, bounds, held matches and the start state's match.
+ *   - a small head: times, bounds, held matches and the start state's match. A key with few
+ *     partial matches (most keys) keeps them all in the head instead (`INLINE_MATCHES`): its head
+ *     is written anyway, and a record per group would cost more than it saves.
  * The state is tied to one compiled pattern by its fingerprint, because it names NFA states by index.
  */
 import { z } from "zod";
@@ -55,6 +57,8 @@ export interface Buffered {
   readonly text: string;
   /** The nodes that took it (those still reachable, after a sweep). */
   nodes: Taken[];
+  /** Its record has been handed to a save (`drainChanges`): sweeping it must delete that record. */
+  saved: boolean;
 }
 
 export interface KeyState {
@@ -77,11 +81,13 @@ export interface KeyState {
   evictedTotal: number;
   /** Event time of the latest eviction, or null: matches ending within `within` after it are marked. */
   evictedAt: number | null;
-  /** Seqs buffered and swept since `drainChanges` was last called. */
+  /** Seqs buffered since `drainChanges` was last called, and seqs of saved records swept since. */
   added: number[];
   dropped: number[];
-  /** The start groups as last saved (`drainGroups`), by the seq of their start event. */
-  saved: Map<number, SavedGroup>;
+  /** The start groups as last saved (`drainGroups`), by the seq of their start event; null until a save has any. */
+  saved: Map<number, SavedGroup> | null;
+  /** The head's constant part, made at its first save: the key is the one string in it that needs escaping. */
+  headPrefix: string | null;
 }
 
 /** A start group as saved: its members then (objects are never changed, so identity says unchanged). */
@@ -106,7 +112,8 @@ export function createKeyState(nfa: Nfa, key: string): KeyState {
     evictedAt: null,
     added: [],
     dropped: [],
-    saved: new Map(),
+    saved: null,
+    headPrefix: null,
   };
 }
 
@@ -138,17 +145,31 @@ export function sweep(s: KeyState): void {
     }
     s.events.delete(seq);
     s.eventBytes -= b.text.length;
-    s.dropped.push(seq);
+    if (b.saved) s.dropped.push(seq);
   }
   s.swept = s.events.size;
 }
 
 /** Events buffered and swept since the last call: what a save must write and delete. */
 export function drainChanges(s: KeyState): { added: number[]; dropped: number[] } {
-  const changes = { added: s.added.filter((seq) => s.events.has(seq)), dropped: s.dropped };
+  const added: number[] = [];
+  for (const seq of s.added) {
+    const b = s.events.get(seq);
+    if (b === undefined) continue;
+    b.saved = true;
+    added.push(seq);
+  }
+  const changes = { added, dropped: s.dropped };
   s.added = [];
   s.dropped = [];
   return changes;
+}
+
+/** The seqs of every event record a save was given and no later save deleted: what forgetting the key must delete. */
+export function savedEventSeqs(s: KeyState): number[] {
+  const out = [...s.dropped];
+  for (const [seq, b] of s.events) if (b.saved) out.push(seq);
+  return out;
 }
 
 /**
@@ -194,6 +215,10 @@ function groupRecord(start: EventPos, list: readonly PartialMatch[], from: numbe
   return text + "]";
 }
 
+/** Up to this many partial matches, a key's are all saved in its head, not in start groups. */
+export const INLINE_MATCHES = 16;
+const inline = (s: KeyState): boolean => s.partial.length <= INLINE_MATCHES;
+
 let drains = 0;
 
 /**
@@ -202,47 +227,58 @@ let drains = 0;
  * whose partial matches wait is saved for the price of its head.
  */
 export function drainGroups(s: KeyState): { put: [number, string][]; del: number[] } {
+  if (inline(s)) {
+    // Now in the head: any groups saved before go.
+    const del = s.saved === null ? [] : [...s.saved.keys()];
+    s.saved = null;
+    return { put: [], del };
+  }
+  const saved = (s.saved ??= new Map<number, SavedGroup>());
   const seen = ++drains;
   const put: [number, string][] = [];
   let kept = 0;
   const list = s.partial;
   forEachGroup(list, (start, from, to) => {
-    const known = s.saved.get(start.seq);
+    const known = saved.get(start.seq);
     if (known?.seen === seen) throw new Error(`internal: two runs of partial matches start at event ${start.seq}`);
     if (known && known.members.length === to - from && known.members.every((pm, i) => pm === list[from + i])) {
       known.seen = seen;
       kept++;
       return;
     }
-    s.saved.set(start.seq, { members: list.slice(from, to), seen });
+    saved.set(start.seq, { members: list.slice(from, to), seen });
     put.push([start.seq, groupRecord(start, list, from, to)]);
   });
   const del: number[] = [];
-  if (s.saved.size > kept + put.length)
-    for (const [seq, group] of s.saved)
+  if (saved.size > kept + put.length)
+    for (const [seq, group] of saved)
       if (group.seen !== seen) {
-        s.saved.delete(seq);
+        saved.delete(seq);
         del.push(seq);
       }
   return { put, del };
 }
 
-/** Matches as one flat list of numbers, five per match: state, start ts, start seq, last node's seq and idx. */
-function flatMatches(pms: readonly PartialMatch[], only: (pm: PartialMatch) => boolean): string {
+/** Matches `from` on as one flat list of numbers, five per match: state, start ts, start seq, last node's seq and idx. */
+function flatMatches(pms: readonly PartialMatch[], from: number): string {
   let text = "";
-  for (const pm of pms) {
-    if (!only(pm)) continue;
+  for (let i = from; i < pms.length; i++) {
+    const pm = pms[i] as PartialMatch;
     if (text.length > 0) text += ",";
     text += `${pm.state},${pm.start?.ts ?? 0},${pm.start?.seq ?? -1},${pm.last?.seq ?? -1},${pm.last?.idx ?? -1}`;
   }
   return `[${text}]`;
 }
 
+/** Where the head's share of `partial` begins: all of it when inline, else the matches without a start (they are last). */
+function headFrom(s: KeyState): number {
+  if (inline(s)) return 0;
+  let i = s.partial.length;
+  while (i > 0 && (s.partial[i - 1] as PartialMatch).start === null) i--;
+  return i;
+}
+
 const HEAD_FORMAT = 4;
-const noStart = (pm: PartialMatch) => pm.start === null;
-const any = () => true;
-/** The head's constant part per key, made once: its key is the one string in it that needs escaping. */
-const headPrefixes = new WeakMap<KeyState, string>();
 
 /**
  * The head of a key's state as JSON: times, bounds, held matches and the partial matches without
@@ -250,17 +286,14 @@ const headPrefixes = new WeakMap<KeyState, string>();
  * records. Built by hand, because it is written for every key a flush touches.
  */
 export function serializeHead(s: KeyState): string {
-  let prefix = headPrefixes.get(s);
-  if (prefix === undefined) {
-    prefix = `{"format":${HEAD_FORMAT},"fingerprint":${JSON.stringify(s.fingerprint)},"key":${JSON.stringify(s.key)}`;
-    headPrefixes.set(s, prefix);
-  }
-  return `${prefix},"time":${s.time},"nextSeq":${s.nextSeq},"partial":${flatMatches(s.partial, noStart)},"held":${flatMatches(s.held, any)},"evictedTotal":${s.evictedTotal},"evictedAt":${s.evictedAt}}`;
+  s.headPrefix ??= `{"format":${HEAD_FORMAT},"fingerprint":${JSON.stringify(s.fingerprint)},"key":${JSON.stringify(s.key)}`;
+  return `${s.headPrefix},"time":${s.time},"nextSeq":${s.nextSeq},"partial":${flatMatches(s.partial, headFrom(s))},"held":${flatMatches(s.held, 0)},"evictedTotal":${s.evictedTotal},"evictedAt":${s.evictedAt}}`;
 }
 
 /** Every start group of the state as records, by start seq (for a whole snapshot). */
 export function groupRecords(s: KeyState): [number, string][] {
   const out: [number, string][] = [];
+  if (inline(s)) return out;
   forEachGroup(s.partial, (start, from, to) => out.push([start.seq, groupRecord(start, s.partial, from, to)]));
   return out;
 }
@@ -277,9 +310,10 @@ const int = z.number().int();
 const savedMatchesSchema = z.array(z.number()).refine((a) => a.length % 5 === 0, { message: "matches come in fives" });
 
 /**
- * Format 4 keeps in `partial` only the matches without a start; format 3 (before start groups)
- * kept every partial match there, and is still read: such a head restores as it was, and the
- * caller rewrites it in the current format (`RestoreResult.rewrite`).
+ * Format 4 keeps in `partial` the matches that are in no start group (all of them for a key with
+ * few, else those without a start); format 3 (before start groups) kept every partial match
+ * there, and is still read: such a head restores as it was, and the caller rewrites it in the
+ * current format (`RestoreResult.rewrite`).
  */
 const headSchema = z
   .object({
@@ -346,7 +380,7 @@ export function restoreHead(
     // The event's text as saved (the record is `{"e":<text>,"n":[...]}`), not as re-serialised after parsing.
     const record = records.get(seq) as string;
     const text = record.slice('{"e":'.length, record.lastIndexOf(',"n":'));
-    events.set(seq, { event: parsed.value.e, text, nodes });
+    events.set(seq, { event: parsed.value.e, text, nodes, saved: true });
     eventBytes += text.length;
   }
   const checkState = (state: number): string | null =>
@@ -394,8 +428,10 @@ export function restoreHead(
   const unstarted = load(h.partial);
   const held = load(h.held);
   if (typeof unstarted === "string") return { ok: false, reason: unstarted };
+  if (grouped.length > 0 && unstarted.some((pm) => pm.start !== null)) return { ok: false, reason: "partial matches in the head beside start groups" };
   if (typeof held === "string") return { ok: false, reason: held };
-  // Ordered by start, the start state last: groups by their start, then the head's own.
+  // Ordered by start, the start state last: groups by their start, then the head's own (all of
+  // them when there are no groups, else those without a start).
   const partial = grouped.flat().concat(unstarted);
   const state: KeyState = {
     fingerprint: h.fingerprint,
@@ -411,7 +447,8 @@ export function restoreHead(
     evictedAt: h.evictedAt,
     added: [],
     dropped: [],
-    saved,
+    saved: saved.size > 0 ? saved : null,
+    headPrefix: null,
   };
   sweep(state);
   return { ok: true, state, rewrite: h.format !== HEAD_FORMAT };

@@ -39,6 +39,8 @@ export interface Step {
   readonly events: ReadonlyMap<number, Buffered>;
   /** Moves per state, for states whose conditions do not read the partial match. */
   readonly memo: (Move[] | undefined)[];
+  /** Per state: whether a partial match there (not the fresh start) stays exactly as it is (`waits`). */
+  readonly waiting: (boolean | undefined)[];
   /** The nodes made for this event (one per take): if any, the event is buffered with them. */
   readonly nodes: Taken[];
 }
@@ -49,8 +51,38 @@ export const createStep = (nfa: Nfa, event: Envelope, pos: EventPos, events: Rea
   pos,
   events,
   memo: [],
+  waiting: [],
   nodes: [],
 });
+
+/**
+ * Whether the event passes this partial match by: its only move is an ignore into its own state,
+ * so it stays the same object. Decided once per NFA state and event (not for states whose
+ * conditions read the match), which is what makes a thousand waiting matches cheap.
+ */
+export function waits(step: Step, pm: PartialMatch): boolean {
+  let w = step.waiting[pm.state];
+  if (w === undefined) {
+    const s = stateOf(step.nfa, pm.state);
+    if (s.iterative) w = false;
+    else {
+      const moves = movesOf(step, pm);
+      const only = moves[0];
+      w = moves.length === 1 && only !== undefined && only.edge.action === "ignore" && only.edge.target === pm.state;
+    }
+    step.waiting[pm.state] = w;
+  }
+  return w && !isFresh(step.nfa, pm);
+}
+
+/** Whether the event would begin a match from the start state: if not, a key with no state stays without one. */
+export function beginsMatch(nfa: Nfa, event: Envelope): boolean {
+  const step = createStep(nfa, event, { ts: event.ts, seq: 0 }, noEvents);
+  const fresh: PartialMatch = { state: nfa.start, start: null, last: null };
+  return movesOf(step, fresh).some((m) => m.edge.action === "take");
+}
+
+const noEvents: ReadonlyMap<number, Buffered> = new Map();
 
 /**
  * Appends the successors of `pm` to `out` and the matches it completes to `complete`. A branch

@@ -82,7 +82,7 @@ describe("saved as a head, one record per buffered event and one per start group
   });
 
   test("records saved before start groups (every partial match in the head, format 3) restore and are rewritten", () => {
-    const input = [...views("u1", 4), ev("x1", 1_010, "other", "u1"), ...views("u1", 2, 20)];
+    const input = [...views("u1", 8), ev("x1", 1_010, "other", "u1"), ...views("u1", 2, 20)];
     const first = createPartitionEngine({ ruleSet: rules, cep: bounds(1_000, 1_000) });
     first.process(input);
     const records = first.snapshot();

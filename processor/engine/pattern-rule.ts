@@ -27,6 +27,7 @@ import {
   groupRecords,
   nextDeadline,
   restoreHead,
+  savedEventSeqs,
   serializeHead,
   shrinkTo,
   stateBytes,
@@ -34,7 +35,7 @@ import {
   type StepResult,
 } from "../cep/index.ts";
 import type { Nfa } from "../cep/nfa.ts";
-import { isFresh } from "../cep/successors.ts";
+import { beginsMatch, isFresh } from "../cep/successors.ts";
 import { identityOf, ruleSelector } from "./group.ts";
 import type { EngineOutput } from "./output.ts";
 import { patternEventPrefix, patternGroupPrefix, patternKeyPrefix, type RecordDelta, type Records } from "./records.ts";
@@ -57,8 +58,6 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
   const { limits, budget } = options.cep;
   const account = budget.account();
   const states = new Map<string, KeyState>();
-  /** Per key, the seqs of the event records saved (or about to be): what a flush must add or delete. */
-  const savedEvents = new Map<string, Set<number>>();
   const dirty = new Set<string>();
   /** Records to delete at the next flush (a write of the same name since takes it back out). */
   const gone = new Set<string>();
@@ -102,7 +101,6 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
         continue;
       }
       states.set(key, restored.state);
-      savedEvents.set(key, new Set(texts.keys()));
       // Saved events the head no longer needs go with the next flush, and so does a head saved
       // in an older format (its partial matches move to start groups).
       if (restored.state.dropped.length > 0 || restored.rewrite) dirty.add(key);
@@ -118,7 +116,6 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
     gone.add(prefix + key);
     for (const seq of seqs) gone.add(eventName(key, seq));
     for (const seq of groups) gone.add(groupName(key, seq));
-    savedEvents.delete(key);
   }
 
   const apply = (key: string, before: number, step: StepResult, out: EngineOutput) => {
@@ -136,11 +133,12 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
         cause = "budget";
       }
     }
-    if (s.held.length === 0 && s.partial.every((pm) => isFresh(nfa, pm))) {
+    // Back at its start: only the start state's match is left (there is never more than one).
+    if (s.held.length === 0 && s.partial.length <= 1 && s.partial.every((pm) => isFresh(nfa, pm))) {
       account.add(-stateBytes(s));
       if (states.delete(key)) {
         dirty.delete(key);
-        forget(key, savedEvents.get(key) ?? [], s.saved.keys());
+        forget(key, savedEventSeqs(s), s.saved?.keys() ?? []);
       }
       timers.schedule(key, null);
     } else {
@@ -162,23 +160,19 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
   const write = (key: string, s: KeyState, put: Map<string, string>, del: string[]) => {
     put.set(prefix + key, serializeHead(s));
     gone.delete(prefix + key);
-    let known = savedEvents.get(key);
-    if (!known) savedEvents.set(key, (known = new Set()));
     const { added, dropped } = drainChanges(s);
-    for (const seq of dropped) {
-      if (!known.delete(seq)) continue;
-      del.push(eventName(key, seq));
-    }
+    for (const seq of dropped) del.push(eventName(key, seq));
     for (const seq of added) {
-      put.set(eventName(key, seq), eventRecord(s.events.get(seq)!));
-      gone.delete(eventName(key, seq));
-      known.add(seq);
+      const name = eventName(key, seq);
+      put.set(name, eventRecord(s.events.get(seq)!));
+      gone.delete(name);
     }
     const groups = drainGroups(s);
     for (const seq of groups.del) del.push(groupName(key, seq));
     for (const [seq, text] of groups.put) {
-      put.set(groupName(key, seq), text);
-      gone.delete(groupName(key, seq));
+      const name = groupName(key, seq);
+      put.set(name, text);
+      gone.delete(name);
     }
   };
 
@@ -199,6 +193,9 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
         return;
       }
       const s = states.get(key);
+      // A key without state stays without one unless the event begins a match: most events of a
+      // rule's types (the second step's, say) reach keys that have none, and need no state made.
+      if (!s && !beginsMatch(nfa, e)) return;
       apply(key, s ? stateBytes(s) : 0, processEvent(nfa, s ?? createKeyState(nfa, key), e, limits), out);
     },
     advance(next: number, out: EngineOutput) {
