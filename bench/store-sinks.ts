@@ -8,7 +8,8 @@
  * lag it keeps (sampled every second) says whether it keeps up.
  *
  *   bun bench/store-sinks.ts [--rows 200000] [--batch 50000] [--sinks clickhouse,postgres,archive] [--kafka]
- *                            [--together [--rate 50000] [--seconds 20]] [--json]
+ *                            [--consume] [--together [--rate 50000] [--seconds 20]] [--json]
+ * --consume: the consume path alone for three sinks in one process, decoding apart and shared.
  * Needs the services' FG_* variables (bash infra/local/stack env). Prints a table, or with --json
  * one JSON object (bench/run reads it).
  */
@@ -22,11 +23,12 @@ import { busKey, type Envelope } from "../schemas/envelope.ts";
 import { createClickHouseTier } from "../store/clickhouse/tier.ts";
 import { createPostgresTier } from "../store/postgres/tier.ts";
 import { createArchiveSink } from "../store/s3/index.ts";
-import { createSinkRuntime, decodeEnvelope } from "../store/runtime/index.ts";
+import type { IncomingRecord } from "../infra/bus/port.ts";
+import { createSharedDecoder, createSinkRuntime, decodeEnvelope, type Decoded } from "../store/runtime/index.ts";
 import type { Sink } from "../store/sink.ts";
 import { freePort } from "../test/support/free-port.ts";
 import { benchEvents } from "./events.ts";
-import type { PathResult, StoreSinksResult, TogetherResult } from "./harness/store-sinks-report.ts";
+import type { ConsumeResult, PathResult, StoreSinksResult, TogetherResult } from "./harness/store-sinks-report.ts";
 import { start, summarize, waitReady } from "./harness/processes.ts";
 import { benchAdmin, deleteRunLeftovers } from "./harness/topics.ts";
 
@@ -37,6 +39,7 @@ const { values } = parseArgs({
     kafka: { type: "boolean", default: false },
     sinks: { type: "string", default: "clickhouse,postgres,archive" },
     together: { type: "boolean", default: false },
+    consume: { type: "boolean", default: false },
     rate: { type: "string", default: "50000" },
     seconds: { type: "string", default: "20" },
     json: { type: "boolean", default: false },
@@ -137,6 +140,57 @@ async function throughKafka(sink: Sink, data: Envelope[]): Promise<PathResult & 
   return result;
 }
 
+
+/**
+ * The consume path alone, for three event sinks in one process: three runtimes (a group each, as
+ * the store runs them) with writes that only count, over one topic filled beforehand, first each
+ * decoding for itself, then through one shared decoder (store/runtime/shared-decode.ts), twice
+ * each, interleaved. CPU of this process per event (all three sinks' work on it), timed from the
+ * first record fetched.
+ */
+async function consumePath(count: number): Promise<ConsumeResult> {
+  const topics = topicNames(`${suffix}.consume.`);
+  const bus = createKafkaBus({ brokers: need("FG_KAFKA_BROKERS").split(","), clientId: "bench", logger: quiet });
+  await bus.ensureTopics([{ name: topics.events, partitions: 4 }, { name: topics.dlq, partitions: 1 }]);
+  const publisher = await bus.publisher();
+  for (let i = 0; i < count; i += 10_000) {
+    await publisher.send(topics.events, events(Math.min(10_000, count - i), i).map((e) => ({ key: busKey(e), value: JSON.stringify(e) })));
+  }
+  await publisher.close();
+  const run = async (label: string, decode: (record: IncomingRecord) => Decoded<Envelope>): Promise<PathResult> => {
+    let written = 0;
+    let first = 0;
+    let cpu: ReturnType<typeof cpuMeter> | undefined;
+    const timed = (record: IncomingRecord) => {
+      if (!first) [first, cpu] = [performance.now(), cpuMeter()];
+      return decode(record);
+    };
+    const runtimes = ["clickhouse", "postgres", "archive"].map((name) => createSinkRuntime({
+      name, bus, topic: topics.events, dlqTopic: topics.dlq, groupPrefix: `${suffix}-${label}`, decode: timed,
+      write: async (items) => void (written += items.length),
+      batch: { maxRows: 10_000, maxWaitMs: 250 }, retry: { maxAttempts: 3, baseMs: 100, maxMs: 1_000 }, consumers: 1, logger: quiet,
+    }));
+    await Promise.all(runtimes.map((r) => r.start()));
+    while (written < 3 * count) await Bun.sleep(5);
+    const seconds = (performance.now() - first) / 1_000;
+    const result = { rows_per_s: Math.round(count / seconds), seconds: round2(seconds), cpu_us_per_row: cpu!(count) };
+    await Promise.all(runtimes.map((r) => r.stop()));
+    return result;
+  };
+  // Interleaved twice, the least disturbed (lowest CPU) of each kept: the machine is shared.
+  const best = (a: PathResult, b: PathResult) => (a.cpu_us_per_row <= b.cpu_us_per_row ? a : b);
+  let decoded = 0;
+  const counted = (record: IncomingRecord) => (decoded++, decodeEnvelope(record));
+  const sharedDecoder = () => createSharedDecoder(counted, { readers: 3, capacity: 100_000 }).decode;
+  let separate = await run("separate-1", decodeEnvelope);
+  let shared = await run("shared-1", sharedDecoder());
+  separate = best(separate, await run("separate-2", decodeEnvelope));
+  shared = best(shared, await run("shared-2", sharedDecoder()));
+  await bus.close();
+  await deleteRunLeftovers(`${suffix}.consume.`).catch(() => {});
+  await deleteRunLeftovers(`${suffix}-`).catch(() => {});
+  return { events: count, separate, shared, decodes_per_event_shared: round2(decoded / (2 * count)) };
+}
 
 /** The store role in a process of its own, every sink, while events arrive at a constant rate. */
 async function together(rate: number, seconds: number): Promise<TogetherResult> {
@@ -263,6 +317,10 @@ for (const { label, sink, cleanup } of benches()) {
   await cleanup();
   await sink.close();
 }
+if (values.consume) {
+  say("consume path: three sinks' runtimes on one topic, decoding apart and shared");
+  result.consume = await consumePath(rows);
+}
 if (values.together) result.together = await together(Number(values.rate), Number(values.seconds));
 
 if (values.json) console.log(JSON.stringify(result));
@@ -274,6 +332,7 @@ else {
   }
   const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
   for (const r of table) console.log(r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  "));
+  if (result.consume) console.log(JSON.stringify(result.consume));
   if (result.together) console.log(JSON.stringify(result.together));
 }
 process.exit(0);

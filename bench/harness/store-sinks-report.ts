@@ -26,10 +26,20 @@ export interface TogetherResult {
   writes?: Record<string, { writes: number; rows_per_write: number; mean_write_ms: number; busy_pct: number }>;
 }
 
+/** Three sinks' runtimes with counting writes on one topic: the consume path alone, each decoding apart, then sharing one decoder. */
+export interface ConsumeResult {
+  events: number;
+  separate: PathResult;
+  shared: PathResult;
+  /** Decodes per event with the shared decoder (1: every record decoded once for the three sinks; 3: never shared). */
+  decodes_per_event_shared?: number;
+}
+
 export interface StoreSinksResult {
   rows: number;
   batch: number;
   sinks: { sink: string; direct: PathResult; kafka?: PathResult & { join_s: number } }[];
+  consume?: ConsumeResult;
   together?: TogetherResult;
 }
 
@@ -57,6 +67,20 @@ export function storeSinksSection(r: StoreSinksResult): string[] {
     }),
     "",
   ];
+  const c = r.consume;
+  if (c) {
+    lines.push(
+      `**Consume path of three sinks in one process** (${fmt(c.events)} events on a topic of 4 partitions; three runtimes, a group each,`,
+      "writes that only count; CPU of the process per event for all three; each way twice, interleaved, the lower CPU of the two):",
+      "",
+      "| decoding | events/s (each sink) | CPU µs per event |",
+      "|---|---:|---:|",
+      `| each sink for itself | ${fmt(c.separate.rows_per_s)} | ${c.separate.cpu_us_per_row} |`,
+      `| shared (store/runtime/shared-decode.ts) | ${fmt(c.shared.rows_per_s)} | ${c.shared.cpu_us_per_row} (${ratio(c.shared.cpu_us_per_row, c.separate.cpu_us_per_row)}) |`,
+      "",
+      ...(c.decodes_per_event_shared === undefined ? [] : [`With the shared decoder each event was decoded ${c.decodes_per_event_shared} times for the three sinks.`, ""]),
+    );
+  }
   const t = r.together;
   if (t) {
     const groups = Object.keys(t.max_lag).sort();
