@@ -183,8 +183,8 @@ async function main(): Promise<void> {
     ["--seconds", values.quick ? "5" : "10", "--warmup", "3", "--logs", join(logs, "gateway")], "gateway-bench.err");
   result.processor = await jsonBench("processor", "processor: engine, real role, detection delay", "bench/processor.ts", ["--logs", logs, ...(values.quick ? ["--quick"] : [])], "processor-bench.err");
   result.sql = await jsonBench("sql", "sql: chdb against DuckDB over the archive", "bench/sql.ts", ["--events", values.quick ? "200000" : "1000000"], "sql-bench.err");
-  result.store_sinks = await jsonBench("Store sinks", "store sinks: write() and through Kafka, then all sinks in one store process under load", "bench/store-sinks.ts",
-    ["--kafka", "--together", "--rows", values.quick ? "100000" : "200000", "--seconds", values.quick ? "10" : "30"], "store-sinks.err");
+  result.store_sinks = await jsonBench("Store sinks", "store sinks: write() and through Kafka, the consume path of three sinks, then all sinks in one store process under load", "bench/store-sinks.ts",
+    ["--kafka", "--consume", "--together", "--rows", values.quick ? "100000" : "200000", "--seconds", values.quick ? "10" : "30"], "store-sinks.err");
 }
 
 /** Runs a benchmark script with --json and returns the figures of its last line; a failure goes to not_run. */
