@@ -105,8 +105,8 @@ async function direct(sink: Sink, data: Envelope[]): Promise<PathResult> {
  * The runtime from a topic filled beforehand: timed from the first record it decodes to the last
  * row written, so the group join (a fixed cost, ~0.1-1 s) is reported apart from the rate.
  */
-async function throughKafka(sink: Sink, data: Envelope[]): Promise<PathResult & { join_s: number }> {
-  const topics = topicNames(`${suffix}.${sink.name.replace(/\W/g, "")}.`);
+async function throughKafka(sink: Sink, data: Envelope[], round: number): Promise<PathResult & { join_s: number }> {
+  const topics = topicNames(`${suffix}.${sink.name.replace(/\W/g, "")}${round}.`);
   const bus = createKafkaBus({ brokers: need("FG_KAFKA_BROKERS").split(","), clientId: "bench", logger: quiet });
   await bus.ensureTopics([{ name: topics.events, partitions: 4 }, { name: topics.dlq, partitions: 1 }]);
   const publisher = await bus.publisher();
@@ -118,7 +118,7 @@ async function throughKafka(sink: Sink, data: Envelope[]): Promise<PathResult & 
   let first = 0;
   let cpu: ReturnType<typeof cpuMeter> | undefined;
   const runtime = createSinkRuntime({
-    name: sink.name, bus, topic: topics.events, dlqTopic: topics.dlq, groupPrefix: suffix,
+    name: sink.name, bus, topic: topics.events, dlqTopic: topics.dlq, groupPrefix: `${suffix}-${round}`,
     decode: (record) => {
       if (!first) [first, cpu] = [performance.now(), cpuMeter()];
       return decodeEnvelope(record);
@@ -311,8 +311,15 @@ for (const { label, sink, cleanup } of benches()) {
   say(`${label}: write()${values.kafka ? " and through Kafka" : ""}`);
   await sink.prepare();
   await sink.write(events(Math.min(batch, 1_000))); // warm-up: connections, JIT
+  // Interleaved twice, the faster of each path kept: the load of a shared machine changes within
+  // seconds, and a ratio of two paths measured a minute apart would mostly measure that.
+  const faster = <R extends PathResult>(a: R, b: R) => (a.rows_per_s >= b.rows_per_s ? a : b);
   const entry: StoreSinksResult["sinks"][number] = { sink: label, direct: await direct(sink, events(rows)) };
-  if (values.kafka) entry.kafka = await throughKafka(sink, events(rows));
+  if (values.kafka) {
+    entry.kafka = await throughKafka(sink, events(rows), 1);
+    entry.direct = faster(entry.direct, await direct(sink, events(rows)));
+    entry.kafka = faster(entry.kafka, await throughKafka(sink, events(rows), 2));
+  }
   result.sinks.push(entry);
   await cleanup();
   await sink.close();

@@ -56,6 +56,7 @@ export function storeSinksSection(r: StoreSinksResult): string[] {
     "*write()*: batches handed to the Sink directly. *Kafka + runtime*: fresh events produced beforehand to a topic of 4",
     "partitions (zstd), then fetched, decompressed, decoded and validated, batched, written and committed by the store runtime;",
     "timed from the first record decoded to the last row written (the group join apart). CPU: this process, all threads.",
+    "With --kafka the two paths run interleaved twice (write(), Kafka, write(), Kafka) and the faster run of each is shown.",
     "",
     "| sink | write() rows/s | CPU µs/row | Kafka + runtime rows/s | of write() | CPU µs/row | group join s | target |",
     "|---|---:|---:|---:|---:|---:|---:|---|",
