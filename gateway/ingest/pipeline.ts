@@ -66,7 +66,7 @@ export function createIngest(o: IngestOptions): Ingest {
           return;
         }
         records.push({ key: busKey(p.envelope), value: p.value, headers });
-        bytes += p.value.length;
+        bytes += p.bytes;
         results.push({ index, status: "accepted", event_id: p.envelope.event_id });
       });
       if (records.length && (await o.producer.publish(records, bytes)) === "unavailable") {

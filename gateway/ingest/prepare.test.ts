@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
-import { prepareEvent, type PrepareSettings } from "./prepare.ts";
+import { envelopeInputSchema } from "../../schemas/envelope.ts";
+import { acceptEnvelope, prepareEvent, type PrepareSettings } from "./prepare.ts";
 
 const principal = { keyId: "k1", appId: "shop" };
 const settings: PrepareSettings = { maxEventBytes: 32_768, unknownTypes: "reject" };
@@ -95,4 +96,26 @@ test("props.__proto__ is refused by name, never dropped silently (issue 19 #11)"
     const p = prepareEvent(raw, principal, "http", at, settings);
     expect(p).toMatchObject({ ok: false, code: "invalid", errors: [{ path: expect.stringContaining("__proto__"), message: expect.stringContaining("__proto__") }] });
   }
+});
+
+test("the envelope fast path accepts only what the schema accepts, with the schema's output", () => {
+  const base = { event_id: "0190b3c2-0000-7000-8000-000000000001", app_id: "shop", type: "page_view", ts: at, key: "k", user_id: "u1", session_id: "s1", props: { url: "/", n: 1 } };
+  // Every field set to values of every kind, valid and not, one field at a time and all missing.
+  const values: unknown[] = [undefined, null, true, 0, -1, 1.5, at, 8.64e15, 8.64e15 + 1, Number.MAX_SAFE_INTEGER, "", "x", "x".repeat(256), "x".repeat(257), "Shop", "page.view", "9page",
+    "2026-01-05T10:00:00Z", "0190b3c2-0000-7000-8000-000000000001", "0190b3c2-0000-7000-8000-00000000000g", "00000000-0000-0000-0000-000000000000", [], [1], {}, { a: { b: 1 } }];
+  const cases: Record<string, unknown>[] = [base, { app_id: "shop", type: "signup" }, { ...base, extra: 1 }, JSON.parse('{"app_id":"shop","type":"signup","__proto__":{}}')];
+  for (const field of Object.keys(base)) for (const v of values) cases.push({ ...base, [field]: v });
+  let fast = 0;
+  for (const raw of cases) {
+    const accepted = acceptEnvelope(raw);
+    const schema = envelopeInputSchema.safeParse(raw);
+    if (accepted) {
+      fast++;
+      expect(schema.success).toBe(true);
+      expect(accepted).toEqual(schema.data!);
+    }
+  }
+  // The common shapes do take the fast path.
+  expect(fast).toBeGreaterThan(40);
+  expect(acceptEnvelope({ app_id: "shop", type: "signup" })).toEqual({ app_id: "shop", type: "signup", props: {} });
 });

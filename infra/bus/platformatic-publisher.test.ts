@@ -10,7 +10,8 @@ import { compress, crc32cOf, encodeBatch, encodeRecords } from "./platformatic-p
 const records = Array.from({ length: 300 }, (_, i) => ({
   key: Buffer.from(`app:user-${i}`),
   // Values of every varint width: 1, 2 and 3 bytes of length.
-  value: Buffer.from("x".repeat(i % 3 === 0 ? 10 : i % 3 === 1 ? 200 : 20_000)),
+  // Bytes and text (with characters of several UTF-8 lengths).
+  value: i % 4 === 3 ? `é€𝄞${"y".repeat(i)}` : Buffer.from("x".repeat(i % 3 === 0 ? 10 : i % 3 === 1 ? 200 : 20_000)),
   headers: i % 2 ? [[Buffer.from("traceparent"), Buffer.from(`00-${"a".repeat(32)}-${"b".repeat(16)}-01`)] as [Buffer, Buffer]] : [],
 }));
 
@@ -26,7 +27,7 @@ for (const codec of ["none", "zstd", "gzip"] as const) {
     read.records.forEach((r, i) => {
       expect(r.offsetDelta).toBe(i);
       expect(r.key!.toString()).toBe(`app:user-${i}`);
-      expect(r.value!.equals(records[i]!.value)).toBe(true);
+      expect(r.value!.equals(Buffer.from(records[i]!.value))).toBe(true);
       expect(r.headers.map(([k, v]) => [k!.toString(), v!.toString()])).toEqual(records[i]!.headers.map(([k, v]) => [k.toString(), v.toString()]));
     });
   });

@@ -49,9 +49,12 @@ const writeVarint = (buf: Buffer, at: number, n: number): number => writeUvarint
 /** A record's bytes as the batch carries them; the key and header strings encoded once. */
 interface EncodedRecord {
   key: Buffer;
-  value: Uint8Array;
+  /** Text (the gateway's envelope JSON) is written into the batch as UTF-8 directly. */
+  value: Uint8Array | string;
   headers: [Buffer, Buffer][];
 }
+
+const byteLength = (v: Uint8Array | string): number => (typeof v === "string" ? Buffer.byteLength(v) : v.length);
 
 /**
  * The records section of a RecordBatch v2 (uncompressed): per record its length, attributes,
@@ -59,11 +62,13 @@ interface EncodedRecord {
  */
 export function encodeRecords(records: readonly EncodedRecord[]): Buffer {
   const sizes = new Array<number>(records.length);
+  const valueSizes = new Array<number>(records.length);
   let total = 0;
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
+    const valueSize = (valueSizes[i] = byteLength(r.value));
     // attributes (1) + timestamp delta 0 (1) + offset delta
-    let size = 2 + varintSize(i) + varintSize(r.key.length) + r.key.length + varintSize(r.value.length) + r.value.length + varintSize(r.headers.length);
+    let size = 2 + varintSize(i) + varintSize(r.key.length) + r.key.length + varintSize(valueSize) + valueSize + varintSize(r.headers.length);
     for (const [k, v] of r.headers) size += varintSize(k.length) + k.length + varintSize(v.length) + v.length;
     sizes[i] = size;
     total += varintSize(size) + size;
@@ -78,9 +83,10 @@ export function encodeRecords(records: readonly EncodedRecord[]): Buffer {
     at = writeVarint(buf, at, i);
     at = writeVarint(buf, at, r.key.length);
     at += r.key.copy(buf, at);
-    at = writeVarint(buf, at, r.value.length);
-    buf.set(r.value, at);
-    at += r.value.length;
+    at = writeVarint(buf, at, valueSizes[i]!);
+    if (typeof r.value === "string") buf.write(r.value, at, "utf8");
+    else buf.set(r.value, at);
+    at += valueSizes[i]!;
     at = writeVarint(buf, at, r.headers.length);
     for (const [k, v] of r.headers) {
       at = writeVarint(buf, at, k.length);
@@ -184,8 +190,6 @@ function stringCache(): (s: string) => Buffer {
   };
 }
 
-const asBytes = (v: string | Uint8Array): Uint8Array => (typeof v === "string" ? Buffer.from(v) : v);
-
 export async function createPlatformaticPublisher(o: PlatformaticPublisherOptions): Promise<Publisher> {
   const producer = new Producer({
     clientId: o.clientId, bootstrapBrokers: o.brokers, idempotent: true, acks: -1, compression: o.compression,
@@ -258,7 +262,7 @@ export async function createPlatformaticPublisher(o: PlatformaticPublisherOption
       const partition = positiveMurmur2(key) % info.partitionsCount;
       let list = byPartition.get(partition);
       if (!list) byPartition.set(partition, (list = []));
-      list.push({ key, value: asBytes(r.value), headers });
+      list.push({ key, value: r.value, headers });
     }
     // One request per leader, each with the batches of the partitions it leads.
     const byLeader = new Map<number, { partition: number; records: EncodedRecord[]; section: Buffer }[]>();
