@@ -74,6 +74,8 @@ class Group {
   changedIn = -1;
   /** False once its last window expired: a later event for the key makes a new group. */
   live = true;
+  /** It has a record in the store (written by a flush, or restored from one): only then does its going delete one. */
+  saved = false;
   /** Its group_by values, for results: parsed from the key at its first result, then shared. */
   values: Record<string, Json> | null = null;
 
@@ -217,6 +219,7 @@ function build(spec: WindowSpec, options: WindowOperatorOptions, initial: Restor
     for (const p of initial.meta.partitions) partitions.set(p.partition, { maxTs: p.max_ts, activeAt: now });
     for (const [key, flat] of initial.groups) {
       const g = new Group(key, flat as unknown[]);
+      g.saved = true;
       groups.set(key, g);
       timers.schedule(g, earliest(g.w, watermark));
     }
@@ -429,7 +432,8 @@ function build(spec: WindowSpec, options: WindowOperatorOptions, initial: Restor
       else {
         groups.delete(g.key);
         g.live = false;
-        removed.push(g.key);
+        // A group opened and gone between two flushes never had a record.
+        if (g.saved) removed.push(g.key);
       }
     }
     dueNow.length = 0;
@@ -476,7 +480,11 @@ function build(spec: WindowSpec, options: WindowOperatorOptions, initial: Restor
     },
     flush(prefix = "", into = new Map<string, string>()) {
       const texts = into;
-      for (const g of changed) if (g.live) texts.set(prefix + g.key, JSON.stringify(g.w));
+      for (const g of changed) {
+        if (!g.live) continue;
+        texts.set(prefix + g.key, JSON.stringify(g.w));
+        g.saved = true;
+      }
       // A key whose group went and came back is written, not deleted; one that went twice, deleted once.
       const gone: string[] = [];
       for (const key of removed.length > 1 ? new Set(removed) : removed) if (!groups.has(key)) gone.push(prefix + key);

@@ -151,6 +151,20 @@ describe("flush", () => {
     expect(delta.removed).toEqual(['w:r1:g:["y"]']);
   });
 
+  test("a group opened and gone between two flushes, never written, deletes nothing; a restored one that goes deletes its record", () => {
+    const op = operatorOf(specOf({ kind: "tumbling", size_ms: 10, group_by: ["props.g"] }));
+    op.process(ev("a", 1, { g: "x" }), "p0");
+    op.flush();
+    op.process(ev("b", 2, { g: "y" }), "p0");
+    const resumed = restoreWindowOperator(op.spec, JSON.parse(JSON.stringify(op.snapshot())), { clock: () => 0 });
+    if (!resumed.ok) throw new Error(resumed.reason);
+    op.process(ev("c", 3, { g: "z" }), "p0");
+    op.onWatermark(10);
+    expect(op.flush().removed).toEqual(['["x"]']);
+    resumed.operator.onWatermark(10);
+    expect(resumed.operator.flush().removed.sort()).toEqual(['["x"]', '["y"]']);
+  });
+
   test("a flushed record is text taken at the flush: later events do not change it", () => {
     const op = operatorOf(specOf({ kind: "tumbling", size_ms: 10 }));
     op.process(ev("a", 1), "p0");
