@@ -32,8 +32,6 @@ export interface EngineOptions {
   records?: Records;
   /** How far behind the partition's highest event time an event may arrive and still be on time. Default 0. */
   outOfOrdernessMs?: number;
-  /** Processing time; default Date.now. */
-  clock?: () => number;
   /** Saved state that cannot be used (rule changed, unreadable) is dropped and reported here. */
   onDiscard?: (ruleId: string, reason: string) => void;
   /** Bounds on pattern state; default: processor/cep's defaults and the process's default budget. */
@@ -101,6 +99,14 @@ interface AppClock {
    * an event reaches a few rules, not all. Built on first sight of a type, dropped when the runners change.
    */
   byType: Map<string, RuleRunner[]>;
+  /** `runners` as a list, for the watermark step of every event. */
+  all: RuleRunner[];
+}
+
+/** After the runners of `clock` changed: the lists built from them go. */
+function runnersChanged(clock: AppClock): void {
+  clock.byType.clear();
+  clock.all = [...clock.runners.values()];
 }
 
 /** Distinct event types indexed per app before the index starts over (types come from producers). */
@@ -125,7 +131,6 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
   let floor = savedMeta === null ? null : savedMeta.format === 1 ? savedMeta.max_ts : savedMeta.floor;
   let pending = emptyDelta();
   const runnerOptions: RunnerOptions = {
-    clock: options.clock ?? Date.now,
     ruleSetVersion: () => ruleSet.version,
     onDiscard: options.onDiscard ?? (() => {}),
     cep: options.cep ?? {
@@ -144,7 +149,7 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
     // A rule (or app) added mid-stream starts at the app's watermark: events already late stay late.
     if (clock.maxTs !== null) runner.advance(clock.maxTs - outOfOrderness, emptyOutput());
     clock.runners.set(rule.id, runner);
-    clock.byType.clear();
+    runnersChanged(clock);
   };
 
   /** Deletes every record of a rule whose state is no longer wanted. */
@@ -188,7 +193,7 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
     let clock = clocks.get(appId);
     if (clock) return clock;
     const savedClock = savedMeta?.format === 2 ? savedMeta.apps[appId] : undefined;
-    clock = { maxTs: savedClock ?? floor, runners: new Map(), byType: new Map() };
+    clock = { maxTs: savedClock ?? floor, runners: new Map(), byType: new Map(), all: [] };
     clocks.set(appId, clock);
     const records = savedByApp.get(appId);
     savedByApp.delete(appId);
@@ -215,20 +220,20 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
     }
   };
   /** The runners that may take `e`, in rule order. */
-  const runnersFor = (clock: AppClock, e: Envelope): Iterable<RuleRunner> => {
+  const runnersFor = (clock: AppClock, e: Envelope): readonly RuleRunner[] => {
     let type: unknown;
     try {
       type = e.type;
     } catch {
       // Every rule then meets the failure itself, and reports it (apply).
-      return clock.runners.values();
+      return clock.all;
     }
-    if (typeof type !== "string") return clock.runners.values();
+    if (typeof type !== "string") return clock.all;
     let runners = clock.byType.get(type);
     if (runners === undefined) {
       if (clock.byType.size >= MAX_INDEXED_TYPES) clock.byType.clear();
       runners = [];
-      for (const r of clock.runners.values()) {
+      for (const r of clock.all) {
         const types = typesOf(r.rule);
         if (types === null || types.has(type)) runners.push(r);
       }
@@ -241,7 +246,7 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
     if (maxTs === null || ts > maxTs) maxTs = ts;
     if (clock.maxTs !== null && ts <= clock.maxTs) return;
     clock.maxTs = ts;
-    for (const r of clock.runners.values()) r.advance(ts - outOfOrderness, out);
+    for (const r of clock.all) r.advance(ts - outOfOrderness, out);
   };
   /** Every app's clock to `ts`, and new apps' start. */
   const reachAll = (ts: number, out: EngineOutput) => {
@@ -300,7 +305,7 @@ export function createPartitionEngine(options: EngineOptions): PartitionEngine {
           pending = mergeDelta(pending, runner.flush());
           forget(id, Object.keys(runner.snapshot()));
           clock.runners.delete(id);
-          clock.byType.clear();
+          runnersChanged(clock);
         }
         for (const [id, rule] of wanted) if (!clock.runners.has(id) && takesApp(rule, appId)) start(rule, null, clock, appId);
       }

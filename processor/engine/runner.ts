@@ -6,8 +6,6 @@ import type { EngineOutput } from "./output.ts";
 import type { RecordDelta, Records } from "./records.ts";
 
 export interface RunnerOptions {
-  /** Processing time; only the window operator's idle detection reads it. */
-  clock: () => number;
   /** The running rule set's version, for alerts (it may change while state is kept). */
   ruleSetVersion: () => string;
   /** Saved state that does not fit the rule is dropped, and reported here. */

@@ -23,7 +23,7 @@ const PARTITION = "p";
 export function createWindowRunner(initial: WindowRule, options: RunnerOptions, saved: Records | null, appId: string): RuleRunner {
   let rule = initial;
   const takes = ruleSelector(rule);
-  const operator = restore(rule, options, saved, appId) ?? createWindowOperator(rule.window, { clock: options.clock });
+  const operator = restore(rule, options, saved, appId) ?? createWindowOperator(rule.window, {});
   const groupPrefix = windowGroupPrefix(rule.id);
   const metaName = windowMetaName(rule.id, appId);
   /** The operator's outputs of one call, before they are sorted into the engine's: reused, so a call allocates no list. */
@@ -110,7 +110,7 @@ function restore(rule: WindowRule, options: RunnerOptions, saved: Records | null
   const prefix = windowGroupPrefix(rule.id);
   const groups: Record<string, unknown> = {};
   for (const [name, text] of Object.entries(saved)) if (name.startsWith(prefix)) groups[name.slice(prefix.length)] = JSON.parse(text);
-  const restored = restoreWindowOperator(rule.window, { meta: JSON.parse(metaText) as OperatorMeta, groups }, { clock: options.clock });
+  const restored = restoreWindowOperator(rule.window, { meta: JSON.parse(metaText) as OperatorMeta, groups }, {});
   if (restored.ok) return restored.operator;
   options.onDiscard(rule.id, restored.reason);
   return null;

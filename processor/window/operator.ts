@@ -28,8 +28,12 @@ import { emitsOnChange, isClosed, isExpired, nextTimer } from "./trigger.ts";
 import { combinedWatermark, type PartitionProgress } from "./watermark.ts";
 
 export interface WindowOperatorOptions {
-  /** Processing time in ms; only idle detection reads it. */
-  clock: () => number;
+  /**
+   * Processing time in ms; only idle detection (advanceWatermark) reads it. Without it no partition
+   * is ever idle: a caller that moves the watermark itself (onWatermark) needs none, and saves a
+   * clock read per event.
+   */
+  clock?: () => number;
   /** A partition without events for this long stops holding the watermark back. Default 60 s. */
   idleTimeoutMs?: number;
 }
@@ -215,7 +219,7 @@ function build(spec: WindowSpec, options: WindowOperatorOptions, initial: Restor
   if (initial) {
     // Idle clocks restart: after a restart every partition gets a full timeout to be consumed again
     // before its replayed events could be made late by the others.
-    const now = clock();
+    const now = clock?.() ?? 0;
     for (const p of initial.meta.partitions) partitions.set(p.partition, { maxTs: p.max_ts, activeAt: now });
     for (const [key, flat] of initial.groups) {
       const g = new Group(key, flat as unknown[]);
@@ -237,7 +241,7 @@ function build(spec: WindowSpec, options: WindowOperatorOptions, initial: Restor
       lastPartitionName = partition;
     }
     if (ts > p.maxTs) p.maxTs = ts;
-    p.activeAt = clock();
+    if (clock !== undefined) p.activeAt = clock();
   };
 
   const markChanged = (g: Group) => {
@@ -466,7 +470,7 @@ function build(spec: WindowSpec, options: WindowOperatorOptions, initial: Restor
       return out;
     },
     advanceWatermark(out = []) {
-      const next = combinedWatermark(partitions, spec.out_of_orderness_ms, idleTimeoutMs, clock());
+      const next = combinedWatermark(partitions, spec.out_of_orderness_ms, idleTimeoutMs, clock?.() ?? 0);
       return next === null ? out : onWatermark(next, out);
     },
     onWatermark,
