@@ -5,7 +5,7 @@
  */
 import { afterEach, expect, test } from "bun:test";
 import { createMemoryBus } from "../../infra/bus/memory.ts";
-import type { Bus, IncomingRecord } from "../../infra/bus/port.ts";
+import type { Bus, IncomingRecord, Publisher } from "../../infra/bus/port.ts";
 import { topicNames } from "../../infra/bus/topics.ts";
 import { createLogger } from "../../infra/telemetry/logger.ts";
 import { readTopic } from "../../test/support/read-topic.ts";
@@ -108,4 +108,39 @@ test("a failed checkpoint restores from the last saved one: the replayed outputs
   expect(failed.windows.length).toBeGreaterThan(CLOSED);
   expect(byId(failed.windows)).toEqual(byId(clean.windows));
   expect(store.saves).toEqual(["500", "1000", "1200"]);
+});
+
+test("past 64 batches whose publications Kafka has not acked, the partition stops taking batches until the acks come", async () => {
+  const bus = createMemoryBus({ defaultPartitions: 1 });
+  await bus.ensureTopics([{ name: topics.events, partitions: 1 }]);
+  const pub = await bus.publisher();
+  // 100 batches of 500 events, each closing windows (one a minute of event time).
+  const many = Array.from({ length: 50_000 }, (_, i) => ev(`e${i}`, i * 1_000, "fail", "u1"));
+  await pub.send(topics.events, many.map((e) => ({ key: `shop:${e.user_id}`, value: JSON.stringify(e) })));
+  // Window results are held (no ack) until released; everything else goes through.
+  const held: (() => void)[] = [];
+  const slow: Bus = {
+    ...bus,
+    publisher: async (): Promise<Publisher> => ({
+      ...pub,
+      send: (topic, records) => (topic === topics.windows ? new Promise<void>((resolve) => held.push(resolve)).then(() => pub.send(topic, records)) : pub.send(topic, records)),
+    }),
+  };
+  const store = recordingStore();
+  const runtime = createProcessorRuntime({ bus: slow, topics, groupId: "g", store, logger, outOfOrdernessMs: 0, eventPartitions: 1, checkpointMs: 60_000 });
+  running.push(runtime);
+  runtime.setRules(rules);
+  await runtime.start();
+  await waitFor(() => held.length, (n) => n >= 64, { what: "64 batches published" });
+  await Bun.sleep(200);
+  expect(held.length).toBe(64);
+  expect(store.saves).toEqual([]);
+  // Released, the acks let the checkpoint through, and the rest of the stream follows.
+  const release = setInterval(() => held.splice(0).forEach((r) => r()), 5);
+  await waitFor(() => store.saves.length, (n) => n >= 1, { what: "the checkpoint after the acks" });
+  expect(Number(store.saves[0])).toBe(64 * 500);
+  await runtime.stop();
+  running.splice(running.indexOf(runtime), 1);
+  clearInterval(release);
+  expect(await committed(bus)).toBe(50_000);
 });

@@ -136,6 +136,8 @@ export function createStage(options: StageOptions): Stage {
     delta: RecordDelta | null;
     /** Their publications: a checkpoint waits for every ack before it saves. */
     sends: Promise<unknown>[];
+    /** Batches whose publications have not all been acked yet (those since earlier checkpoints included). */
+    unacked: number;
     timer: ReturnType<typeof setTimeout> | undefined;
     /** The partition's checkpoints, one after another: a delta applies on top of the one before. */
     saving: Promise<void>;
@@ -152,7 +154,7 @@ export function createStage(options: StageOptions): Stage {
     let u = unsaved.get(key);
     if (u?.task !== task) {
       if (u) clearTimeout(u.timer);
-      u = { task, tp: { topic: tp.topic, partition: tp.partition }, delta: null, sends: [], timer: undefined, saving: Promise.resolve(), broken: false };
+      u = { task, tp: { topic: tp.topic, partition: tp.partition }, delta: null, sends: [], unacked: 0, timer: undefined, saving: Promise.resolve(), broken: false };
       unsaved.set(key, u);
     }
     return u;
@@ -283,13 +285,17 @@ export function createStage(options: StageOptions): Stage {
     // Observed at the checkpoint; a failure is reported there, not as an unhandled rejection here.
     sent.catch(() => {});
     u.sends.push(sent);
+    u.unacked++;
+    void sent.finally(() => u.unacked--).catch(() => {});
     u.delta = u.delta === null ? step.delta : mergeDelta(u.delta, step.delta);
     task.nextOffset = BigInt(batch.records[batch.records.length - 1]!.offset) + 1n;
 
     observe(batch, task, step);
     metrics.batch.observe((performance.now() - started) / 1000);
-    // Publications in flight are bounded: past MAX_UNACKED batches, the partition checkpoints and waits.
-    if (options.checkpointMs === 0 || u.sends.length >= MAX_UNACKED) await checkpoint(key);
+    // Publications in flight are bounded: past MAX_UNACKED batches not acked yet (Kafka slower than
+    // the engine), the partition checkpoints and waits. Not per batch count: small batches acked
+    // promptly never make the consumer wait.
+    if (options.checkpointMs === 0 || u.unacked >= MAX_UNACKED) await checkpoint(key);
     else u.timer ??= setTimeout(() => void checkpoint(key), options.checkpointMs);
   }
 
@@ -377,7 +383,7 @@ export function createStage(options: StageOptions): Stage {
   };
 }
 
-/** Batches of one partition whose publications may be unacked at once before it checkpoints and waits. */
+/** Batches of one partition whose publications may be unacked at once before it checkpoints and waits for them. */
 const MAX_UNACKED = 64;
 
 const traced = (headers: Record<string, string>, traceparent: string | undefined): Record<string, string> =>
