@@ -8,7 +8,7 @@
  */
 import type { IncomingRecord, OutgoingRecord, TopicPartition } from "../../infra/bus/port.ts";
 import type { RuleSet } from "../../rules/set/rule-set.ts";
-import { mergeDelta } from "../engine/records.ts";
+import { mergeDelta, type RecordDelta } from "../engine/records.ts";
 import { createForwarder, type Forwarder, type SourceEvent } from "../repartition/forward.ts";
 import { repartitionedRules } from "../repartition/placement.ts";
 import { decodeEvent } from "./events.ts";
@@ -28,6 +28,8 @@ export interface EventsStepOptions {
 
 export interface EventsStep {
   step(task: PartitionTask, records: readonly IncomingRecord[], tp: TopicPartition): StepResult;
+  /** The partition's state changed since the last flush: the engine's records and the event ids seen. */
+  flush(task: PartitionTask): RecordDelta;
   /** The idle markers of a partition that has had no batch for a while. */
   idle(task: PartitionTask, tp: TopicPartition): OutgoingRecord[];
 }
@@ -57,9 +59,9 @@ export function createEventsStep(options: EventsStepOptions): EventsStep {
     const out = task.engine.process(fresh.fresh.map((e) => e.event));
     const forwarded = forwarderFor(options.ruleSet()).forward(tp.partition, fresh.fresh, before);
     for (const [rule, n] of forwarded.perRule) metrics.forwarded.inc({ rule }, n);
-    const delta = task.seen ? mergeDelta(task.engine.flush(), task.seen.flush()) : task.engine.flush();
-    return { out, invalid, forward: forwarded.records, delta, applied: fresh.fresh.length, causes: causesOf(fresh.fresh) };
+    return { out, invalid, forward: forwarded.records, applied: fresh.fresh.length, causes: causesOf(fresh.fresh) };
   };
+  const flush = (task: PartitionTask): RecordDelta => (task.seen ? mergeDelta(task.engine.flush(), task.seen.flush()) : task.engine.flush());
   const idle = (task: PartitionTask, tp: TopicPartition): OutgoingRecord[] => forwarderFor(options.ruleSet()).idle(tp.partition, task.engine.watermark(), task.nextOffset);
-  return { step, idle };
+  return { step, flush, idle };
 }

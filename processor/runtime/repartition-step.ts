@@ -5,7 +5,7 @@
  */
 import { partitionKey, type IncomingRecord, type OutgoingRecord, type TopicPartition } from "../../infra/bus/port.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
-import { mergeDelta } from "../engine/index.ts";
+import { mergeDelta, type RecordDelta } from "../engine/index.ts";
 import { decodeForwarded } from "../repartition/wire.ts";
 import { decodeEvent } from "./events.ts";
 import { processorMetrics as metrics } from "./metrics.ts";
@@ -48,7 +48,13 @@ export function repartitionStep(task: PartitionTask, records: readonly IncomingR
   metrics.repartitionDuplicates.inc(duplicates);
   metrics.repartitionBuffered.set({ partition }, merge.buffered());
   if (w !== null) metrics.repartitionWatermark.set({ partition }, w / 1000);
-  return { out, invalid, forward: [], delta: mergeDelta(task.engine.flush(), merge.flush()), applied: 0, causes };
+  return { out, invalid, forward: [], applied: 0, causes };
+}
+
+/** The partition's state changed since the last flush: the engine's records and the merge's. */
+export function repartitionFlush(task: PartitionTask): RecordDelta {
+  if (task.merge === null) throw new Error("internal: a fg.repartition partition has no merge state");
+  return mergeDelta(task.engine.flush(), task.merge.flush());
 }
 
 /** Stage 1 forwards envelopes it decoded itself: anything else here is a bug, kept on the DLQ rather than in the state. */

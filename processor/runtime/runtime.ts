@@ -23,7 +23,7 @@ import type { StateStore } from "../state/index.ts";
 import { DEFAULT_CHECKPOINT_MS } from "./cadence.ts";
 import { createEventsStep } from "./events-step.ts";
 import { restorePartition } from "./partition.ts";
-import { repartitionStep } from "./repartition-step.ts";
+import { repartitionFlush, repartitionStep } from "./repartition-step.ts";
 import { createStage, type Stage } from "./stage.ts";
 
 export interface RuntimeOptions {
@@ -99,6 +99,7 @@ export function createProcessorRuntime(options: RuntimeOptions): ProcessorRuntim
       rules: localRules,
       restore: restore({ dedup }),
       step: events.step,
+      flush: events.flush,
       idle: { ms: idleMs, records: events.idle },
     }),
     createStage({
@@ -109,6 +110,7 @@ export function createProcessorRuntime(options: RuntimeOptions): ProcessorRuntim
       rules: repartitionedRules,
       restore: restore({ sources: eventPartitions }),
       step: repartitionStep,
+      flush: repartitionFlush,
     }),
   ];
 

@@ -7,19 +7,21 @@
  *   2. run the step (pure: engine, and the forwarding or the merge),
  *   3. start publishing window results (fg.windows), late events, invalid records (DLQ), alerts
  *      (through the alert emitter to fg.alerts) and forwarded records (fg.repartition), without
- *      waiting for their acks, and add the batch's state delta to the partition's unsaved delta;
+ *      waiting for their acks (the engine keeps what the batch changed, to be flushed at the checkpoint);
  *   4. return: the bus hands over the next batch at once (commits are explicit).
  * Per partition, a CHECKPOINT every `checkpointMs` of processing time (FG_PROCESSOR_CHECKPOINT_MS,
  * default 1000; Flink's checkpoint interval), and when the partition is revoked or the stage stops:
- *   a. wait for the acks of everything published since the last checkpoint,
- *   b. save the unsaved delta (with the alert gate's throttle periods) and the next offset to the
- *      state backend in one atomic step,
- *   c. commit that offset to the bus. The bus's commit therefore never passes the saved state.
- * A crash anywhere before (b) replays, from the last checkpoint, every batch since it against the
+ *   a. flush the state changed since the last checkpoint (engine records and the stage's own; a
+ *      record that several batches changed is written once) with the alert gate's throttle
+ *      periods and the next offset: a snapshot taken at once, between two batches,
+ *   b. wait for the acks of everything published since the last checkpoint,
+ *   c. save the snapshot to the state backend in one atomic step,
+ *   d. commit its offset to the bus. The bus's commit therefore never passes the saved state.
+ * A crash anywhere before (c) replays, from the last checkpoint, every batch since it against the
  * state from before them: outputs are re-published under the same deterministic ids (forwarded
  * records under the same source offsets, which stage 2 drops) and nothing is counted twice; what
- * the interval costs is how much is replayed (up to `checkpointMs` of input). A crash between (b)
- * and (c) is caught by step 1. A failed checkpoint (Kafka or Redis trouble, or a save fenced by
+ * the interval costs is how much is replayed (up to `checkpointMs` of input). A crash between (c)
+ * and (d) is caught by step 1. A failed checkpoint (Kafka or Redis trouble, or a save fenced by
  * another owner of a partition still assigned here) fails the subscription: the in-memory
  * partitions are dropped and restored from the backend, which holds exactly what was saved. A save
  * fenced for a partition that moved to another member in a rebalance just drops that partition.
@@ -49,8 +51,6 @@ export interface StepResult {
   invalid: OutgoingRecord[];
   /** Records for fg.repartition, in the order they must land. */
   forward: OutgoingRecord[];
-  /** The state's change, saved with the batch's next offset. */
-  delta: RecordDelta;
   /** Events of fg.events applied (stage 2 counts its own, per rule, in the repartition metrics). */
   applied: number;
   /** The traces of the events applied, for the records derived from them (causes.ts). */
@@ -71,6 +71,11 @@ export interface StageOptions {
   rules: (set: RuleSet) => RuleSet;
   restore: (tp: TopicPartition, rules: RuleSet) => Promise<PartitionTask>;
   step: (task: PartitionTask, records: readonly IncomingRecord[], tp: TopicPartition) => StepResult;
+  /**
+   * The partition's state changed since the last flush (engine records and the stage's own), taken
+   * at each checkpoint rather than per batch: a record that several batches change is written once.
+   */
+  flush: (task: PartitionTask) => RecordDelta;
   /** Pause before subscribing again after the subscription failed. */
   retryDelayMs?: number;
   /** Processing time between a partition's checkpoints (a batch starts the clock); 0 checkpoints after every batch. */
@@ -132,8 +137,8 @@ export function createStage(options: StageOptions): Stage {
   interface Unsaved {
     task: PartitionTask;
     tp: TopicPartition;
-    /** Merged deltas of the batches since the last checkpoint; null when there are none. */
-    delta: RecordDelta | null;
+    /** Whether a batch was processed since the last checkpoint (its state is flushed at the checkpoint). */
+    dirty: boolean;
     /** Their publications: a checkpoint waits for every ack before it saves. */
     sends: Promise<unknown>[];
     /** Batches whose publications have not all been acked yet (those since earlier checkpoints included). */
@@ -154,7 +159,7 @@ export function createStage(options: StageOptions): Stage {
     let u = unsaved.get(key);
     if (u?.task !== task) {
       if (u) clearTimeout(u.timer);
-      u = { task, tp: { topic: tp.topic, partition: tp.partition }, delta: null, sends: [], unacked: 0, timer: undefined, saving: Promise.resolve(), broken: false };
+      u = { task, tp: { topic: tp.topic, partition: tp.partition }, dirty: false, sends: [], unacked: 0, timer: undefined, saving: Promise.resolve(), broken: false };
       unsaved.set(key, u);
     }
     return u;
@@ -171,12 +176,12 @@ export function createStage(options: StageOptions): Stage {
     clearTimeout(u.timer);
     u.timer = undefined;
     const { task, tp } = u;
-    if (u.delta === null || u.broken || task.nextOffset === null) return u.saving;
+    if (!u.dirty || u.broken || task.nextOffset === null) return u.saving;
     // The gate decided during publish: its throttle periods go in the same save as the steps' state.
-    const delta = mergeDelta(u.delta, throttleDelta(task.gate.takeChanges()));
+    const delta = mergeDelta(options.flush(task), throttleDelta(task.gate.takeChanges()));
     const sends = u.sends;
     const nextOffset = task.nextOffset.toString();
-    u.delta = null;
+    u.dirty = false;
     u.sends = [];
     const started = performance.now();
     u.saving = u.saving.then(async () => {
@@ -287,7 +292,7 @@ export function createStage(options: StageOptions): Stage {
     u.sends.push(sent);
     u.unacked++;
     void sent.finally(() => u.unacked--).catch(() => {});
-    u.delta = u.delta === null ? step.delta : mergeDelta(u.delta, step.delta);
+    u.dirty = true;
     task.nextOffset = BigInt(batch.records[batch.records.length - 1]!.offset) + 1n;
 
     observe(batch, task, step);
