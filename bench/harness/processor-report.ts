@@ -74,7 +74,7 @@ export const processorMethod = [
   "the records' names and JSON per key with state. A workload still running at its time budget stops and says so.",
   "**Real role:** `fluxgate processor` on Kafka and Redis consuming a fresh 4-partition topic filled beforehand (100,000",
   "keys), from its first commit to its last; CPU from /proc. **Detection delay:** events produced at a constant 10,000/s",
-  "(ts = now) with 10 tracer events a second that `bench/rules/marker.yaml` fires on; send → alert read from fg.alerts.",
+  "(ts = now) with 50 tracer events a second (on a producer of their own) that `bench/rules/marker.yaml` fires on; send → alert read from fg.alerts.",
 ];
 
 export function renderProcessorBench(b: ProcessorBench): string[] {
