@@ -2,7 +2,7 @@
  * The soak's event stream: a seeded mix of the product's event types (like bench/k6/lib/events.js)
  * with client-assigned UUIDv7 ids, so the ledger knows every id it sent and a client can resend
  * after a failure without making duplicates. Every `markerEvery`-th event is a marker: a signup on
- * a user of its own, which the soak's rule turns into exactly one alert.
+ * a user of its own in the markers' own app, which the soak's rule turns into exactly one alert.
  */
 import { mulberry32 } from "../harness/random.ts";
 
@@ -18,7 +18,7 @@ export interface SoakEvent {
 
 const PAGES = ["/", "/pricing", "/docs", "/checkout", "/account"];
 
-export function createEventSource(o: { seed: number; apps: string[]; markerEvery: number }) {
+export function createEventSource(o: { seed: number; apps: string[]; markerApp: string; markerEvery: number }) {
   const rnd = mulberry32(o.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   let n = 0;
@@ -26,7 +26,7 @@ export function createEventSource(o: { seed: number; apps: string[]; markerEvery
     n++;
     const app_id = pick(o.apps);
     const base = { event_id: Bun.randomUUIDv7(), app_id, ts: Date.now() };
-    if (n % o.markerEvery === 0) return { event: { event_id: base.event_id, app_id, type: "signup", user_id: `marker-${base.event_id}`, props: { plan: "soak-marker" } }, marker: true };
+    if (n % o.markerEvery === 0) return { event: { event_id: base.event_id, app_id: o.markerApp, type: "signup", user_id: `marker-${base.event_id}`, props: { plan: "soak-marker" } }, marker: true };
     const user_id = `u${Math.floor(rnd() * 5_000)}`;
     const r = rnd();
     const event: SoakEvent = r < 0.6
