@@ -1,7 +1,9 @@
 import { afterAll, expect, test } from "bun:test";
 import type { Socket } from "bun";
 import { createClient } from "redis";
+import { freePort } from "../../test/support/free-port.ts";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
+import { waitFor } from "../../test/support/wait-for.ts";
 import { createRedisStateStore } from "./redis.ts";
 import { stateStoreContract } from "./state.contract.ts";
 
@@ -82,3 +84,27 @@ test("Redis going away and coming back: the store reports it and a save waits fo
   await again.close();
   r.stop();
 });
+
+test("a Redis that lost its script cache (a restart, a failover): the save loads the script again instead of failing for ever", async () => {
+  // A Redis of the test's own: flushing the shared one's scripts would hit every other user of it.
+  const port = freePort();
+  const server = Bun.spawn(["redis-server", "--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no"], { stdout: "ignore", stderr: "ignore" });
+  try {
+    const own = `redis://127.0.0.1:${port}`;
+    const answers = () => Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }).then((s) => (s.end(), true), () => false);
+    await waitFor(answers, (ok) => ok, { what: "the test's redis-server" });
+    const admin = createClient({ url: own });
+    await admin.connect();
+    const store = await createRedisStateStore({ url: own, keyPrefix });
+    const partition = { topic: "fg.events", partition: 8 };
+    const { lease } = await store.claim(partition);
+    await store.save(lease, { put: new Map([["a", "1"]]), del: [] }, "1");
+    await admin.scriptFlush();
+    await store.save(lease, { put: new Map([["b", "2"]]), del: [] }, "2");
+    expect((await store.claim(partition)).checkpoint).toEqual({ records: { a: "1", b: "2" }, nextOffset: "2" });
+    await store.close();
+    await admin.quit();
+  } finally {
+    server.kill();
+  }
+}, 15_000);

@@ -42,7 +42,7 @@ export async function createRedisStateStore(options: RedisStateOptions): Promise
   // processor at the soak's "Redis stopped" fault.
   client.on("error", (err) => options.onError?.(err));
   await client.connect();
-  const saveSha = await client.scriptLoad(SAVE);
+  let saveSha = await client.scriptLoad(SAVE);
   const keys = (p: PartitionRef) => {
     const base = `${options.keyPrefix}{${p.topic}:${p.partition}}`;
     return { state: `${base}:state`, offset: `${base}:offset`, epoch: `${base}:epoch` };
@@ -59,8 +59,18 @@ export async function createRedisStateStore(options: RedisStateOptions): Promise
       const k = keys(lease.partition);
       const args = [String(lease.epoch), nextOffset, String(delta.del.length), ...delta.del];
       for (const [name, text] of delta.put) args.push(name, text);
+      const options = { keys: [k.state, k.offset, k.epoch], arguments: args };
       try {
-        await client.evalSha(saveSha, { keys: [k.state, k.offset, k.epoch], arguments: args });
+        try {
+          await client.evalSha(saveSha, options);
+        } catch (err) {
+          // A restarted Redis (or a replica promoted in a failover) has an empty script cache:
+          // load the script again and retry once. Without this every save failed with NOSCRIPT
+          // after the soak's "Redis stopped" fault, and the processor retried for ever.
+          if (!(err instanceof Error && err.message.includes("NOSCRIPT"))) throw err;
+          saveSha = await client.scriptLoad(SAVE);
+          await client.evalSha(saveSha, options);
+        }
       } catch (err) {
         if (err instanceof Error && err.message.includes("FENCED")) throw new FencedError(lease.partition);
         throw err;
