@@ -23,7 +23,7 @@ import { busKey, type Envelope } from "../schemas/envelope.ts";
 import { createClickHouseTier } from "../store/clickhouse/tier.ts";
 import { createPostgresTier } from "../store/postgres/tier.ts";
 import { createArchiveSink } from "../store/s3/index.ts";
-import type { IncomingRecord } from "../infra/bus/port.ts";
+import type { IncomingRecord, Publisher } from "../infra/bus/port.ts";
 import { createSharedDecoder, createSinkRuntime, decodeEnvelope, type Decoded } from "../store/runtime/index.ts";
 import type { Sink } from "../store/sink.ts";
 import { freePort } from "../test/support/free-port.ts";
@@ -83,6 +83,22 @@ function benches(): Bench[] {
   return out;
 }
 
+/**
+ * Sends events to a topic created a moment ago, trying again a few times: its partitions' leaders
+ * can still move just after creation (NOT_LEADER_OR_FOLLOWER), which the publisher passes on.
+ */
+async function fill(publisher: Publisher, topic: string, batch: Envelope[]) {
+  const records = batch.map((e) => ({ key: busKey(e), value: JSON.stringify(e) }));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await publisher.send(topic, records);
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await Bun.sleep(500 * attempt);
+    }
+  }
+}
+
 /** CPU of this process (all threads) over a stretch of work, per row. */
 function cpuMeter(): (count: number) => number {
   const before = process.cpuUsage();
@@ -111,7 +127,7 @@ async function throughKafka(sink: Sink, data: Envelope[], round: number): Promis
   await bus.ensureTopics([{ name: topics.events, partitions: 4 }, { name: topics.dlq, partitions: 1 }]);
   const publisher = await bus.publisher();
   for (let i = 0; i < data.length; i += 10_000) {
-    await publisher.send(topics.events, data.slice(i, i + 10_000).map((e) => ({ key: busKey(e), value: JSON.stringify(e) })));
+    await fill(publisher, topics.events, data.slice(i, i + 10_000));
   }
   await publisher.close();
   let written = 0;
@@ -154,7 +170,7 @@ async function consumePath(count: number): Promise<ConsumeResult> {
   await bus.ensureTopics([{ name: topics.events, partitions: 4 }, { name: topics.dlq, partitions: 1 }]);
   const publisher = await bus.publisher();
   for (let i = 0; i < count; i += 10_000) {
-    await publisher.send(topics.events, events(Math.min(10_000, count - i), i).map((e) => ({ key: busKey(e), value: JSON.stringify(e) })));
+    await fill(publisher, topics.events, events(Math.min(10_000, count - i), i));
   }
   await publisher.close();
   const run = async (label: string, decode: (record: IncomingRecord) => Decoded<Envelope>): Promise<PathResult> => {
