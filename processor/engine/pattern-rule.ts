@@ -205,14 +205,15 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
         if (s) apply(key, stateBytes(s), advanceTime(nfa, s, next), out);
       }
     },
-    flush(): RecordDelta {
-      const put = new Map<string, string>();
-      const del: string[] = [];
-      for (const key of dirty) write(key, states.get(key) as KeyState, put, del);
-      del.push(...gone);
+    flush(into?: RecordDelta): RecordDelta {
+      // Written straight into the engine's delta when it offers it (see RuleRunner.flush): the
+      // names are this rule's alone, and none is both written and deleted by one flush.
+      const delta = into ?? { put: new Map<string, string>(), del: [] };
+      for (const key of dirty) write(key, states.get(key) as KeyState, delta.put, delta.del);
+      for (const name of gone) delta.del.push(name);
       dirty.clear();
       gone.clear();
-      return { put, del };
+      return delta;
     },
     snapshot(): Records {
       const records: Records = {};
