@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { createAggregator } from "./registry.ts";
-import { aggregateSpecSchema, type AggregateSpecInput } from "./spec.ts";
+import { aggregateSpecSchema, type AggregateSpecInput } from "../../schemas/spec/aggregate.ts";
 import type { Observation } from "./types.ts";
 
 const obs = (value: unknown, ts = 0, event_id = `e${ts}`): Observation => ({ value, ts, event_id });

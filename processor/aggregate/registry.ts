@@ -5,7 +5,7 @@ import { createCountDistinct } from "./count-distinct.ts";
 import { createFirstLast } from "./first-last.ts";
 import { createExtremum } from "./min-max.ts";
 import { createPercentile } from "./percentile.ts";
-import type { AggregateSpec } from "./spec.ts";
+import type { AggregateSpec } from "../../schemas/spec/aggregate.ts";
 import { createSum } from "./sum.ts";
 import { erase, type Aggregator } from "./types.ts";
 

@@ -5,8 +5,8 @@
  * what lets Flink's own test vectors hold for Fluxgate.
  */
 import { createHash } from "node:crypto";
-import { always, both, compileCondition, negate, type Predicate } from "./predicate.ts";
-import { patternSpecSchema, type LoopContiguity, type Contiguity, type PatternSpec, type StepSpec } from "./spec.ts";
+import { always, both, compileCondition, negate, type Predicate } from "../../schemas/condition/predicate.ts";
+import { patternSpecSchema, type LoopContiguity, type Contiguity, type PatternSpec, type StepSpec } from "../../schemas/spec/pattern.ts";
 import type { Action, Nfa, NfaState, StateKind } from "./nfa.ts";
 
 /** Bump when the shape of compiled NFAs changes: saved state refers to states by index. */

@@ -10,8 +10,8 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Envelope } from "../../schemas/envelope.ts";
-import type { Condition } from "./condition.ts";
-import { contiguities, type Contiguity } from "./spec.ts";
+import type { Condition } from "../../schemas/condition/condition.ts";
+import { contiguities, type Contiguity } from "../../schemas/spec/pattern.ts";
 import { advanceTime, compilePattern, createKeyState, processEvent, type Match, type PatternSpecInput, type TimedOut } from "./index.ts";
 
 // A copy of shared/conformance/cep-flink-sample.json (vectors from Flink's CEP tests), kept in the

@@ -9,14 +9,14 @@ export { advanceTime, deadlineOf, nextDeadline, processEvent, shrinkTo, unlimite
 export { CEP_DEFAULTS, createStateBudget, defaultBudget, type BudgetAccount, type StateBudget } from "./budget.ts";
 export type { Match, TimedOut } from "./match.ts";
 export type { Nfa } from "./nfa.ts";
-export { conditionSchema, type Condition, type Ref } from "./condition.ts";
+export { conditionSchema, type Condition, type Ref } from "../../schemas/condition/condition.ts";
 export {
   patternSpecSchema,
   type PatternSpec,
   type PatternSpecInput,
   type SkipSpec,
   type StepSpec,
-} from "./spec.ts";
+} from "../../schemas/spec/pattern.ts";
 export {
   createKeyState,
   drainChanges,

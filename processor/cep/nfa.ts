@@ -6,8 +6,8 @@
  * Edges are Flink's three actions: take (consume the event into the match and move), ignore
  * (consume the event without keeping it) and proceed (an epsilon move, tried on the same event).
  */
-import type { Predicate } from "./predicate.ts";
-import type { SkipSpec } from "./spec.ts";
+import type { Predicate } from "../../schemas/condition/predicate.ts";
+import type { SkipSpec } from "../../schemas/spec/pattern.ts";
 
 export type Action = "take" | "ignore" | "proceed";
 

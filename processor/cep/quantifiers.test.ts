@@ -1,6 +1,6 @@
 /** Contiguity, quantifiers, optional, greedy and negation, against hand-computed match sets. */
 import { describe, expect, test } from "bun:test";
-import type { Condition } from "./condition.ts";
+import type { Condition } from "../../schemas/condition/condition.ts";
 import type { PatternSpecInput } from "./index.ts";
 import { ev, feed, names, nfaOf } from "./test-kit.ts";
 

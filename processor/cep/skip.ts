@@ -4,7 +4,7 @@
  * Every strategy but noSkip also holds complete matches back until no earlier-starting partial
  * match is pending, because only then is it known which later matches the pruning removes.
  */
-import type { SkipSpec } from "./spec.ts";
+import type { SkipSpec } from "../../schemas/spec/pattern.ts";
 import type { EventPos } from "./state.ts";
 
 export interface SkipStrategy {

@@ -10,7 +10,7 @@
  */
 import type { Envelope } from "../../schemas/envelope.ts";
 import type { Edge, Nfa, NfaState, StateKind } from "./nfa.ts";
-import type { MatchView } from "./predicate.ts";
+import type { MatchView } from "../../schemas/condition/predicate.ts";
 import type { Buffered, EventPos, PartialMatch, Taken } from "./state.ts";
 
 export const stateOf = (nfa: Nfa, id: number): NfaState => {

@@ -1,6 +1,6 @@
 /** Group keys shared across rules, and the event types a filter can take (the engine's rule index). */
 import { describe, expect, test } from "bun:test";
-import type { Condition } from "../cep/condition.ts";
+import type { Condition } from "../../schemas/condition/condition.ts";
 import { eventTypesOf, groupKeyReader } from "./group.ts";
 import { ev } from "./test-kit.ts";
 

@@ -4,11 +4,11 @@
  * without the group field are not the rule's (rules/language/rule.ts: they are skipped).
  */
 import type { CompiledRule } from "../../rules/compile/rule.ts";
-import type { Condition } from "../cep/condition.ts";
+import type { Condition } from "../../schemas/condition/condition.ts";
 import { windowGroupBy } from "../../rules/compile/window.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
-import { compileCondition } from "../cep/predicate.ts";
-import { fieldReader } from "../window/field.ts";
+import { compileCondition } from "../../schemas/condition/predicate.ts";
+import { fieldReader } from "../../schemas/condition/field-path.ts";
 import { groupKeyOf } from "../window/group-key.ts";
 
 export interface GroupIdentity {

@@ -4,7 +4,7 @@
  * [ts, ts + gap); session.ts merges it with the group's existing sessions.
  */
 import type { Interval } from "../../schemas/window-result.ts";
-import type { WindowSpec } from "./spec.ts";
+import type { WindowSpec } from "../../schemas/spec/window.ts";
 
 export type { Interval } from "../../schemas/window-result.ts";
 

@@ -5,7 +5,7 @@
  */
 import type { Envelope } from "../../schemas/envelope.ts";
 import type { Json } from "../aggregate/types.ts";
-import type { FieldReader } from "./field.ts";
+import type { FieldReader } from "../../schemas/condition/field-path.ts";
 
 export const groupKeyOf = (readers: readonly FieldReader[], e: Envelope): string => JSON.stringify(readers.map((read) => read(e) ?? null));
 

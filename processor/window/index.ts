@@ -4,7 +4,7 @@
  * windowSpecSchema, then createWindowOperator (or restoreWindowOperator) once per rule.
  */
 export type { Interval } from "./assign.ts";
-export { fieldPathSchema, pathProblem } from "./field.ts";
+export { fieldPathSchema, pathProblem } from "../../schemas/condition/field-path.ts";
 export {
   createWindowOperator,
   restoreWindowOperator,
@@ -13,5 +13,5 @@ export {
   type WindowOperatorOptions,
 } from "./operator.ts";
 export { resultId, type LateEvent, type WindowOutput, type WindowResult, type WindowRetraction } from "../../schemas/window-result.ts";
-export { windowSpecSchema, type WindowKind, type WindowSpec, type WindowSpecInput } from "./spec.ts";
+export { windowSpecSchema, type WindowKind, type WindowSpec, type WindowSpecInput } from "../../schemas/spec/window.ts";
 export { specFingerprint, type GroupRecord, type LegacyGroupState, type OperatorMeta, type WindowOperatorState, type WindowStateDelta } from "./state.ts";

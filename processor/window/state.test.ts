@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import type { Envelope } from "../../schemas/envelope.ts";
 import { createWindowOperator, restoreWindowOperator, type WindowOperator } from "./operator.ts";
 import type { WindowOutput } from "../../schemas/window-result.ts";
-import type { WindowSpec } from "./spec.ts";
+import type { WindowSpec } from "../../schemas/spec/window.ts";
 import { AGGS, type GroupRecord, type LegacyGroupState, type WindowOperatorState } from "./state.ts";
 import { ev, manualClock, operatorOf, specOf } from "./test-kit.ts";
 

@@ -14,7 +14,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Aggregator, Json } from "../aggregate/types.ts";
-import type { WindowSpec } from "./spec.ts";
+import type { WindowSpec } from "../../schemas/spec/window.ts";
 
 /** Offsets within one window of a flat group record; the aggregate states follow. */
 export const START = 0;

@@ -6,7 +6,7 @@
 import type { Envelope } from "../../schemas/envelope.ts";
 import { createWindowOperator, type WindowOperator } from "./operator.ts";
 import type { WindowOutput, WindowResult } from "../../schemas/window-result.ts";
-import { windowSpecSchema, type WindowSpec, type WindowSpecInput } from "./spec.ts";
+import { windowSpecSchema, type WindowSpec, type WindowSpecInput } from "../../schemas/spec/window.ts";
 
 export function ev(id: string, ts: number, props: Record<string, unknown> = {}, extra: Partial<Envelope> = {}): Envelope {
   return { event_id: id, app_id: "shop", type: "click", ts, received_at: ts, key: "k", props, source: "http", ...extra };

@@ -3,7 +3,7 @@
  * [start, end) is closed once W >= end (nothing on time can reach it any more) and expired once
  * W >= end + allowed lateness (its state is dropped; later events go to the late output).
  */
-import type { WindowSpec } from "./spec.ts";
+import type { WindowSpec } from "../../schemas/spec/window.ts";
 
 export const isClosed = (end: number, watermark: number | null): boolean => watermark !== null && end <= watermark;
 

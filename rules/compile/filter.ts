@@ -3,7 +3,7 @@
  * language serves rule filters, pattern steps and window filters, so the engines evaluate
  * exactly what the author wrote, with one predicate compiler.
  */
-import type { Condition } from "../../processor/cep/condition.ts";
+import type { Condition } from "../../schemas/condition/condition.ts";
 import { parseExpression } from "../language/expression.ts";
 import { exprsOf, isRefOperand, type FieldCondition, type Filter, type Ops } from "../language/filter.ts";
 

@@ -4,7 +4,7 @@
  * The result is checked by the engine's own compiler, so a rule that validates is one it can run.
  */
 import { compilePattern, type PatternSpec, type PatternSpecInput } from "../../processor/cep/index.ts";
-import type { SkipSpec } from "../../processor/cep/spec.ts";
+import type { SkipSpec } from "../../schemas/spec/pattern.ts";
 import type { PatternDef, StepDef } from "../language/rule.ts";
 import { compileFilter } from "./filter.ts";
 

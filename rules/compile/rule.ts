@@ -3,7 +3,7 @@
  * and grouping, the engine spec (window or CEP pattern) and what to do with results (threshold,
  * alert settings). Pure and synchronous; a rule the engines would refuse is a result, not a throw.
  */
-import type { Condition } from "../../processor/cep/condition.ts";
+import type { Condition } from "../../schemas/condition/condition.ts";
 import type { PatternSpec } from "../../processor/cep/index.ts";
 import type { AlertThreshold, Severity } from "../../schemas/alert.ts";
 import type { AlertDef, Rule } from "../language/rule.ts";

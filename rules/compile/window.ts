@@ -5,7 +5,7 @@
  * events made a value. State is per app and group key, so `app_id` leads the grouping.
  */
 import { windowSpecSchema, type WindowSpec, type WindowSpecInput } from "../../processor/window/index.ts";
-import type { AggregateSpecInput } from "../../processor/aggregate/spec.ts";
+import type { AggregateSpecInput } from "../../schemas/spec/aggregate.ts";
 import type { AlertThreshold, ThresholdOp } from "../../schemas/alert.ts";
 import type { Threshold, WindowDef } from "../language/rule.ts";
 

@@ -9,7 +9,7 @@
  * A small recursive-descent parser turns the text into the condition AST's `{ left, op, right }`
  * (processor/cep/condition.ts): data, never evaluated as code. Errors say at which character.
  */
-import type { Expr, OrderOp, Ref } from "../../processor/cep/condition.ts";
+import type { Expr, OrderOp, Ref } from "../../schemas/condition/condition.ts";
 import { pathProblem, refAggregates } from "./field-path.ts";
 
 export interface Comparison {

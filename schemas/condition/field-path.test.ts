@@ -1,7 +1,7 @@
 /** Field paths: which are accepted, and reading them from an envelope. */
 import { expect, test } from "bun:test";
-import { fieldReader, pathProblem } from "./field.ts";
-import { ev } from "./test-kit.ts";
+import { fieldReader, pathProblem } from "./field-path.ts";
+import { ev } from "../../processor/window/test-kit.ts";
 
 test.each<[string, RegExp | null]>([
   ["user_id", null],

@@ -1,6 +1,6 @@
 /** What the window spec check refuses, and the defaults it applies. */
 import { expect, test } from "bun:test";
-import { windowSpecSchema, type WindowSpecInput } from "./spec.ts";
+import { windowSpecSchema, type WindowSpecInput } from "./window.ts";
 
 const base: WindowSpecInput = { id: "r1", kind: "tumbling", size_ms: 60_000, aggregates: [{ name: "n", op: "count" }] };
 const problem = (input: unknown): string => {

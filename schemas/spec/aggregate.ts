@@ -1,6 +1,6 @@
 /** AggregateSpec: one named aggregate of a window rule, as data, with the zod schema that checks it. */
 import { z } from "zod";
-import { fieldPathSchema } from "../window/field.ts";
+import { fieldPathSchema } from "../condition/field-path.ts";
 
 const name = z
   .string()

@@ -3,7 +3,7 @@
  * per-event cost is a few property reads. A predicate sees the candidate event and, for iterative
  * conditions, the events the partial match has already taken per step.
  */
-import type { Envelope } from "../../schemas/envelope.ts";
+import type { Envelope } from "../envelope.ts";
 import { refsOf, type Aggregate, type ArithmeticOp, type CompareOp, type Condition, type Expr, type Ref } from "./condition.ts";
 
 /** What an iterative condition may look at: the partial match being extended, never later input. */

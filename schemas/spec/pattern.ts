@@ -5,7 +5,7 @@
  * are checked here, so `compile.ts` only ever sees a spec it can build.
  */
 import { z } from "zod";
-import { conditionProblems, conditionSchema, refsOf } from "./condition.ts";
+import { conditionProblems, conditionSchema, refsOf } from "../condition/condition.ts";
 
 export const contiguities = ["begin", "next", "followedBy", "followedByAny", "notNext", "notFollowedBy"] as const;
 export type Contiguity = (typeof contiguities)[number];

@@ -3,7 +3,7 @@
  * validated, so a typo fails the rule load instead of silently grouping everything under null.
  */
 import { z } from "zod";
-import { envelopeSchema, type Envelope } from "../../schemas/envelope.ts";
+import { envelopeSchema, type Envelope } from "../envelope.ts";
 
 const ENVELOPE_FIELDS: readonly string[] = Object.keys(envelopeSchema.shape);
 const PATH = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/;

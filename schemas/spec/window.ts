@@ -4,8 +4,8 @@
  * event-time settings live here; processing-time ones (the idle timeout) are operator options.
  */
 import { z } from "zod";
-import { aggregateSpecSchema } from "../aggregate/spec.ts";
-import { fieldPathSchema } from "./field.ts";
+import { aggregateSpecSchema } from "./aggregate.ts";
+import { fieldPathSchema } from "../condition/field-path.ts";
 
 const ms = z.number().int().positive();
 

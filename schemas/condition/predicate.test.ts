@@ -1,9 +1,9 @@
 /** The condition language: each operator, the boolean connectives and references to earlier steps. */
 import { describe, expect, test } from "bun:test";
-import type { Envelope } from "../../schemas/envelope.ts";
+import type { Envelope } from "../envelope.ts";
 import { conditionSchema, type Condition } from "./condition.ts";
 import { compileCondition, type MatchView } from "./predicate.ts";
-import { ev } from "./test-kit.ts";
+import { ev } from "../../processor/cep/test-kit.ts";
 
 const event = ev("pay1", 10, { amount: 25, tags: ["vip", "eu"], country: "DE", nested: { ok: true } }, { user_id: "u1" });
 const earlier: Record<string, Envelope[]> = {

@@ -1,6 +1,6 @@
 /** What the spec check refuses, with a message that says why, and what compiling accepts. */
 import { describe, expect, test } from "bun:test";
-import { compilePattern, type PatternSpecInput } from "./index.ts";
+import { compilePattern, type PatternSpecInput } from "../../processor/cep/index.ts";
 
 const is = (t: string) => ({ field: "type", op: "eq", value: t }) as const;
 const base: PatternSpecInput = {
