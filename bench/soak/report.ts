@@ -125,6 +125,9 @@ export function writeSoakReport(results: string, docs: string): void {
     "roles ran, taken when the run started. Runs whose results are no longer on file are in this page's",
     "git history.",
     "",
+    // What the runs found, written by hand beside the code (the figures below are generated).
+    readFileSync(new URL("./findings.md", import.meta.url), "utf8").trim(),
+    "",
     ...runs.map(([name, r]) => section(r, name, docs)),
   ];
   writeFileSync(join(docs, "soak.md"), page.join("\n"));
