@@ -250,12 +250,11 @@ function build(spec: WindowSpec, options: WindowOperatorOptions, initial: Restor
     changed.push(g);
   };
 
-  const groupOf = (key: string, e: Envelope): Group => {
-    let g = groups.get(key);
-    if (g === undefined) {
-      groups.set(key, (g = new Group(key, [])));
-      g.values = valuesOf(e);
-    }
+  const groupOf = (key: string, e: Envelope): Group => groups.get(key) ?? newGroup(key, e);
+  const newGroup = (key: string, e: Envelope): Group => {
+    const g = new Group(key, []);
+    g.values = valuesOf(e);
+    groups.set(key, g);
     return g;
   };
 
@@ -384,7 +383,7 @@ function build(spec: WindowSpec, options: WindowOperatorOptions, initial: Restor
       out.push(late(key, e, [{ start, end }]));
       return;
     }
-    const g = g0 ?? groupOf(key, e);
+    const g = g0 ?? newGroup(key, e);
     const w = g.w;
     for (let i = from; i < to; i += stride) if ((w[i + REVISION] as number) > 0 && w[i + START] !== start) out.push(retract(key, w, i, start));
     if (to === from) insertWindow(w, from, start, end);
