@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { always, both, compileCondition, negate, type Predicate } from "../../schemas/condition/predicate.ts";
-import { patternSpecSchema, type LoopContiguity, type Contiguity, type PatternSpec, type StepSpec } from "../../schemas/spec/pattern.ts";
+import { parsePatternSpec, type LoopContiguity, type Contiguity, type PatternSpec, type StepSpec } from "../../schemas/spec/pattern.ts";
 import type { Action, Nfa, NfaState, StateKind } from "./nfa.ts";
 
 /** Bump when the shape of compiled NFAs changes: saved state refers to states by index. */
@@ -16,13 +16,20 @@ export type CompileResult = { ok: true; nfa: Nfa; spec: PatternSpec } | { ok: fa
 
 /** Checks an author's spec (from YAML or code) and compiles it; a bad spec is a result, not an exception. */
 export function compilePattern(input: unknown): CompileResult {
-  const parsed = patternSpecSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, error: issuesMessage(parsed.error.issues) };
-  return { ok: true, nfa: build(parsed.data), spec: parsed.data };
+  const parsed = parsePatternSpec(input);
+  return parsed.ok ? { ok: true, nfa: nfaFor(parsed.spec), spec: parsed.spec } : parsed;
 }
 
-function issuesMessage(issues: readonly { path: PropertyKey[]; message: string }[]): string {
-  return issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
+const built = new WeakMap<PatternSpec, Nfa>();
+
+/**
+ * The NFA of a checked spec (a compiled rule's pattern), built once per spec: every partition's
+ * runner of a rule shares it, which is safe because an NFA and its predicates hold no state.
+ */
+export function nfaFor(spec: PatternSpec): Nfa {
+  let nfa = built.get(spec);
+  if (!nfa) built.set(spec, (nfa = build(spec)));
+  return nfa;
 }
 
 interface DraftEdge {

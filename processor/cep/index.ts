@@ -4,7 +4,7 @@
  * processEvent / advanceTime, and serializeHead, drainChanges / eventRecord and drainGroups for a
  * save, restoreHead to resume (or serializeState / restoreState for the state in one piece).
  */
-export { compilePattern, type CompileResult } from "./compile.ts";
+export { compilePattern, nfaFor, type CompileResult } from "./compile.ts";
 export { advanceTime, deadlineOf, nextDeadline, processEvent, shrinkTo, unlimited, type EvictionCause, type Limits, type StepResult } from "./engine.ts";
 export { CEP_DEFAULTS, createStateBudget, defaultBudget, type BudgetAccount, type StateBudget } from "./budget.ts";
 export type { Match, TimedOut } from "./match.ts";

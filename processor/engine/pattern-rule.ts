@@ -18,7 +18,7 @@ import type { CompiledRule } from "../../rules/compile/rule.ts";
 import type { Envelope } from "../../schemas/envelope.ts";
 import {
   advanceTime,
-  compilePattern,
+  nfaFor,
   createKeyState,
   processEvent,
   drainChanges,
@@ -46,9 +46,8 @@ type PatternRule = Extract<CompiledRule, { kind: "pattern" }>;
 
 export function createPatternRunner(initial: PatternRule, options: RunnerOptions, saved: Records | null): RuleRunner {
   let rule = initial;
-  const compiled = compilePattern(rule.pattern);
-  if (!compiled.ok) throw new Error(`internal: rule ${rule.id} was validated but its pattern does not compile: ${compiled.error}`);
-  const nfa: Nfa = compiled.nfa;
+  // Built once per compiled rule and shared by every partition (rules/compile checked the spec).
+  const nfa: Nfa = nfaFor(rule.pattern);
   const takes = ruleSelector(rule);
   const prefix = patternKeyPrefix(rule.id);
   const eventPrefix = patternEventPrefix(rule.id);

@@ -1,5 +1,5 @@
 /**
- * Rule filters -> the processor's condition AST (processor/cep/condition.ts). One condition
+ * Rule filters -> the condition AST (schemas/condition/condition.ts). One condition
  * language serves rule filters, pattern steps and window filters, so the engines evaluate
  * exactly what the author wrote, with one predicate compiler.
  */

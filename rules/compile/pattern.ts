@@ -1,16 +1,15 @@
 /**
- * A rule's pattern -> the CEP engine's PatternSpec (processor/cep/spec.ts). The rule format uses
+ * A rule's pattern -> the CEP engine's PatternSpec (schemas/spec/pattern.ts). The rule format uses
  * readable names (times, consecutive, skip: past_last_event); the spec uses Flink's vocabulary.
- * The result is checked by the engine's own compiler, so a rule that validates is one it can run.
+ * The result is checked by the spec's own schema (schemas/spec/pattern.ts), the one the engine's
+ * compiler checks too, so a rule that validates is one it can run; the processor builds the NFA
+ * once per compiled rule (processor/cep/compile.ts, nfaFor).
  */
-import { compilePattern, type PatternSpec, type PatternSpecInput } from "../../processor/cep/index.ts";
-import type { SkipSpec } from "../../schemas/spec/pattern.ts";
+import { parsePatternSpec, type PatternSpecInput, type PatternSpecResult, type SkipSpec } from "../../schemas/spec/pattern.ts";
 import type { PatternDef, StepDef } from "../language/rule.ts";
 import { compileFilter } from "./filter.ts";
 
-export type PatternCompileResult = { ok: true; spec: PatternSpec } | { ok: false; error: string };
-
-export function compilePatternDef(ruleId: string, pattern: PatternDef): PatternCompileResult {
+export function compilePatternDef(ruleId: string, pattern: PatternDef): PatternSpecResult {
   const input: PatternSpecInput = {
     id: ruleId,
     steps: pattern.steps.map((step, i) => stepSpec(step, i)),
@@ -18,8 +17,7 @@ export function compilePatternDef(ruleId: string, pattern: PatternDef): PatternC
     ...(pattern.within !== undefined && { within_ms: pattern.within }),
     ...(pattern.max_partial_matches !== undefined && { max_partial_matches: pattern.max_partial_matches }),
   };
-  const compiled = compilePattern(input);
-  return compiled.ok ? { ok: true, spec: compiled.spec } : { ok: false, error: compiled.error };
+  return parsePatternSpec(input);
 }
 
 function stepSpec(step: StepDef, i: number): PatternSpecInput["steps"][number] {

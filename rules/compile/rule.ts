@@ -4,13 +4,13 @@
  * alert settings). Pure and synchronous; a rule the engines would refuse is a result, not a throw.
  */
 import type { Condition } from "../../schemas/condition/condition.ts";
-import type { PatternSpec } from "../../processor/cep/index.ts";
+import type { PatternSpec } from "../../schemas/spec/pattern.ts";
 import type { AlertThreshold, Severity } from "../../schemas/alert.ts";
 import type { AlertDef, Rule } from "../language/rule.ts";
 import { definitionHash, stateFingerprint } from "./fingerprint.ts";
 import { allOf, compileFilter } from "./filter.ts";
 import { compilePatternDef } from "./pattern.ts";
-import type { WindowSpec } from "../../processor/window/index.ts";
+import type { WindowSpec } from "../../schemas/spec/window.ts";
 import { compileThreshold, compileWindow } from "./window.ts";
 
 interface CompiledCommon {

@@ -1,10 +1,10 @@
 /**
- * A rule's window -> the window engine's WindowSpec (processor/window/spec.ts). The rule's
+ * A rule's window -> the window engine's WindowSpec (schemas/spec/window.ts). The rule's
  * aggregate becomes the result value `value` (what the threshold is checked against); every
  * window also counts its events as `events`, so results and `rules test` can show how many
  * events made a value. State is per app and group key, so `app_id` leads the grouping.
  */
-import { windowSpecSchema, type WindowSpec, type WindowSpecInput } from "../../processor/window/index.ts";
+import { windowSpecSchema, type WindowSpec, type WindowSpecInput } from "../../schemas/spec/window.ts";
 import type { AggregateSpecInput } from "../../schemas/spec/aggregate.ts";
 import type { AlertThreshold, ThresholdOp } from "../../schemas/alert.ts";
 import type { Threshold, WindowDef } from "../language/rule.ts";

@@ -7,7 +7,7 @@
  * events a step already matched (`sum(step, field)`, `count(step)`, also first, last, min, max,
  * avg); `+ - * /` and parentheses combine them; the comparison is one of `< <= > >= == !=`.
  * A small recursive-descent parser turns the text into the condition AST's `{ left, op, right }`
- * (processor/cep/condition.ts): data, never evaluated as code. Errors say at which character.
+ * (schemas/condition/condition.ts): data, never evaluated as code. Errors say at which character.
  */
 import type { Expr, OrderOp, Ref } from "../../schemas/condition/condition.ts";
 import { pathProblem, refAggregates } from "./field-path.ts";

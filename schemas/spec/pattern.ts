@@ -84,6 +84,18 @@ export type PatternSpec = z.output<typeof patternSpecSchema>;
 /** What an author may write: defaults not yet applied. */
 export type PatternSpecInput = z.input<typeof patternSpecSchema>;
 
+export type PatternSpecResult = { ok: true; spec: PatternSpec } | { ok: false; error: string };
+
+/** Checks an author's spec (from YAML or code); a bad spec is a result, not an exception, its problems in one line. */
+export function parsePatternSpec(input: unknown): PatternSpecResult {
+  const parsed = patternSpecSchema.safeParse(input);
+  return parsed.success ? { ok: true, spec: parsed.data } : { ok: false, error: issuesMessage(parsed.error.issues) };
+}
+
+function issuesMessage(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  return issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
+}
+
 function structuralProblems(spec: PatternSpec): string[] {
   const problems: string[] = [];
   const { steps } = spec;

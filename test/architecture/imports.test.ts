@@ -82,10 +82,6 @@ export function violationOf(edge: ImportEdge): Violation | undefined {
  * not add to it: fix the import instead.
  */
 const allowed = new Set<string>([
-  "rules/compile/pattern.ts -> processor/cep/index.ts: upward",
-  "rules/compile/rule.ts -> processor/cep/index.ts: upward",
-  "rules/compile/rule.ts -> processor/window/index.ts: upward",
-  "rules/compile/window.ts -> processor/window/index.ts: upward",
 ]);
 
 /** Files only test code imports that are not named as test kits: they belong in test/support/. */
