@@ -4,10 +4,7 @@
  * console <- the composition root), never sideways from one role into another, never into a role's
  * internals, and never into test code. Files and layers must not form cycles. The test prints the
  * layer graph, so a newcomer can read the tree's shape from `bun test test/architecture`.
- *
- * `allowed` lists the violations that are still in the tree, each by its edge: the redesign of
- * issue 18 shrinks it step by step, and an entry that no longer happens fails the test, so the
- * list cannot outlive what it excuses.
+ * There is no allow-list: an import that breaks a rule is fixed, not excused.
  */
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -77,20 +74,6 @@ export function violationOf(edge: ImportEdge): Violation | undefined {
   return undefined;
 }
 
-/**
- * Still in the tree, to be moved away (issue 18). Each `from -> to: kind`. Shrinks to empty; do
- * not add to it: fix the import instead.
- */
-const allowed = new Set<string>([
-]);
-
-/** Files only test code imports that are not named as test kits: they belong in test/support/. */
-const allowedUnnamedKits = new Set<string>([]);
-
-/** File cycles still in the tree (sorted members joined by " <> "). */
-const allowedFileCycles = new Set<string>([
-]);
-
 const files = (await Bun.$`git ls-files -- '*.ts'`.cwd(root).quiet().text()).trim().split("\n").filter((f) => !f.startsWith("console/ui/"));
 const edges = readImportGraph(root, files);
 
@@ -115,7 +98,6 @@ test("the layer graph (printed for readers; asserted by the tests below)", () =>
     return `  ${l.name.padEnd(9)} -> ${out.length ? out.join(", ") : "nothing"}`;
   });
   console.log(`import graph between layers (source files, imports counted):\n${lines.join("\n")}`);
-  if (allowed.size) console.log(`still allowed (${allowed.size}):\n${[...allowed].map((a) => `  ${a}`).join("\n")}`);
   expect(counts.size).toBeGreaterThan(0);
 });
 
@@ -124,9 +106,7 @@ test("imports point down the layers, not between roles, not into a role's intern
     const v = violationOf(e);
     return v ? [`${e.from} -> ${e.to}: ${v}`] : [];
   });
-  expect(found.filter((f) => !allowed.has(f))).toEqual([]);
-  // An allowance that no longer happens is stale: remove it.
-  expect([...allowed].filter((a) => !found.includes(a))).toEqual([]);
+  expect(found).toEqual([]);
 });
 
 test("a source file that only test code imports is a test kit, named so or in test/support/", () => {
@@ -138,19 +118,16 @@ test("a source file that only test code imports is a test kit, named so or in te
     const script = /\bimport\.meta\.main\b/.test(readFileSync(resolve(root, f), "utf8"));
     return by.length > 0 && by.every(isTestCode) && !script;
   });
-  expect(found.filter((f) => !allowedUnnamedKits.has(f))).toEqual([]);
-  expect([...allowedUnnamedKits].filter((a) => !found.includes(a))).toEqual([]);
+  expect(found).toEqual([]);
 });
 
 test("no cycle between files or between layers", () => {
   const fileCycles = cycles(adjacency(edges.map((e) => [e.from, e.to]))).map((c) => c.join(" <> "));
-  expect(fileCycles.filter((c) => !allowedFileCycles.has(c))).toEqual([]);
-  expect([...allowedFileCycles].filter((c) => !fileCycles.includes(c))).toEqual([]);
+  expect(fileCycles).toEqual([]);
   const layerEdges = edges.flatMap((e): [string, string][] => {
     const a = layerOf(e.from);
     const b = layerOf(e.to);
-    const excused = allowed.has(`${e.from} -> ${e.to}: ${violationOf(e)}`);
-    return a && b && a !== b && !isTestCode(e.from) && !excused ? [[a, b]] : [];
+    return a && b && a !== b && !isTestCode(e.from) ? [[a, b]] : [];
   });
   expect(cycles(adjacency(layerEdges))).toEqual([]);
 });
