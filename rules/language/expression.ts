@@ -9,8 +9,8 @@
  * A small recursive-descent parser turns the text into the condition AST's `{ left, op, right }`
  * (schemas/condition/condition.ts): data, never evaluated as code. Errors say at which character.
  */
-import type { Expr, OrderOp, Ref } from "../../schemas/condition/condition.ts";
-import { pathProblem, refAggregates } from "./field-path.ts";
+import { aggregates, type Expr, type OrderOp, type Ref } from "../../schemas/condition/condition.ts";
+import { pathProblem } from "./field-path.ts";
 
 export interface Comparison {
   left: Expr;
@@ -62,7 +62,7 @@ export function parseExpression(text: string): ParseResult {
     if (t.kind !== "name") return fail(`unexpected "${t.text}"`, t.at);
     pos = t.end;
     if (peek()?.text === "(") {
-      if (!(refAggregates as readonly string[]).includes(t.text)) fail(`unknown aggregate "${t.text}": expected one of ${refAggregates.join(", ")}`, t.at);
+      if (!(aggregates as readonly string[]).includes(t.text)) fail(`unknown aggregate "${t.text}": expected one of ${aggregates.join(", ")}`, t.at);
       take("(");
       STEP.lastIndex = pos;
       const step = STEP.exec(text);

@@ -1,14 +1,11 @@
 /**
- * Field paths of the rule language (`type`, `props.amount`) and the aggregates a `ref` may name:
- * shared by filters (filter.ts) and `expr` (expression.ts), which each parse the other's forms,
- * so they live apart from both.
+ * Field paths of the rule language (`type`, `props.amount`): shared by filters (filter.ts) and
+ * `expr` (expression.ts), which each parse the other's forms, so they live apart from both. The
+ * aggregates a `ref` may name are the condition language's own (schemas/condition/condition.ts).
  */
 
 export const ENVELOPE_FIELDS = ["event_id", "app_id", "type", "ts", "received_at", "key", "user_id", "session_id", "props", "source"] as const;
 const PATH = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/;
-
-/** How an earlier step's events reduce to one value, in a filter's `ref` or an `expr`. */
-export const refAggregates = ["first", "last", "sum", "count", "min", "max", "avg"] as const;
 
 /** Why a path is not one we can read, or null: catches typos such as `tpye` at validation time. */
 export function pathProblem(path: string): string | null {

@@ -12,7 +12,8 @@
  */
 import { z } from "zod";
 import { parseExpression } from "./expression.ts";
-import { pathProblem, refAggregates } from "./field-path.ts";
+import { aggregates } from "../../schemas/condition/condition.ts";
+import { pathProblem } from "./field-path.ts";
 
 const COMBINATORS = new Set(["all", "any", "not", "expr"]);
 
@@ -30,7 +31,7 @@ export type Scalar = z.infer<typeof scalarSchema>;
 export const refSchema = z
   .object({
     step: z.string().min(1).describe("An earlier step of the same pattern (or the current step, for its earlier repetitions)"),
-    agg: z.enum(refAggregates).describe("How that step's events reduce to one value"),
+    agg: z.enum(aggregates).describe("How that step's events reduce to one value"),
     field: fieldPath.optional().describe("Field of those events; omit for count"),
   })
   .strict()
