@@ -9,7 +9,7 @@ export const storeEnv = {
   ...archiveEnv,
   ...retentionEnv,
   FG_STORE_GROUP_PREFIX: z.string().default("fluxgate-store").describe("Each sink consumes in group <prefix>-<sink>"),
-  FG_STORE_BATCH_MAX_ROWS: positiveInt.default(10_000)
+  FG_STORE_BATCH_MAX_ROWS: positiveInt.default(20_000)
     .describe("A sink writes a batch once it holds this many rows (and never more in one write())"),
   FG_STORE_BATCH_MAX_WAIT_MS: positiveInt.default(250)
     .describe("... or once its oldest row reached Kafka this long ago, whichever comes first (docs/store.md: freshness against writes per second)"),

@@ -20,10 +20,11 @@ import { createSharedDecoder, createSinkRuntime, decodeAlert, decodeEnvelope, de
 import { createArchiveCompactor, createArchiveSink, createResultsArchiveSink } from "./s3/index.ts";
 
 /**
- * Decoded events kept for the event sinks behind the first, in batches of FG_STORE_BATCH_MAX_ROWS:
- * enough for sinks a few deliveries apart (each holds up to two batches a partition), ~1 KB each.
+ * Decoded events kept for the event sinks behind the first: enough for sinks a few deliveries
+ * apart (each holds up to two of ~5,000 records a partition; measured: 1.1 decodes per event),
+ * ~1 KB each, so at most ~100 MB while a tier is down and its sink reads nothing.
  */
-const SHARED_DECODE_ROWS_PER_BATCH = 10;
+const SHARED_DECODE_ROWS = 100_000;
 
 /** The runtime options every job shares; each job adds its name, topic, decoder and writer. */
 type SharedOptions = Omit<SinkRuntimeOptions<never>, "name" | "topic" | "decode" | "write" | "logger">;
@@ -55,7 +56,7 @@ export function createStoreRole(ctx: RoleContext<StoreEnv>): Role {
   const jobs: Job[] = [];
   const eventSinks = [clickhouse?.events, postgres?.events, archive].filter((sink) => sink !== undefined);
   // Each event sink is a group of its own, but they read the same records: decoded once for all.
-  const events = createSharedDecoder(decodeEnvelope, { readers: eventSinks.length, capacity: SHARED_DECODE_ROWS_PER_BATCH * settings.FG_STORE_BATCH_MAX_ROWS });
+  const events = createSharedDecoder(decodeEnvelope, { readers: eventSinks.length, capacity: SHARED_DECODE_ROWS });
   for (const sink of eventSinks) jobs.push(job(sink.name, topics.events, events.decode, (batch) => sink.write(batch), () => sink.prepare()));
   if (clickhouse) {
     jobs.push(job("clickhouse-windows", topics.windows, decodeWindowRecord, clickhouse.writeWindows, clickhouse.prepare));
