@@ -22,6 +22,7 @@
 import { z } from "zod";
 import { envelopeSchema, type Envelope } from "../../schemas/envelope.ts";
 import type { Nfa } from "./nfa.ts";
+import { nullableText, numberText } from "./text.ts";
 
 /** One taken event and the match prefix before it (newest first through `prev`). Shared, never changed. */
 export interface Taken {
@@ -202,21 +203,19 @@ function forEachGroup(list: readonly PartialMatch[], each: (start: EventPos, fro
 }
 
 /**
- * A start group's record: its start's ts, then state, last node's seq and idx per member. Numbers
- * in an array and one JSON.stringify: a single flat string, where concatenating thousands of
- * pieces makes ropes whose garbage held a hot key's RSS at twice its live heap.
+ * A start group's record: its start's ts, then state, last node's seq and idx per member. Pieces
+ * in an array joined once: a single flat string, where concatenating thousands of pieces makes
+ * ropes whose garbage held a hot key's RSS at twice its live heap.
  */
 function groupRecord(start: EventPos, list: readonly PartialMatch[], from: number, to: number): string {
-  const out = new Array<number>(1 + 3 * (to - from));
-  out[0] = start.ts;
-  for (let i = from, o = 1; i < to; i++, o += 3) {
+  const out = new Array<string>(1 + (to - from));
+  out[0] = numberText(start.ts);
+  for (let i = from, o = 1; i < to; i++, o++) {
     const pm = list[i] as PartialMatch;
     const last = pm.last as Taken;
-    out[o] = pm.state;
-    out[o + 1] = last.seq;
-    out[o + 2] = last.idx;
+    out[o] = `${pm.state},${last.seq},${last.idx}`;
   }
-  return JSON.stringify(out);
+  return `[${out.join(",")}]`;
 }
 
 /** Up to this many partial matches, a key's are all saved in its head, not in start groups. */
@@ -266,16 +265,13 @@ export function drainGroups(s: KeyState): { put: [number, string][]; del: number
 /** Matches `from` on as one flat list of numbers, five per match: state, start ts, start seq, last node's seq and idx. */
 function flatMatches(pms: readonly PartialMatch[], from: number): string {
   if (from >= pms.length) return "[]";
-  const out = new Array<number>(5 * (pms.length - from));
-  for (let i = from, o = 0; i < pms.length; i++, o += 5) {
+  const out = new Array<string>(pms.length - from);
+  for (let i = from, o = 0; i < pms.length; i++, o++) {
     const pm = pms[i] as PartialMatch;
-    out[o] = pm.state;
-    out[o + 1] = pm.start?.ts ?? 0;
-    out[o + 2] = pm.start?.seq ?? -1;
-    out[o + 3] = pm.last?.seq ?? -1;
-    out[o + 4] = pm.last?.idx ?? -1;
+    const start = pm.start === null ? "0,-1" : `${numberText(pm.start.ts)},${pm.start.seq}`;
+    out[o] = `${pm.state},${start},${pm.last?.seq ?? -1},${pm.last?.idx ?? -1}`;
   }
-  return JSON.stringify(out);
+  return `[${out.join(",")}]`;
 }
 
 /** Where the head's share of `partial` begins: all of it when inline, else the matches without a start (they are last). */
@@ -291,11 +287,11 @@ const HEAD_FORMAT = 4;
 /**
  * The head of a key's state as JSON: times, bounds, held matches and the partial matches without
  * a start (the start state's); the others are in their start groups, the nodes in the event
- * records. Built by hand, because it is written for every key a flush touches.
+ * records. Built by hand (times through numberText), because it is written for every key a flush touches.
  */
 export function serializeHead(s: KeyState): string {
   s.headPrefix ??= `{"format":${HEAD_FORMAT},"fingerprint":${JSON.stringify(s.fingerprint)},"key":${JSON.stringify(s.key)}`;
-  return `${s.headPrefix},"time":${s.time},"nextSeq":${s.nextSeq},"partial":${flatMatches(s.partial, headFrom(s))},"held":${flatMatches(s.held, 0)},"evictedTotal":${s.evictedTotal},"evictedAt":${s.evictedAt}}`;
+  return `${s.headPrefix},"time":${nullableText(s.time)},"nextSeq":${s.nextSeq},"partial":${flatMatches(s.partial, headFrom(s))},"held":${flatMatches(s.held, 0)},"evictedTotal":${s.evictedTotal},"evictedAt":${nullableText(s.evictedAt)}}`;
 }
 
 /** Every start group of the state as records, by start seq (for a whole snapshot). */
