@@ -26,7 +26,7 @@ import { parseArgs } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
 import { createKafkaBus } from "../infra/bus/kafka.ts";
 import { registerZstdCodec } from "../infra/bus/zstd-codec.ts";
-import { createPartitionEngine } from "../processor/engine/index.ts";
+import { createPartitionEngine, recordKeyOf } from "../processor/engine/index.ts";
 import { readRuleTexts } from "../rules/set/files.ts";
 import { toRuleSet, validateRuleTexts, type RuleSet } from "../rules/set/rule-set.ts";
 import { busKey, type Envelope } from "../schemas/envelope.ts";
@@ -115,10 +115,10 @@ export function runEngineWorkload(w: EngineWorkload): EngineFigures {
   const stateKeys = new Set<string>();
   let stateBytes = 0;
   for (const [name, text] of Object.entries(records)) {
-    // w:<rule>:g:<key> and p:<rule>:k:<key>: the key is what follows the third ':'.
-    const parts = name.split(":");
-    if (parts.length < 4) continue;
-    stateKeys.add(parts.slice(3).join(":"));
+    // A pattern's event and start-group records (p:<rule>:v|s:<seq>:<key>) count toward their key, not as keys.
+    const key = recordKeyOf(name);
+    if (key === null) continue;
+    stateKeys.add(key);
     stateBytes += name.length + text.length;
   }
   return {

@@ -5,4 +5,4 @@
 export { createPartitionEngine, type EngineOptions, type EngineStats, type PartitionEngine, type RoutedEvent } from "./engine.ts";
 export { emptyOutput, type AlertCandidate, type EngineOutput } from "./output.ts";
 export type { CepBounds } from "./runner.ts";
-export { mergeDelta, type RecordDelta, type Records } from "./records.ts";
+export { mergeDelta, recordKeyOf, type RecordDelta, type Records } from "./records.ts";

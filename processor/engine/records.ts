@@ -43,17 +43,25 @@ export function ruleOf(name: string): string | null {
 }
 
 /**
+ * The group key a rule's record belongs to (the JSON text of [app_id, ...]); null for the metas
+ * (e, r:, w:<rule>:m) that belong to no one key.
+ */
+export function recordKeyOf(name: string): string | null {
+  const parts = name.split(":");
+  if (parts.length < 4 || parts[2] === "m") return null;
+  // p:<rule>:v:<seq>:<key>, p:<rule>:s:<seq>:<key>: the key follows the sequence number.
+  return parts.slice(parts[2] === "v" || parts[2] === "s" ? 4 : 3).join(":");
+}
+
+/**
  * The app a rule's record belongs to: the first value of its group key, or the suffix of a
  * window meta; null for the rule's own meta (r:, legacy w:<rule>:m) and the engine's.
  */
 export function appOf(name: string): string | null {
   const parts = name.split(":");
-  if (parts.length < 4) return null;
-  const rest = parts.slice(3).join(":");
-  if (parts[2] === "m") return rest;
-  // p:<rule>:v:<seq>:<key>, p:<rule>:s:<seq>:<key>
-  if (parts[2] === "v" || parts[2] === "s") return appOfKey(parts.slice(4).join(":"));
-  return appOfKey(rest);
+  if (parts.length >= 4 && parts[2] === "m") return parts.slice(3).join(":");
+  const key = recordKeyOf(name);
+  return key === null ? null : appOfKey(key);
 }
 
 function appOfKey(key: string): string | null {
