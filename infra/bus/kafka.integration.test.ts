@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { randomBytes } from "node:crypto";
 import { Kafka, logLevel } from "kafkajs";
 import { requireEnv, uniqueName } from "../../test/support/services.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
@@ -80,5 +81,48 @@ test("with 2 batches in flight, a partition's next batch is handed over while on
   held[0]!.release();
   await waitFor(committed, (offset) => offset === "2", { what: "both batches committed, in order" });
   await sub.stop();
+  await Promise.all([admin.disconnect(), pub.close(), bus.close()]);
+});
+
+test("the platformatic publisher retries the partitions a broker is not ready to lead yet, and writes each record once", async () => {
+  const brokers = requireEnv("FG_KAFKA_BROKERS").split(",");
+  const bus = createKafkaBus({ brokers, clientId: "t" });
+  const pub = await bus.publisher();
+  const admin = new Kafka({ brokers, clientId: "t", logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  // Topics created without waiting for their leaders (as a client other than ensureTopics may):
+  // for a moment the broker answers NOT_LEADER_OR_FOLLOWER for some of their partitions, often
+  // for only part of one request's partitions, so a resend of the whole request would duplicate.
+  const topics = Array.from({ length: 12 }, () => uniqueName("fresh"));
+  const keys = Array.from({ length: 40 }, (_, i) => `app:user-${i}`);
+  for (let i = 0; i < topics.length; i += 4) {
+    const group = topics.slice(i, i + 4);
+    await admin.createTopics({ waitForLeaders: false, topics: group.map((topic) => ({ topic, numPartitions: 4 })) });
+    await Promise.all(group.map((topic) => pub.send(topic, keys.map((key) => ({ key, value: topic })))));
+  }
+  const seen: IncomingRecord[] = [];
+  const sub = await bus.subscribe({ groupId: uniqueName("g"), topics, fromBeginning: true }, async ({ records }) => void seen.push(...records));
+  await waitFor(() => seen.length, (n) => n >= topics.length * keys.length, { what: `${topics.length * keys.length} records`, timeoutMs: 30_000 });
+  await Bun.sleep(500); // time enough for a duplicate to show up
+  await sub.stop();
+  for (const topic of topics) expect(seen.filter((r) => r.value.toString() === topic).map((r) => r.key).sort()).toEqual([...keys].sort());
+  await Promise.all([admin.disconnect(), pub.close(), bus.close()]);
+});
+
+test("the platformatic publisher does not retry what cannot succeed: a record too large fails the send at once", async () => {
+  const brokers = requireEnv("FG_KAFKA_BROKERS").split(",");
+  const topic = uniqueName("small");
+  const bus = createKafkaBus({ brokers, clientId: "t", sendTimeoutMs: 30_000 });
+  const admin = new Kafka({ brokers, clientId: "t", logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, configEntries: [{ name: "max.message.bytes", value: "1000" }] }] });
+  const pub = await bus.publisher();
+  await pub.send(topic, [{ key: "k", value: "fits" }]);
+  const started = performance.now();
+  // Random, so that compression does not bring it under the topic's limit.
+  const failure = await pub.send(topic, [{ key: "k", value: randomBytes(5_000).toString("hex") }]).catch((err: unknown) => err);
+  expect(String(failure)).toContain("PLT_KFK_RESPONSE");
+  // Retried, it would take the backoffs (50 + 150 + 400 ms) at least.
+  expect(performance.now() - started).toBeLessThan(550);
   await Promise.all([admin.disconnect(), pub.close(), bus.close()]);
 });

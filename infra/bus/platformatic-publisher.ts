@@ -10,11 +10,15 @@
  * sizes it and one that writes it into one buffer, then one compression call.
  *
  * Sequence numbers are this publisher's own (per partition, assigned when a request is queued on
- * its connection, so several requests may be in flight in order). A failed request fails its
- * send() and takes a new producer id, so later requests never trip over the gap it left; the
- * caller answers "unavailable" and nothing of that send is acknowledged.
+ * its connection, so several requests may be in flight in order). A failed request takes a new
+ * producer id, so later requests never trip over the gap it left. A retriable failure (a leader
+ * not ready yet or moved, a broken connection) is tried again within the send's timeout, with the
+ * placement looked up again and for the partitions not yet acknowledged only: the broker answers
+ * per partition, and a batch it took must not be written twice (a request lost with its
+ * connection may still have been written: its retry can duplicate it, as the caller's own retry
+ * after "unavailable" would). Anything else fails the send; the caller answers "unavailable".
  */
-import { crc32c, produceV9, produceV10, produceV11, Producer, Writer, type Connection } from "@platformatic/kafka";
+import { crc32c, GenericError, ProtocolError, produceV9, produceV10, produceV11, Producer, ResponseError, Writer, type Connection } from "@platformatic/kafka";
 import type { KafkaCompression } from "./compression.ts";
 import { positiveMurmur2 } from "./murmur2.ts";
 import { asBuffer, type OutgoingRecord, type Publisher } from "./port.ts";
@@ -30,6 +34,31 @@ const ATTRIBUTE_CODEC: Record<KafkaCompression, number> = { none: 0, gzip: 1, zs
 const PRODUCE = 0;
 // Produce v9 to v11 share the request layout (flexible versions; later ones only add response fields).
 const parsers = { 9: produceV9.parseResponse, 10: produceV10.parseResponse, 11: produceV11.parseResponse } as const;
+/** Pauses before the 2nd, 3rd and 4th attempt of a send: a new topic's leaders are ready within ~100 ms. */
+const RETRY_BACKOFF_MS = [50, 150, 400];
+
+/**
+ * Whether a failed request may be tried again, by the library's own marks: it retries an operation
+ * only when no error in the chain says `canRetry: false` (NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE,
+ * NOT_ENOUGH_REPLICAS, a network error may; MESSAGE_TOO_LARGE, an authorization failure may not).
+ * One exception: OUT_OF_ORDER_SEQUENCE_NUMBER, which a request queued behind a failed one gets
+ * (its sequence follows the gap), is safe to retry here, as the retry takes a new producer id.
+ * Errors not from the library (a bug here) are not retried.
+ */
+function retriable(err: unknown): boolean {
+  if (!(err instanceof Error) || !GenericError.isGenericError(err)) return false;
+  const marks = err as Error & { canRetry?: boolean; apiId?: string };
+  if (marks.apiId === "OUT_OF_ORDER_SEQUENCE_NUMBER") return true;
+  if (marks.canRetry === false) return false;
+  return err instanceof AggregateError ? err.errors.every(retriable) : true;
+}
+
+/** The partitions a failed Produce request still wrote: the broker answers each partition on its own. */
+function acknowledged(err: unknown): number[] {
+  if (!(err instanceof ResponseError)) return [];
+  const response = (err as ResponseError & { response?: { responses?: { partitionResponses: { index: number; errorCode: number }[] }[] } }).response;
+  return (response?.responses?.[0]?.partitionResponses ?? []).filter((p) => p.errorCode === 0).map((p) => p.index);
+}
 
 /** Bytes of an unsigned varint. */
 const uvarintSize = (n: number): number => (n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5);
@@ -209,11 +238,17 @@ export async function createPlatformaticPublisher(o: PlatformaticPublisherOption
   let sequences = new Map<string, number>();
   let renewing: Promise<void> | undefined;
 
-  /** A new producer id after a failed request: sequences start again at 0, so no gap is ever sent. */
+  /**
+   * A new producer id after a failed request: sequences start again at 0, so no gap is ever sent.
+   * The id and the sequences change together: a request queued meanwhile pairs the old id with
+   * the old id's sequences, never with a 0 the broker would refuse as out of order.
+   */
   function renewIdentity(): Promise<void> {
-    sequences = new Map();
     renewing ??= producer.initIdempotentProducer({}).then(
-      (info) => void (identity = info),
+      (info) => {
+        identity = info;
+        sequences = new Map();
+      },
       () => {}, // the next send tries again; meanwhile sends fail, as they would anyway
     ).finally(() => (renewing = undefined));
     return renewing;
@@ -250,27 +285,23 @@ export async function createPlatformaticPublisher(o: PlatformaticPublisherOption
     });
   }
 
-  async function send(topic: string, records: OutgoingRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    if (renewing) await renewing;
+  /** What of a send is not acknowledged yet: per partition its records, compressed once for all attempts. */
+  type Part = { partition: number; count: number; section: Buffer };
+
+  /**
+   * One attempt: a request per leader with the batches of the partitions it leads. Acknowledged
+   * partitions leave `pending`; the first failure is returned.
+   */
+  async function attempt(topic: string, pending: Map<number, Part>): Promise<unknown> {
     const { info, brokers } = await placement(topic);
-    const byPartition = new Map<number, EncodedRecord[]>();
-    for (const r of records) {
-      const key = Buffer.from(r.key);
-      const headers: [Buffer, Buffer][] = [];
-      if (r.headers) for (const k in r.headers) headers.push([headerBytes(k), headerBytes(r.headers[k]!)]);
-      const partition = positiveMurmur2(key) % info.partitionsCount;
-      let list = byPartition.get(partition);
-      if (!list) byPartition.set(partition, (list = []));
-      list.push({ key, value: r.value, headers });
-    }
-    // One request per leader, each with the batches of the partitions it leads.
-    const byLeader = new Map<number, { partition: number; records: EncodedRecord[]; section: Buffer }[]>();
-    for (const [partition, list] of byPartition) {
-      const leader = info.partitions[partition]!.leader;
+    const byLeader = new Map<number, Part[]>();
+    for (const part of pending.values()) {
+      const leader = info.partitions[part.partition]?.leader ?? -1;
+      // No leader yet (-1) or one not in this metadata: as the broker would answer, to be retried.
+      if (!brokers.has(leader)) return new ProtocolError("LEADER_NOT_AVAILABLE");
       let parts = byLeader.get(leader);
       if (!parts) byLeader.set(leader, (parts = []));
-      parts.push({ partition, records: list, section: compress(o.compression, encodeRecords(list)) });
+      parts.push(part);
     }
     const sent: Promise<void>[] = [];
     for (const [leader, parts] of byLeader) {
@@ -282,20 +313,56 @@ export async function createPlatformaticPublisher(o: PlatformaticPublisherOption
       const batches = parts.map((p) => {
         const tp = `${topic}:${p.partition}`;
         const baseSequence = sequences.get(tp) ?? 0;
-        sequences.set(tp, (baseSequence + p.records.length) % 2 ** 31);
-        return { partition: p.partition, batch: encodeBatch({ count: p.records.length, timestamp: now, producerId, producerEpoch, baseSequence, codec: o.compression }, p.section) };
+        sequences.set(tp, (baseSequence + p.count) % 2 ** 31);
+        return { partition: p.partition, batch: encodeBatch({ count: p.count, timestamp: now, producerId, producerEpoch, baseSequence, codec: o.compression }, p.section) };
       });
-      sent.push(request(connection, produceRequest(topicBytes(topic), o.sendTimeoutMs, batches)));
+      sent.push(request(connection, produceRequest(topicBytes(topic), o.sendTimeoutMs, batches)).then(
+        () => parts.forEach((p) => pending.delete(p.partition)),
+        (err) => {
+          for (const partition of acknowledged(err)) pending.delete(partition);
+          throw err;
+        },
+      ));
     }
-    const outcomes = await Promise.allSettled(sent);
-    const failed = outcomes.find((r) => r.status === "rejected");
-    if (failed) {
-      // Stale leaders and broken connections are looked up again on the next send.
+    const failed = (await Promise.allSettled(sent)).find((r) => r.status === "rejected");
+    return failed ? (failed as PromiseRejectedResult).reason : undefined;
+  }
+
+  async function send(topic: string, records: OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const deadline = Date.now() + o.sendTimeoutMs;
+    if (renewing) await renewing;
+    const { info } = await placement(topic);
+    const byPartition = new Map<number, EncodedRecord[]>();
+    for (const r of records) {
+      const key = Buffer.from(r.key);
+      const headers: [Buffer, Buffer][] = [];
+      if (r.headers) for (const k in r.headers) headers.push([headerBytes(k), headerBytes(r.headers[k]!)]);
+      const partition = positiveMurmur2(key) % info.partitionsCount;
+      let list = byPartition.get(partition);
+      if (!list) byPartition.set(partition, (list = []));
+      list.push({ key, value: r.value, headers });
+    }
+    const pending = new Map<number, Part>();
+    for (const [partition, list] of byPartition) pending.set(partition, { partition, count: list.length, section: compress(o.compression, encodeRecords(list)) });
+    for (let tries = 0; ; tries++) {
+      let failure: unknown;
+      try {
+        failure = await attempt(topic, pending);
+      } catch (err) {
+        failure = err; // the placement or a connection
+      }
+      if (failure === undefined) return;
+      // Stale leaders and broken connections are looked up again; the id is renewed as the failed
+      // request left a gap in its partitions' sequences.
       topics.clear();
       connections.clear();
       producer.clearMetadata();
-      void renewIdentity();
-      throw (failed as PromiseRejectedResult).reason;
+      const renewed = renewIdentity();
+      const pause = RETRY_BACKOFF_MS[tries];
+      if (pause === undefined || !retriable(failure) || Date.now() + pause >= deadline) throw failure;
+      await Bun.sleep(pause);
+      await renewed;
     }
   }
 
