@@ -20,7 +20,7 @@ describe("seen event ids", () => {
     expect(out.duplicates).toBe(2);
     expect(out.evicted).toBe(0);
     expect(seen.size()).toBe(3);
-    expect(seen.flush()).toEqual({ put: new Map(Object.entries({ "d:c": rec(1500), "d:a": rec(1600), "d:b": rec(1600) })), del: [] });
+    expect(seen.flush()).toEqual({ put: new Map(Object.entries({ "d:shop:c": rec(1500), "d:shop:a": rec(1600), "d:shop:b": rec(1600) })), del: [] });
   });
 
   test("the watermark is the highest event time minus the out-of-orderness bound", () => {
@@ -34,7 +34,7 @@ describe("seen event ids", () => {
   test("batch boundaries change nothing: the caller's watermark carries over", () => {
     const seen = restoreSeenIds(options);
     const first = seen.filter([at("a", 0), at("b", 500), at("a", 900)], none);
-    expect(seen.flush()).toEqual({ put: new Map(Object.entries({ "d:a": rec(0), "d:b": rec(500) })), del: [] });
+    expect(seen.flush()).toEqual({ put: new Map(Object.entries({ "d:shop:a": rec(0), "d:shop:b": rec(500) })), del: [] });
     const second = seen.filter([at("c", 1_500), at("a", 1_600), at("b", 1_600), at("c", 1_600)], shop(900));
     expect([...ids(first.fresh), ...ids(second.fresh)]).toEqual(["a", "b", "c", "a", "b"]);
     expect(first.duplicates + second.duplicates).toBe(2);
@@ -50,10 +50,10 @@ describe("seen event ids", () => {
     // c@1200 evicts a (0 + 1000 < 1200), b stays (500 + 1000 >= 1200).
     expect(ids(out.fresh)).toEqual(["c", "a"]);
     expect(out.duplicates).toBe(2);
-    expect(after.flush()).toEqual({ put: new Map(Object.entries({ "d:c": rec(1200), "d:a": rec(1200) })), del: [] });
+    expect(after.flush()).toEqual({ put: new Map(Object.entries({ "d:shop:c": rec(1200), "d:shop:a": rec(1200) })), del: [] });
     // Eviction without a re-add is a delete: at 2300 all three (b@500, a@1200, c@1200) are past, oldest first.
     after.filter([at("z", 2_300)], shop(1_200));
-    expect(after.flush()).toEqual({ put: new Map(Object.entries({ "d:z": rec(2300) })), del: ["d:b", "d:a", "d:c"] });
+    expect(after.flush()).toEqual({ put: new Map(Object.entries({ "d:shop:z": rec(2300) })), del: ["d:shop:b", "d:shop:a", "d:shop:c"] });
   });
 
   test("beyond maxIds the oldest ids go, counted; a resend of one of them is processed", () => {
@@ -64,7 +64,7 @@ describe("seen event ids", () => {
     expect(out.evicted).toBe(2);
     expect(out.duplicates).toBe(1);
     expect(seen.size()).toBe(2);
-    expect(seen.flush()).toEqual({ put: new Map(Object.entries({ "d:z": rec(2), "d:x": rec(3) })), del: ["d:y"] });
+    expect(seen.flush()).toEqual({ put: new Map(Object.entries({ "d:shop:z": rec(2), "d:shop:x": rec(3) })), del: ["d:shop:y"] });
   });
 
   test("an event already past the horizon is processed and not remembered", () => {
@@ -93,5 +93,25 @@ describe("seen event ids", () => {
     const out = seen.filter([bank("x", 5_000), at("old", 0), at("new", 0)], none);
     // Bank's clock at 5000 evicts the app-less id, not shop's.
     expect(ids(out.fresh)).toEqual(["x", "old"]);
+  });
+
+  test("an id is the app's own: another app's event of the same id counts, each app's resend is skipped (issue 19)", () => {
+    const seen = restoreSeenIds(options);
+    const bank = (id: string, ts: number) => ({ event: { ...ev(id, ts, "t", "u"), app_id: "bank" } });
+    const out = seen.filter([at("x", 0), bank("x", 0), at("x", 0), bank("x", 0)], none);
+    expect(out.fresh.map((i) => i.event.app_id)).toEqual(["shop", "bank"]);
+    expect(out.duplicates).toBe(2);
+    expect(seen.flush()).toEqual({ put: new Map(Object.entries({ "d:shop:x": rec(0), "d:bank:x": rec(0, "bank") })), del: [] });
+  });
+
+  test("ids saved before they were per app: one with its app is that app's only; one with no app matches every app until it expires", () => {
+    const seen = restoreSeenIds(options, { "d:mine": rec(0), "d:anyone": "0" });
+    const bank = (id: string, ts: number) => ({ event: { ...ev(id, ts, "t", "u"), app_id: "bank" } });
+    const out = seen.filter([bank("mine", 0), at("mine", 0), bank("anyone", 0), at("anyone", 0)], none);
+    expect(out.fresh.map((i) => `${i.event.app_id}:${i.event.event_id}`)).toEqual(["bank:mine"]);
+    seen.flush();
+    // Past the horizon all three are deleted, the old ones under the names they were saved as.
+    seen.filter([at("z", 2_000), bank("z", 2_000)], new Map([["shop", 0], ["bank", 0]]));
+    expect(seen.flush().del.sort()).toEqual(["d:anyone", "d:bank:mine", "d:mine"]);
   });
 });

@@ -151,3 +151,46 @@ test("one app's clock far ahead does not evict another app's ids: its resend is 
   expect(windows.map((w) => JSON.parse(w.value.toString())).map((w) => [w.id, w.values.value])).toEqual([['bank.fails.per-key|["bank","u1"]|' + T, 1]]);
   expect(alerts).toEqual([]);
 });
+
+test("two apps that send the same event_id on one partition both count; each app's own resend is still skipped (issue 19)", async () => {
+  const perKey = ruleSetOf(
+    ["shop", "bank"]
+      .map(
+        (app) => `
+  - id: ${app}.fails.per-key
+    app: ${app}
+    description: d
+    severity: warning
+    group_by: key
+    filter: { type: fail }
+    window: { type: tumbling, size: 1m, threshold: { gt: 1 } }`,
+      )
+      .join("")
+      .replace(/^/, "rules:"),
+  );
+  const T = Date.UTC(2026, 0, 5, 10);
+  const of = (app: string, e: Envelope): Envelope => ({ ...e, app_id: app });
+  // The same id from both apps, each resent by its own client, then time goes on for both.
+  const [shop, bank] = [of("shop", ev("same-id", T, "fail", "u1")), of("bank", ev("same-id", T + 1_000, "fail", "u1"))];
+  const data = [shop, bank, shop, bank, of("shop", ev("s2", T + 120_000, "view", "u1")), of("bank", ev("b2", T + 120_000, "view", "u1"))];
+  const bus = createMemoryBus({ defaultPartitions: 1 });
+  await bus.ensureTopics([topics.events, topics.windows, topics.alerts].map((name) => ({ name, partitions: 1 })));
+  const windows = await collect(bus, topics.windows);
+  const r = createProcessorRuntime({ bus, topics, groupId: "g-same-id", store: createMemoryStateStore(), logger, outOfOrdernessMs: 0, eventPartitions: 1, repartitionPartitions: 2, idleMs: 60_000 });
+  stops.push(() => r.stop());
+  r.setRules(perKey);
+  await r.start();
+  const duplicates = async () => (await processorMetrics.duplicates.get()).values[0]?.value ?? 0;
+  const before = await duplicates();
+  const pub = await bus.publisher();
+  await pub.send(topics.events, data.map((x) => ({ key: `${x.app_id}:${x.key}`, value: JSON.stringify(x) })));
+  // Within the test's own timeout, so that a missing window fails with the windows seen.
+  await waitFor(() => windows.map((w) => JSON.parse(w.value.toString()).id), (ids) => ids.length >= 2, { what: "both apps' windows", timeoutMs: 3_000 });
+  await Bun.sleep(50);
+  const got = windows.map((w) => JSON.parse(w.value.toString())).map((w) => [w.id, w.values.value]);
+  expect(got.sort()).toEqual([
+    ['bank.fails.per-key|["bank","u1"]|' + T, 1],
+    ['shop.fails.per-key|["shop","u1"]|' + T, 1],
+  ]);
+  expect((await duplicates()) - before).toBe(2);
+});
