@@ -80,6 +80,51 @@ describe("a timer queue of objects", () => {
     q.schedule(a, 60); // its old entry at 60 is still there
     expect(names(q, 60)).toEqual(["a"]);
   });
+
+  test("queued in time order or out of it, moved and stepped through at random, items come due as a plain model of the entries says", () => {
+    // The queue keeps items queued in time order apart from the others: this checks both, and their ties, against the model.
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    const q = createTimerQueue<{ name: string; due: number }>();
+    const items = Array.from({ length: 300 }, (_, i) => item(`i${i}`));
+    // Every schedule that changes a time leaves an entry; an entry whose item has moved since is skipped when its time comes.
+    const current = new Map<string, number>();
+    let entries: { name: string; at: number; seq: number }[] = [];
+    let seq = 0;
+    let now = 0;
+    const expectedDue = (time: number) => {
+      const ripe = entries.filter((x) => x.at <= time).sort((x, y) => x.at - y.at || x.seq - y.seq);
+      entries = entries.filter((x) => x.at > time);
+      const out: string[] = [];
+      for (const x of ripe) {
+        if (current.get(x.name) !== x.at) continue;
+        current.delete(x.name);
+        out.push(x.name);
+      }
+      return out;
+    };
+    for (let step = 0; step < 20_000; step++) {
+      const r = rand(10);
+      if (r < 7) {
+        const it = items[rand(items.length)]!;
+        // Mostly ahead of the latest time, as event time runs; sometimes behind it (a tie or not), sometimes unqueued.
+        const at = r < 5 ? now + 20 + rand(30) : r < 6 ? now + rand(25) : Infinity;
+        if ((current.get(it.name) ?? Infinity) !== at) {
+          if (at === Infinity) current.delete(it.name);
+          else {
+            current.set(it.name, at);
+            entries.push({ name: it.name, at, seq: seq++ });
+          }
+        }
+        q.schedule(it, at);
+      } else {
+        now += rand(8);
+        expect(names(q, now)).toEqual(expectedDue(now));
+      }
+    }
+    expect(names(q, now + 1_000)).toEqual(expectedDue(now + 1_000));
+    expect(q.next()).toBe(Infinity);
+  });
 });
 
 test("the number heap pops in ascending order whatever the pushes", () => {

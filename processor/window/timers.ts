@@ -1,9 +1,10 @@
 /**
  * Event-time timers, Flink's timer service in small: when a key's earliest partial match runs out
  * of time (pattern rules, on string keys: createTimers), when a group's window closes or expires
- * (the window operator, on its group objects: createTimerQueue). Items are kept in one bucket per
- * due time, and a min-heap holds the distinct times. Aligned windows put thousands of groups on one
- * time, so the heap stays small, and a watermark step costs O(1) and allocates nothing when nothing
+ * (the window operator, on its group objects: createTimerQueue). Event time mostly moves forward,
+ * so most items are queued for a time no earlier than the last one queued: those go to the end of
+ * a list in time order (two array pushes). The others are kept in one bucket per due time, and a
+ * min-heap holds the distinct times. A watermark step costs O(1) and allocates nothing when nothing
  * is due, and O(items due) when something is, whatever the number of keys.
  */
 export interface Timers {
@@ -80,9 +81,9 @@ export interface Timed {
 
 /**
  * Timers on objects instead of string keys (the window operator's groups): an item carries its own
- * due time, so scheduling is a bucket push and a watermark step with nothing due is one comparison.
- * Moving an item leaves its old bucket entry behind, skipped when that time comes (its `due` no
- * longer matches); so nothing is searched or deleted, and a step allocates nothing but the buckets.
+ * due time, so scheduling is a push and a watermark step with nothing due is one comparison.
+ * Moving an item leaves its old entry behind, skipped when that time comes (its `due` no longer
+ * matches); so nothing is searched or deleted.
  */
 export interface TimerQueue<T extends Timed> {
   /** Queues `item` for `at`, replacing its earlier time; Infinity unqueues it. */
@@ -93,14 +94,31 @@ export interface TimerQueue<T extends Timed> {
   due(time: number, into: T[]): void;
 }
 
+/** Entries of the in-order list already taken, beyond which the list is moved down (and at least half of it). */
+const COMPACT_AFTER = 4_096;
+
 export function createTimerQueue<T extends Timed>(): TimerQueue<T> {
+  // Items queued in time order (each time >= the one before): a session's gap or a window's end
+  // after the latest event. `head` is the first not yet taken.
+  const inOrderTimes: number[] = [];
+  const inOrderItems: (T | undefined)[] = [];
+  let head = 0;
+  // The rest (times earlier than the list's last: a window's expiry after its close, a session
+  // extended before its timer fired): a bucket per time, and the heap of the buckets' times.
   const times = new NumberHeap();
   const buckets = new Map<number, T[]>();
+  const inOrderNext = (): number => (head < inOrderTimes.length ? (inOrderTimes[head] as number) : Infinity);
   return {
     schedule(item, at) {
       if (item.due === at) return;
       item.due = at;
       if (at === Infinity) return;
+      const n = inOrderTimes.length;
+      if (head === n || at >= (inOrderTimes[n - 1] as number)) {
+        inOrderTimes.push(at);
+        inOrderItems.push(item);
+        return;
+      }
       const bucket = buckets.get(at);
       if (bucket !== undefined) bucket.push(item);
       else {
@@ -108,18 +126,42 @@ export function createTimerQueue<T extends Timed>(): TimerQueue<T> {
         times.push(at);
       }
     },
-    next: () => times.peek(),
+    next: () => Math.min(inOrderNext(), times.peek()),
     due(time, into) {
-      while (times.peek() <= time) {
-        const at = times.pop();
-        const bucket = buckets.get(at) as T[];
-        buckets.delete(at);
-        for (const item of bucket) {
+      for (;;) {
+        const listed = inOrderNext();
+        const bucketed = times.peek();
+        // On a tie the list goes first: its entries for a time were all queued before any bucket's
+        // (a time goes to a bucket only once the list holds a later one), so the order is the queueing order.
+        if (listed <= bucketed) {
+          if (listed > time) break;
+          const item = inOrderItems[head] as T;
+          inOrderItems[head] = undefined;
+          head += 1;
           // An item moved since (or queued here twice: moved away and back) is due at most once.
-          if (item.due !== at) continue;
+          if (item.due !== listed) continue;
+          item.due = Infinity;
+          into.push(item);
+          continue;
+        }
+        if (bucketed > time) break;
+        times.pop();
+        const bucket = buckets.get(bucketed) as T[];
+        buckets.delete(bucketed);
+        for (const item of bucket) {
+          if (item.due !== bucketed) continue;
           item.due = Infinity;
           into.push(item);
         }
+      }
+      if (head === inOrderTimes.length) {
+        inOrderTimes.length = 0;
+        inOrderItems.length = 0;
+        head = 0;
+      } else if (head > COMPACT_AFTER && head * 2 > inOrderTimes.length) {
+        inOrderTimes.splice(0, head);
+        inOrderItems.splice(0, head);
+        head = 0;
       }
     },
   };
