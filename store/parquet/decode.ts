@@ -1,7 +1,8 @@
-/** Parquet bytes written by encode.ts back to envelopes, for replay and compaction. */
+/** Parquet bytes written by encode.ts back to envelopes, for replay and the tests; merges pass rows through as columns (columns.ts). */
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { snappyUncompressor } from "hysnappy";
 import { envelopeSchema, type Envelope } from "../../schemas/envelope.ts";
+import { fileOf } from "./columns.ts";
 
 let unsnappy: ((input: Uint8Array, outputLength: number) => Uint8Array) | undefined;
 
@@ -9,22 +10,15 @@ export class ParquetDecodeError extends Error {
   override name = "ParquetDecodeError";
 }
 
-function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
-  // hyparquet wants an ArrayBuffer of exactly the file; a view into a larger buffer is copied.
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-    ? (bytes.buffer as ArrayBuffer)
-    : (bytes.slice().buffer as ArrayBuffer);
-}
-
 export async function decodeEnvelopes(bytes: Uint8Array): Promise<Envelope[]> {
   unsnappy ??= snappyUncompressor();
-  return toEnvelopes(await parquetReadObjects({ file: arrayBufferOf(bytes), compressors: { SNAPPY: unsnappy } }), 0);
+  return toEnvelopes(await parquetReadObjects({ file: fileOf(bytes), compressors: { SNAPPY: unsnappy } }), 0);
 }
 
 /** The file's rows in slices of at most `rows`, so that a large file is never all objects at once. */
 export async function* decodeEnvelopeSlices(bytes: Uint8Array, rows: number): AsyncGenerator<Envelope[]> {
   unsnappy ??= snappyUncompressor();
-  const file = arrayBufferOf(bytes);
+  const file = fileOf(bytes);
   const metadata = parquetMetadata(file);
   const total = Number(metadata.num_rows);
   for (let rowStart = 0; rowStart < total; rowStart += rows) {

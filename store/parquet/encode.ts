@@ -35,9 +35,13 @@ export function encodeEnvelopes(events: readonly Envelope[]): Uint8Array {
   return new Uint8Array(buffer);
 }
 
-export interface EnvelopeFileWriter {
-  /** Appends the events as one row group, in the order given. */
-  write(events: readonly Envelope[]): void;
+export interface ArchiveFileWriter {
+  /**
+   * Appends one row group: `values` by column name (archiveColumns), each holding `rows` values as
+   * the archive's columns read back (columns.ts) hold them: strings, null for an absent optional,
+   * INT64 values as bigints.
+   */
+  writeColumns(values: Readonly<Record<string, ArrayLike<unknown>>>, rows: number): void;
   /** Rows written so far. */
   readonly rows: number;
   /** Closes the file: its bytes. */
@@ -46,20 +50,20 @@ export interface EnvelopeFileWriter {
 
 /**
  * A Parquet file of the same schema built one row group at a time, for merging archive files:
- * only the group being written is held as objects, the rest of the file is already bytes
+ * only the group being written is held as values, the rest of the file is already bytes
  * (about a tenth of the decoded rows).
  */
-export function createEnvelopeFileWriter(): EnvelopeFileWriter {
+export function createArchiveFileWriter(): ArchiveFileWriter {
   snappy ??= snappyCompressor();
   const writer = new ByteWriter();
   const schema = schemaFromColumnData({ columnData: typedColumns([]) });
   const pq = new ParquetWriter({ writer, schema, codec: "SNAPPY", compressors: { SNAPPY: snappy }, createdBy: "fluxgate" });
   let rows = 0;
   return {
-    write(events) {
-      if (events.length === 0) return;
-      void pq.write({ columnData: archiveColumns.map((c) => ({ name: c.name, data: events.map(values[c.name]!) })), rowGroupSize: events.length });
-      rows += events.length;
+    writeColumns(values, count) {
+      if (count === 0) return;
+      void pq.write({ columnData: archiveColumns.map((c) => ({ name: c.name, data: values[c.name] as unknown[] })), rowGroupSize: count });
+      rows += count;
     },
     get rows() {
       return rows;

@@ -11,9 +11,9 @@
  * interval of added latency, and bounds the spool to a few files a second.
  *
  * Idempotence: a spooled file holds the canonical form of its events (canonical.ts); a batch
- * written again after a crash is spooled again, and the roll that merges both keeps each event
- * once (merge.ts). Across rolls, compaction and readers dedupe by event_id, as they must for
- * at-least-once delivery anyway.
+ * written again (redelivered, or retried after a put that had in fact succeeded) is spooled
+ * again, and the roll keeps each event once: within what it merges, and against the
+ * partition's earlier archive files (merge.ts).
  */
 import type { Envelope } from "../../schemas/envelope.ts";
 import type { Logger } from "../../infra/telemetry/logger.ts";

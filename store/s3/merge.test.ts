@@ -3,7 +3,7 @@ import { expect, test } from "bun:test";
 import { decodeEnvelopes } from "../parquet/decode.ts";
 import { encodeEnvelopes } from "../parquet/encode.ts";
 import { canonical } from "./canonical.ts";
-import { MERGE_ROW_GROUP, mergeFiles } from "./merge.ts";
+import { createFileIndex, MERGE_ROW_GROUP, mergeFiles } from "./merge.ts";
 import { sampleEvents } from "../../test/support/store/sample-events.ts";
 import { freshFsStore } from "../../test/support/store/test-stores.ts";
 
@@ -32,3 +32,31 @@ test("a copy received earlier than one already written in a full row group wins 
   expect(rows.length).toBe(MERGE_ROW_GROUP + 1);
   expect(rows.filter((e) => e.event_id === early.event_id)).toEqual([early]);
 }, 60_000);
+
+test("a merge against earlier files reads only those whose event_id ranges overlap its own, once each for their footer", async () => {
+  const store = await freshFsStore();
+  const events = sampleEvents(300, { stepMs: 10 }); // UUIDv7: ids in time order
+  const earlierKey = `${prefix}earlier.parquet`;
+  await store.put(earlierKey, encodeEnvelopes(canonical(events.slice(0, 100))));
+  const gets: string[] = [];
+  const counting = { ...store, get: (key: string) => (gets.push(key), store.get(key)) };
+  const index = createFileIndex();
+  const write = async (name: string, rows: typeof events) => {
+    await store.put(`${prefix}${name}`, encodeEnvelopes(canonical(rows)));
+    return `${prefix}${name}`;
+  };
+  const later = await write("later.parquet", events.slice(200));
+  const first = await mergeFiles(counting, [later], prefix, { against: [earlierKey], index });
+  expect(first!.rows).toBe(100);
+  expect(gets.filter((k) => k === earlierKey).length).toBe(1); // its footer, remembered
+  gets.length = 0;
+  const again = await mergeFiles(counting, [later], prefix, { against: [earlierKey], index });
+  expect(again!.key).toBe(first!.key);
+  expect(gets).toEqual([later]); // no overlap: the earlier file is not fetched at all
+  gets.length = 0;
+  const redelivered = await write("redelivered.parquet", events.slice(50, 250));
+  const overlapping = await mergeFiles(counting, [redelivered], prefix, { against: [earlierKey], index });
+  expect(overlapping!.rows).toBe(150); // events 100-249: the 50 the earlier file holds are left out
+  expect(overlapping!.replaces).toEqual([]);
+  expect(gets.filter((k) => k === earlierKey).length).toBe(1);
+});

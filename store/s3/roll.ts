@@ -6,8 +6,11 @@
  * `maxBytes` bytes and its oldest spooled write is at least `minAgeMs` old, or when that write is
  * `maxAgeMs` old; then it deletes the spooled files it merged. A roll takes only writes at least
  * `minAgeMs` old (rollAll(), at stop, takes all): a younger one may belong to a batch whose
- * offsets are not committed yet, which a crash would redeliver into the spool, and then the
- * same events would sit in two archive files. Writes are stamped with their time in their key. So at any rate an hour partition
+ * offsets are not committed yet, which a crash would redeliver into the spool, and both copies
+ * then go into one roll. Copies that come later than that (a broker down for minutes, a put
+ * retried after it had in fact succeeded) are left out against the partition's earlier files
+ * (merge.ts), so every event is in one archive file at any time, without waiting for
+ * compaction. Writes are stamped with their time in their key. So at any rate an hour partition
  * gets a handful of files (at most one per `maxAgeMs`, fewer when larger files fill first), and
  * readers of `events/` see an event within `maxAgeMs` of its write.
  *
@@ -21,7 +24,8 @@
  */
 import type { Logger } from "../../infra/telemetry/logger.ts";
 import { counter, gauge, histogram } from "../../infra/telemetry/metrics.ts";
-import { mergeFiles } from "./merge.ts";
+import { eventIdRangesOf } from "../parquet/columns.ts";
+import { createFileIndex, mergeFiles } from "./merge.ts";
 import type { ObjectStore } from "./object-store.ts";
 import { ARCHIVE_ROOT } from "./partition.ts";
 
@@ -77,6 +81,7 @@ export function createRoller(options: { store: ObjectStore; policy: FilePolicy; 
   const now = options.now ?? Date.now;
   const labels = { store: store.kind };
   const open = new Map<string, Open>();
+  const index = createFileIndex();
   let rolling: Promise<void> = Promise.resolve();
 
   const report = () => {
@@ -110,16 +115,20 @@ export function createRoller(options: { store: ObjectStore; policy: FilePolicy; 
       }
       if (spooled.length === 0) return;
       const keys = spooled.map((o) => o.key);
-      const merged = await mergeFiles(store, keys, prefix);
+      // The partition's earlier files: a batch spooled again after its first copy was rolled is not archived twice (merge.ts).
+      const earlier = (await store.list(prefix)).filter((o) => o.key.endsWith(".parquet") && !o.key.slice(prefix.length).includes("/")).map((o) => o.key);
+      const merged = await mergeFiles(store, keys, prefix, { against: earlier, index });
       if (merged) {
         const manifest = SPOOL_ROOT + prefix + MANIFEST;
-        await store.put(manifest, new TextEncoder().encode(JSON.stringify({ file: merged.key, keys } satisfies Manifest)));
+        const done = [...keys, ...merged.replaces];
+        await store.put(manifest, new TextEncoder().encode(JSON.stringify({ file: merged.key, keys: done } satisfies Manifest)));
         await store.put(merged.key, merged.body);
-        await store.delete(keys);
+        index.remember(merged.key, eventIdRangesOf(merged.body));
+        await store.delete(done);
         await store.delete([manifest]);
       } else await store.delete(keys);
       rolls.inc(labels);
-      logger.info("archive file cut", { partition: prefix, spooled: keys.length, rows: merged?.rows ?? 0, bytes: merged?.body.byteLength ?? 0, key: merged?.key });
+      logger.info("archive file cut", { partition: prefix, spooled: keys.length, rows: merged?.rows ?? 0, bytes: merged?.body.byteLength ?? 0, key: merged?.key, replaced: merged?.replaces.length || undefined });
     } catch (err) {
       // Nothing was deleted that is not in a merged file: keep the partition open and try again.
       const later = open.get(prefix);

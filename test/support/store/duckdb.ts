@@ -15,10 +15,16 @@ cols = [d[0] for d in con.description]
 print(json.dumps([dict(zip(cols, r)) for r in rows], default=str))
 `;
 
-/** Runs `sql` with FILE standing for the Parquet file's contents; returns the rows. */
-export async function duckdbQuery(parquet: Uint8Array, sql: string): Promise<Record<string, unknown>[]> {
-  const path = join(mkdtempSync(join(tmpdir(), "fg-duckdb-")), "file.parquet");
-  writeFileSync(path, parquet);
+/**
+ * Runs `sql` with FILE standing for the Parquet file's contents (or, given several files, for all
+ * of them read as one table); returns the rows.
+ */
+export async function duckdbQuery(parquet: Uint8Array | readonly Uint8Array[], sql: string): Promise<Record<string, unknown>[]> {
+  const dir = mkdtempSync(join(tmpdir(), "fg-duckdb-"));
+  const files = parquet instanceof Uint8Array ? [parquet] : parquet;
+  if (files.length === 0) throw new Error("duckdbQuery: no files");
+  files.forEach((bytes, i) => writeFileSync(join(dir, `file-${i}.parquet`), bytes));
+  const path = join(dir, "*.parquet");
   const proc = Bun.spawn([process.env.FG_DUCKDB_PYTHON ?? "python3", "-c", script, path, sql], { stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`duckdb failed (${code}): ${err.trim()} — bash infra/test installs it (infra/local/install.sh: install_duckdb) and sets FG_DUCKDB_PYTHON`);
