@@ -10,7 +10,7 @@
  * (schemas/condition/condition.ts): data, never evaluated as code. Errors say at which character.
  */
 import { aggregates, type Expr, type OrderOp, type Ref } from "../../schemas/condition/condition.ts";
-import { pathProblem } from "./field-path.ts";
+import { pathProblem } from "../../schemas/condition/field-path.ts";
 
 export interface Comparison {
   left: Expr;

@@ -13,7 +13,7 @@
 import { z } from "zod";
 import { parseExpression } from "./expression.ts";
 import { aggregates } from "../../schemas/condition/condition.ts";
-import { pathProblem } from "./field-path.ts";
+import { pathProblem } from "../../schemas/condition/field-path.ts";
 
 const COMBINATORS = new Set(["all", "any", "not", "expr"]);
 

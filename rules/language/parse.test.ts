@@ -71,6 +71,11 @@ describe("errors name file, line and column, and say what was expected", () => {
     ]);
   });
 
+  test("a bare props is no field to compare: the rule language and the specs' paths say so alike", () => {
+    const text = `${base}filter:\n  props: { exists: true }\n${window}`;
+    expect(problems(text)).toEqual(["r.yaml:6:3: filter.props: props needs a field: props.<name>"]);
+  });
+
   test("a missing field is reported at its parent, and exactly one of window or pattern", () => {
     expect(problems("id: r1\napp: shop\nseverity: info\n" + window)).toEqual(["r.yaml:1:1: description: missing: expected a string"]);
     expect(problems(base)).toEqual(["r.yaml:1:1: needs exactly one of window or pattern"]);

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { severities } from "../../schemas/alert.ts";
 import { APP_ID } from "../../schemas/envelope.ts";
 import { durationSchema } from "./duration.ts";
-import { pathProblem } from "./field-path.ts";
+import { pathProblem } from "../../schemas/condition/field-path.ts";
 import { filterSchema } from "./filter.ts";
 import { templateProblem } from "./template.ts";
 
