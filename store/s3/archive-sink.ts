@@ -64,19 +64,25 @@ interface PartFile {
   body: Uint8Array;
 }
 
+const HOUR_MS = 3_600_000;
+
 /** One file per partition touched by the batch, in canonical form. */
 function planFiles(events: readonly Envelope[]): PartFile[] {
-  const byPartition = new Map<string, Envelope[]>();
+  // Grouped by app and hour number, so that no key is built per event: the prefix once per group.
+  const byApp = new Map<string, Map<number, Envelope[]>>();
   for (const e of events) {
-    const prefix = partitionPrefix(partitionOf(e.app_id, e.ts));
-    let group = byPartition.get(prefix);
-    if (!group) byPartition.set(prefix, (group = []));
+    let hours = byApp.get(e.app_id);
+    if (!hours) byApp.set(e.app_id, (hours = new Map()));
+    const hour = Math.floor(e.ts / HOUR_MS);
+    let group = hours.get(hour);
+    if (!group) hours.set(hour, (group = []));
     group.push(e);
   }
-  return [...byPartition].map(([prefix, group]) => {
+  return [...byApp].flatMap(([app, hours]) => [...hours].map(([hour, group]) => {
     const rows = canonical(group);
+    const prefix = partitionPrefix(partitionOf(app, hour * HOUR_MS));
     return { prefix, name: partFileName(rows.map((e) => e.event_id)), rows: rows.length, body: encodeEnvelopes(rows) };
-  });
+  }));
 }
 
 export function createParquetArchiveSink(options: ParquetArchiveSinkOptions): ArchiveSink {
