@@ -57,7 +57,9 @@ export function createArchiveFileWriter(): ArchiveFileWriter {
   snappy ??= snappyCompressor();
   const writer = new ByteWriter();
   const schema = schemaFromColumnData({ columnData: typedColumns([]) });
-  const pq = new ParquetWriter({ writer, schema, codec: "SNAPPY", compressors: { SNAPPY: snappy }, createdBy: "fluxgate" });
+  // Whole event_ids in the row groups' statistics (not the default 16 bytes, a UUIDv7's time to the
+  // millisecond): a roll decides by them which groups of the partition's earlier files to read.
+  const pq = new ParquetWriter({ writer, schema, codec: "SNAPPY", compressors: { SNAPPY: snappy }, createdBy: "fluxgate", statisticsTruncateLength: 64 });
   let rows = 0;
   return {
     writeColumns(values, count) {

@@ -35,7 +35,8 @@ test("a copy received earlier than one already written in a full row group wins 
 
 test("a merge against earlier files reads only those whose event_id ranges overlap its own, once each for their footer", async () => {
   const store = await freshFsStore();
-  const events = sampleEvents(300, { stepMs: 10 }); // UUIDv7: ids in time order
+  // UUIDv7 ids of the events' times: in time order, as a client's ids made over seconds are.
+  const events = sampleEvents(300, { stepMs: 10 }).map((e) => ({ ...e, event_id: Bun.randomUUIDv7("hex", e.ts) }));
   const earlierKey = `${prefix}earlier.parquet`;
   await store.put(earlierKey, encodeEnvelopes(canonical(events.slice(0, 100))));
   const gets: string[] = [];
