@@ -1,6 +1,7 @@
 /** The runtime: windows, absence, iterative conditions, the partial-match bound, restarts, match ids. */
 import { describe, expect, test } from "bun:test";
 import { advanceTime, createKeyState, processEvent, restoreState, serializeState, type PatternSpecInput } from "./index.ts";
+import { partialMatches } from "./state.ts";
 import { ev, feed, names, nfaOf } from "./test-kit.ts";
 
 const MIN = 60_000;
@@ -50,16 +51,18 @@ describe("A followed by B within 5 min", () => {
 
   test("the state is updated in place, as Flink's shared buffer is, not copied per event", () => {
     const state = createKeyState(nfa, "k1");
-    const partial = state.partial;
     expect(processEvent(nfa, state, ev("a1", 0)).state).toBe(state);
-    expect(state.partial).toHaveLength(2);
-    const waiting = state.partial[0];
-    // Events that pass the waiting match by leave it, and the list, as they were; a2 adds its own.
+    expect(partialMatches(state)).toHaveLength(2);
+    const [group] = state.groups;
+    const waiting = partialMatches(state)[0];
+    const version = group!.version;
+    // Events that pass the waiting match by leave it, and its start group, as they were; a2 adds a group of its own.
     processEvent(nfa, state, ev("c1", 1));
     processEvent(nfa, state, ev("a2", 2));
-    expect(state.partial).toBe(partial);
-    expect(state.partial).toHaveLength(3);
-    expect(state.partial[0]).toBe(waiting);
+    expect(state.groups[0]).toBe(group);
+    expect(group!.version).toBe(version);
+    expect(partialMatches(state)).toHaveLength(3);
+    expect(partialMatches(state)[0]).toBe(waiting);
     expect(names(processEvent(nfa, state, ev("b1", 3)).matches)).toEqual(["a1 b1", "a2 b1"]);
   });
 });

@@ -10,8 +10,25 @@ import type { Envelope } from "../../schemas/envelope.ts";
 import { eventsByStep, toMatch, type Match, type TimedOut } from "./match.ts";
 import type { Nfa } from "./nfa.ts";
 import { comparePos, skipStrategy, type SkipStrategy } from "./skip.ts";
-import { sweep, takenOf, type EventPos, type KeyState, type PartialMatch } from "./state.ts";
-import { createStep, eventAt, stateOf, successors, waits } from "./successors.ts";
+import {
+  addMember,
+  createGroup,
+  detachState,
+  evictOldest,
+  firstOfGroup,
+  firstPartial,
+  forEachPartial,
+  partialMatches,
+  setPartialMatches,
+  sweep,
+  takenOf,
+  touch,
+  type EventPos,
+  type KeyState,
+  type PartialMatch,
+  type StartGroup,
+} from "./state.ts";
+import { createStep, eventAt, stateOf, successors, waitsIn, type Step } from "./successors.ts";
 
 /** Bounds on one key's state, set by the processor; a pattern's own max_partial_matches applies too. */
 export interface Limits {
@@ -44,20 +61,28 @@ export interface StepResult {
 export function advanceTime(nfa: Nfa, state: KeyState, ts: number): StepResult {
   const time = state.time === null ? ts : Math.max(state.time, ts);
   state.time = time;
-  const first = state.partial[0];
-  // Without step windows partial matches are ordered by deadline too: if the earliest has time left, all have.
-  if (!nfa.stepWindows && (!first || time < deadlineOf(nfa, first))) return quiet(state);
-  const live: PartialMatch[] = [];
-  const absent: PartialMatch[] = [];
-  const expired: PartialMatch[] = [];
-  for (const pm of state.partial) {
-    if (time >= deadlineOf(nfa, pm)) (stateOf(nfa, pm.state).kind === "pending" ? absent : expired).push(pm);
-    else live.push(pm);
+  let closed: PartialMatch[];
+  if (!nfa.stepWindows) {
+    // Without step windows a match's deadline is its start's, so the closed ones are the first
+    // start groups: they go whole, and the others are not visited.
+    const groups = state.groups;
+    let n = 0;
+    while (n < groups.length && time >= deadlineOf(nfa, firstOfGroup(groups[n] as StartGroup))) n++;
+    if (n === 0) return quiet(state);
+    closed = [];
+    for (const g of groups.splice(0, n)) for (let st = 0; st < g.byState.length; st++) for (const pm of detachState(state, g, st) ?? []) closed.push(pm);
+  } else {
+    const live: PartialMatch[] = [];
+    closed = [];
+    forEachPartial(state, (pm) => (time >= deadlineOf(nfa, pm) ? closed : live).push(pm));
+    if (closed.length === 0) return quiet(state);
+    setPartialMatches(state, live);
   }
-  if (absent.length === 0 && expired.length === 0) return quiet(state);
+  const absent = closed.filter((pm) => stateOf(nfa, pm.state).kind === "pending");
+  const expired = closed.filter((pm) => stateOf(nfa, pm.state).kind !== "pending");
   // Even without a skip strategy, an absence match waits for earlier-starting partial matches, as in Flink.
-  const released = release(strategyOf(nfa), state, state.held, absent, live);
-  const matches = released.emitted.map((pm) => toMatch(nfa.patternId, state.key, pm, state.events, absenceEnd(nfa, pm), marked(nfa, state, pm)));
+  const emitted = release(strategyOf(nfa), state, absent);
+  const matches = emitted.map((pm) => toMatch(nfa.patternId, state.key, pm, state.events, absenceEnd(nfa, pm), marked(nfa, state, pm)));
   const timeouts = expired.map((pm) => ({
     pattern_id: nfa.patternId,
     key: state.key,
@@ -65,8 +90,6 @@ export function advanceTime(nfa: Nfa, state: KeyState, ts: number): StepResult {
     start_ts: (pm.start as EventPos).ts,
     timeout_ts: deadlineOf(nfa, pm),
   }));
-  state.partial = released.partial;
-  state.held = released.held;
   maybeSweep(state);
   return { state, matches, timeouts, evicted: 0, cause: null };
 }
@@ -76,31 +99,36 @@ export function processEvent(nfa: Nfa, state: KeyState, event: Envelope, limits:
   const advanced = advanceTime(nfa, state, event.ts);
   const pos: EventPos = { ts: event.ts, seq: state.nextSeq };
   const step = createStep(nfa, event, pos, state.events);
-  const list = state.partial;
   let complete: PartialMatch[] = [];
-  // Partial matches the event passes by stay where they are. When that is all of them but the
-  // start state (last in the list), the list itself is kept and only the start state's
-  // successors replace it: under a hot key whose matches wait, an event costs a check per match.
-  let waiting = 0;
-  while (waiting < list.length && waits(step, list[waiting] as PartialMatch)) waiting++;
-  let partial: PartialMatch[];
-  if (waiting === list.length - 1) {
-    const tail: PartialMatch[] = [];
-    successors(step, list[waiting] as PartialMatch, tail, complete);
-    list.pop();
-    for (const pm of tail) list.push(pm);
-    partial = list;
-  } else {
-    partial = list.slice(0, waiting);
-    for (let i = waiting; i < list.length; i++) {
-      const pm = list[i] as PartialMatch;
-      if (waits(step, pm)) partial.push(pm);
-      else successors(step, pm, partial, complete);
+  // The states whose matches the event moves. A state whose matches it passes by (each stays as
+  // it is) is decided here once, and its matches are not visited: under a hot key whose matches
+  // wait, an event costs a check per live NFA state, not per match.
+  const active: number[] = [];
+  for (let st = 0; st < state.counts.length; st++) if ((state.counts[st] as number) > 0 && !waitsIn(step, st)) active.push(st);
+  if (active.length > 0) {
+    let kept = 0;
+    const groups = state.groups;
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i] as StartGroup;
+      stepGroup(step, state, g, active, complete);
+      if (g.size > 0) groups[kept++] = g;
+    }
+    groups.length = kept;
+  }
+  // The start state's: what it begins forms the group of this event.
+  const unstarted = state.unstarted;
+  state.unstarted = [];
+  let begun: StartGroup | null = null;
+  const next: PartialMatch[] = [];
+  for (const pm of unstarted) {
+    next.length = 0;
+    successors(step, pm, next, complete);
+    for (const n of next) {
+      if (n.start === null) state.unstarted.push(n);
+      else addMember(state, (begun ??= createGroup(n.start)), n);
     }
   }
-  // Only the start state begins matches, and it is last: the order by start holds unless this
-  // event is older than a match already started (out of order within the watermark's bound).
-  if (outOfOrder(partial, pos)) partial = byStart(partial);
+  if (begun !== null) insertGroup(state, begun);
   if (complete.length > 1) complete = byStart(complete);
   state.nextSeq = pos.seq + 1;
   if (step.nodes.length > 0) {
@@ -113,24 +141,50 @@ export function processEvent(nfa: Nfa, state: KeyState, event: Envelope, limits:
   const cap = Math.min(limits.maxPartialMatches, nfa.maxPartialMatches ?? Number.POSITIVE_INFINITY);
   // Held matches count too: an old partial match that never completes would otherwise hold back
   // every later match forever. Evicting it (oldest first) is also what releases them.
-  const started = partial.length - (partial.at(-1)?.start === null ? 1 : 0);
-  const evicted = Math.min(started, Math.max(0, started + state.held.length - cap));
-  // Sorted by start with the start state (start null) last, so the start state is never evicted.
-  if (evicted > 0) partial.splice(0, evicted);
+  const evicted = Math.min(state.started, Math.max(0, state.started + state.held.length - cap));
+  // Only started matches are evicted: the start state's is never.
+  if (evicted > 0) evictOldest(state, evicted);
 
   const strategy = strategyOf(nfa);
-  const released = strategy.holdsMatches
-    ? release(strategy, state, state.held, complete, partial)
-    : { emitted: complete, held: state.held, partial };
-  state.partial = released.partial;
-  state.held = released.held;
+  const emitted = strategy.holdsMatches ? release(strategy, state, complete) : complete;
   if (evicted > 0) noteEviction(state, evicted);
   const matches = advanced.matches;
-  for (const pm of released.emitted) matches.push(toMatch(nfa.patternId, state.key, pm, state.events, null, marked(nfa, state, pm)));
+  for (const pm of emitted) matches.push(toMatch(nfa.patternId, state.key, pm, state.events, null, marked(nfa, state, pm)));
   maybeSweep(state);
   const byEvents = state.events.size > limits.maxEvents ? shrinkTo(state, (s) => s.events.size <= limits.maxEvents) : 0;
   const total = evicted + byEvents;
   return { state, matches, timeouts: advanced.timeouts, evicted: total, cause: byEvents > 0 ? "events" : evicted > 0 ? "partial_matches" : null };
+}
+
+/**
+ * Steps the members of one start group that are in an active state: taken out of the group first,
+ * then their successors put back (all successors of a started match share its start), so a
+ * successor in another active state is not stepped twice.
+ */
+function stepGroup(step: Step, state: KeyState, g: StartGroup, active: readonly number[], complete: PartialMatch[]): void {
+  let moving: PartialMatch[][] | null = null;
+  for (const st of active) {
+    const list = detachState(state, g, st);
+    if (list !== undefined) (moving ??= []).push(list);
+  }
+  if (moving === null) return;
+  touch(g);
+  const next: PartialMatch[] = [];
+  for (const list of moving)
+    for (const pm of list) {
+      next.length = 0;
+      successors(step, pm, next, complete);
+      for (const n of next) addMember(state, g, n);
+    }
+}
+
+/** Puts a new start group in its place by start: last, unless its event is older than a start already there (out of order within the watermark's bound). */
+function insertGroup(state: KeyState, g: StartGroup): void {
+  const groups = state.groups;
+  let i = groups.length;
+  while (i > 0 && comparePos((groups[i - 1] as StartGroup).start, g.start) > 0) i--;
+  if (i === groups.length) groups.push(g);
+  else groups.splice(i, 0, g);
 }
 
 /** One skip strategy object per compiled pattern, not one per event. */
@@ -151,7 +205,7 @@ export function shrinkTo(state: KeyState, enough: (s: KeyState) => boolean): num
   // Events no match needs go first: they may be all that is over.
   sweep(state);
   while (!enough(state)) {
-    const started = state.partial.length - (state.partial.at(-1)?.start === null ? 1 : 0);
+    const started = state.started;
     if (started === 0 && state.held.length === 0) break;
     if (started === 0) {
       // Only held matches are left: none can be released without the partial matches they wait for.
@@ -159,7 +213,7 @@ export function shrinkTo(state: KeyState, enough: (s: KeyState) => boolean): num
       state.held = [];
     } else {
       const n = Math.max(1, Math.ceil(started / 4));
-      state.partial = state.partial.slice(n);
+      evictOldest(state, n);
       evicted += n;
     }
     sweep(state);
@@ -188,50 +242,33 @@ function maybeSweep(state: KeyState): void {
 }
 
 /**
- * Flink's processMatchesAccordingToSkipStrategy: emits complete matches in start order while none
- * starts after the earliest partial match, pruning by the strategy after each one.
+ * Flink's processMatchesAccordingToSkipStrategy: emits complete matches (those held and `fresh`)
+ * in start order while none starts after the earliest partial match, pruning the key's partial
+ * and held matches by the strategy after each one; returns the emitted, and keeps the rest held.
  */
-function release(
-  strategy: SkipStrategy,
-  state: KeyState,
-  held: readonly PartialMatch[],
-  fresh: readonly PartialMatch[],
-  live: PartialMatch[],
-): { emitted: PartialMatch[]; held: PartialMatch[]; partial: PartialMatch[] } {
-  if (held.length === 0 && fresh.length === 0) return { emitted: [], held: [], partial: live };
-  let waiting = byStart([...held, ...fresh]);
-  let partial = live;
+function release(strategy: SkipStrategy, state: KeyState, fresh: readonly PartialMatch[]): PartialMatch[] {
+  if (state.held.length === 0 && fresh.length === 0) return [];
+  let waiting = byStart([...state.held, ...fresh]);
   const emitted: PartialMatch[] = [];
   for (let m = waiting[0]; m; m = waiting[0]) {
-    const earliest = partial[0]?.start;
+    const earliest = firstPartial(state)?.start;
     if (earliest && comparePos(m.start as EventPos, earliest) > 0) break;
     waiting = waiting.slice(1);
     const point = strategy.pruningPoint(takenOf(m.last).map(([step, seq]) => [step, { ts: eventAt(state.events, seq).ts, seq }] as const));
     if (point) {
       const survives = (pm: PartialMatch) => pm.start === null || !strategy.prunes(pm.start, point);
-      partial = partial.filter(survives);
+      if (state.groups.some((g) => strategy.prunes(g.start, point))) setPartialMatches(state, partialMatches(state).filter(survives));
       waiting = waiting.filter(survives);
     }
     emitted.push(m);
   }
-  return { emitted, held: waiting, partial };
+  state.held = waiting;
+  return emitted;
 }
 
 /** Stable sort by start event, start state last: the order Flink's priority queues poll in. */
 function byStart(pms: PartialMatch[]): PartialMatch[] {
   return pms.toSorted((a, b) => (a.start && b.start ? comparePos(a.start, b.start) : a.start ? -1 : b.start ? 1 : 0));
-}
-
-/** Whether a partial match begun by this event landed behind one that started later. */
-function outOfOrder(partial: readonly PartialMatch[], pos: EventPos): boolean {
-  let latest: EventPos | null = null;
-  for (let i = partial.length - 1; i >= 0; i--) {
-    const start = (partial[i] as PartialMatch).start;
-    if (start === null) continue;
-    if (start !== pos) return latest !== null && comparePos(start, latest) > 0;
-    latest = start;
-  }
-  return false;
 }
 
 const quiet = (state: KeyState): StepResult => ({ state, matches: [], timeouts: [], evicted: 0, cause: null });
@@ -254,12 +291,14 @@ export function deadlineOf(nfa: Nfa, pm: PartialMatch): number {
 /** The earliest deadline of a key's partial matches, or null: when the key's timer must fire. */
 export function nextDeadline(nfa: Nfa, state: KeyState): number | null {
   if (!nfa.stepWindows) {
-    const first = state.partial[0];
+    const first = firstPartial(state);
     const d = first ? deadlineOf(nfa, first) : Number.POSITIVE_INFINITY;
     return Number.isFinite(d) ? d : null;
   }
   let min = Number.POSITIVE_INFINITY;
-  for (const pm of state.partial) min = Math.min(min, deadlineOf(nfa, pm));
+  forEachPartial(state, (pm) => {
+    min = Math.min(min, deadlineOf(nfa, pm));
+  });
   return Number.isFinite(min) ? min : null;
 }
 

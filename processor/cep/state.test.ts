@@ -1,6 +1,6 @@
 /** Saved key state: a round trip is exact, and state that does not fit the pattern is refused, not misread. */
 import { describe, expect, test } from "bun:test";
-import { INLINE_MATCHES, sweep, type KeyState } from "./state.ts";
+import { INLINE_MATCHES, partialMatches, sweep, type KeyState } from "./state.ts";
 import { createKeyState, drainChanges, drainGroups, eventRecord, groupRecords, restoreHead, restoreState, savedEventSeqs, serializeHead, serializeState, type PatternSpecInput } from "./index.ts";
 import { ev, feed, names, nfaOf } from "./test-kit.ts";
 
@@ -90,7 +90,7 @@ describe("saved as records that follow changes", () => {
     expect(drainGroups(run.state).put.map(([seq]) => seq)).toEqual(Array.from({ length: starts }, (_, i) => i));
     // A new start between events that pass every waiting match by: only the new group.
     feed(pair, [ev("x1", 100), ev("a99", 101), ev("x2", 102)], run.state);
-    const a99 = run.state.partial.at(-2)!;
+    const a99 = partialMatches(run.state).at(-2)!;
     expect(drainGroups(run.state)).toEqual({ put: [[starts + 1, `[101,${a99.state},${starts + 1},0]`]], del: [] });
     expect(drainGroups(run.state)).toEqual({ put: [], del: [] });
     // b1 completes every waiting match (no skip strategy): their groups go.
@@ -142,8 +142,8 @@ describe("saved as records that follow changes", () => {
 
   test("a head of format 3 (every partial match in the head) restores to the same state, marked for a rewrite", () => {
     const { state } = feed(nfa, [ev("a1", 1), ev("x1", 2), ...Array.from({ length: 6 }, (_, i) => ev(`a${i + 2}`, 3 + i))]);
-    expect(state.partial.length).toBeGreaterThan(INLINE_MATCHES);
-    const flat = state.partial.flatMap((pm) => [pm.state, pm.start?.ts ?? 0, pm.start?.seq ?? -1, pm.last?.seq ?? -1, pm.last?.idx ?? -1]);
+    expect(partialMatches(state).length).toBeGreaterThan(INLINE_MATCHES);
+    const flat = partialMatches(state).flatMap((pm) => [pm.state, pm.start?.ts ?? 0, pm.start?.seq ?? -1, pm.last?.seq ?? -1, pm.last?.idx ?? -1]);
     const old = JSON.stringify({ format: 3, fingerprint: state.fingerprint, key: state.key, time: state.time, nextSeq: state.nextSeq, partial: flat, held: [], evictedTotal: 0, evictedAt: null });
     const records = new Map([...state.events].map(([seq, b]) => [seq, eventRecord(b)]));
     const restored = restoreHead(nfa, old, records);

@@ -11,12 +11,16 @@
  *     event was processed, so the record is written once (`drainChanges` says which events were
  *     buffered and swept since the last save);
  *   - one record per start group: the partial matches that began at one event, as state and last
- *     node. They sit side by side in `partial` (it is ordered by start) and change together,
- *     while a waiting match leaves its group as it was (`drainGroups` compares each group with
- *     the one last saved and returns those that differ);
+ *     node. They are held together in memory too (`StartGroup`) and change together, while a
+ *     waiting match leaves its group as it was (each group carries a version, and `drainGroups`
+ *     returns those whose version is not the one last saved);
  *   - a small head: times, bounds, held matches and the start state's match. A key with few
  *     partial matches (most keys) keeps them all in the head instead (`INLINE_MATCHES`): its head
  *     is written anyway, and a record per group would cost more than it saves.
+ * In memory a start group keeps its members by NFA state, and the key counts its members per state:
+ * an event that passes every match in a state by (a followedBy waiting for its next step, say) is
+ * decided once for that state and touches none of them, so an event's cost follows the NFA states
+ * that are live and the matches it moves, not the number of matches that wait.
  * The state is tied to one compiled pattern by its fingerprint, because it names NFA states by index.
  */
 import { z } from "zod";
@@ -62,6 +66,20 @@ export interface Buffered {
   saved: boolean;
 }
 
+/**
+ * The partial matches that began at one event. Within a group they are ordered by NFA state, and
+ * within a state in the order they came: that is their order everywhere (`partialMatches`, saved
+ * records, eviction), so a restored state steps exactly as the one that was saved.
+ */
+export interface StartGroup {
+  readonly start: EventPos;
+  /** Members by NFA state index; undefined (or empty) for states no member is in. */
+  readonly byState: (PartialMatch[] | undefined)[];
+  size: number;
+  /** Changed (from one counter for all groups, so never reused) whenever a member changes. */
+  version: number;
+}
+
 export interface KeyState {
   readonly fingerprint: string;
   readonly key: string;
@@ -74,8 +92,14 @@ export interface KeyState {
   eventBytes: number;
   /** Buffer size after the last sweep: the next one comes once it has doubled (amortised O(1) per event). */
   swept: number;
-  /** Ordered by `start` (start state last), which is the order skip strategies need. */
-  partial: PartialMatch[];
+  /** The started partial matches, by start event (the order skip strategies and eviction need). */
+  groups: StartGroup[];
+  /** Partial matches without a start: the start state's, before any take (one; last in `partialMatches`). */
+  unstarted: PartialMatch[];
+  /** Members of `groups` per NFA state: a state with none costs an event nothing. */
+  counts: number[];
+  /** Members of `groups` in all. */
+  started: number;
   /** Complete matches held back by a skip strategy until no earlier-starting partial match is left. */
   held: PartialMatch[];
   /** Partial matches dropped by a bound (per key or the processor's budget), since the state was created. */
@@ -91,9 +115,9 @@ export interface KeyState {
   headPrefix: string | null;
 }
 
-/** A start group as saved: its members then (objects are never changed, so identity says unchanged). */
+/** A start group as saved: the version it had then. */
 export interface SavedGroup {
-  members: readonly PartialMatch[];
+  version: number;
   /** Which `drainGroups` call saw it last (groups it did not see are gone). */
   seen: number;
 }
@@ -107,7 +131,10 @@ export function createKeyState(nfa: Nfa, key: string): KeyState {
     events: new Map(),
     eventBytes: 0,
     swept: 0,
-    partial: [{ state: nfa.start, start: null, last: null }],
+    groups: [],
+    unstarted: [{ state: nfa.start, start: null, last: null }],
+    counts: new Array<number>(nfa.states.length).fill(0),
+    started: 0,
     held: [],
     evictedTotal: 0,
     evictedAt: null,
@@ -122,7 +149,141 @@ export function createKeyState(nfa: Nfa, key: string): KeyState {
 export const MATCH_BYTES = 96;
 
 /** The budget's measure of a key's state. */
-export const stateBytes = (s: KeyState): number => s.eventBytes + MATCH_BYTES * (s.partial.length + s.held.length);
+export const stateBytes = (s: KeyState): number => s.eventBytes + MATCH_BYTES * (partialCount(s) + s.held.length);
+
+/** How many partial matches the key has, the start state's included. */
+export const partialCount = (s: KeyState): number => s.started + s.unstarted.length;
+
+let versions = 0;
+/** Marks a group changed: its record must be written again. */
+export const touch = (g: StartGroup): void => {
+  g.version = ++versions;
+};
+
+export const createGroup = (start: EventPos): StartGroup => ({ start, byState: [], size: 0, version: ++versions });
+
+/** Adds a member to a group of the key (after those in its state), keeping the counts. The caller touches the group. */
+export function addMember(s: KeyState, g: StartGroup, pm: PartialMatch): void {
+  const by = g.byState;
+  // Grown by push, never written past its end: an array with holes is a slower kind in JSC.
+  while (by.length <= pm.state) by.push(undefined);
+  const list = by[pm.state];
+  if (list === undefined) by[pm.state] = [pm];
+  else list.push(pm);
+  g.size++;
+  s.counts[pm.state] = (s.counts[pm.state] as number) + 1;
+  s.started++;
+}
+
+/** Takes a group's members in one state out of it (and out of the counts), returning them; the caller touches the group. */
+export function detachState(s: KeyState, g: StartGroup, state: number): PartialMatch[] | undefined {
+  const list = g.byState[state];
+  if (list === undefined || list.length === 0) return undefined;
+  g.byState[state] = undefined;
+  g.size -= list.length;
+  s.counts[state] = (s.counts[state] as number) - list.length;
+  s.started -= list.length;
+  return list;
+}
+
+/** Calls `each` for every partial match, in order: by start, within a start by state, then those without a start. */
+export function forEachPartial(s: KeyState, each: (pm: PartialMatch) => void): void {
+  for (const g of s.groups) for (const list of g.byState) if (list !== undefined) for (const pm of list) each(pm);
+  for (const pm of s.unstarted) each(pm);
+}
+
+/** Every partial match as one list, in order (see forEachPartial). */
+export function partialMatches(s: KeyState): PartialMatch[] {
+  const out: PartialMatch[] = [];
+  forEachPartial(s, (pm) => out.push(pm));
+  return out;
+}
+
+/** The first partial match in order (the earliest start), or null. */
+export function firstPartial(s: KeyState): PartialMatch | null {
+  const g = s.groups[0];
+  return g === undefined ? (s.unstarted[0] ?? null) : firstOfGroup(g);
+}
+
+/** A start group's first member. */
+export function firstOfGroup(g: StartGroup): PartialMatch {
+  for (const list of g.byState) if (list !== undefined && list.length > 0) return list[0] as PartialMatch;
+  throw new Error("internal: an empty start group");
+}
+
+/**
+ * Replaces the key's partial matches by `list`, ordered by start (as `partialMatches` returns
+ * them, or as saved), with those without a start last. A group whose members are the ones it had,
+ * in the same order, keeps its version: it need not be written again.
+ */
+export function setPartialMatches(s: KeyState, list: readonly PartialMatch[]): void {
+  const before = new Map<number, StartGroup>();
+  for (const g of s.groups) before.set(g.start.seq, g);
+  s.groups = [];
+  s.unstarted = [];
+  s.counts.fill(0);
+  s.started = 0;
+  const bySeq = new Map<number, StartGroup>();
+  for (const pm of list) {
+    if (pm.start === null) {
+      s.unstarted.push(pm);
+      continue;
+    }
+    let g = bySeq.get(pm.start.seq);
+    if (g === undefined) {
+      g = { start: pm.start, byState: [], size: 0, version: 0 };
+      bySeq.set(pm.start.seq, g);
+      s.groups.push(g);
+    }
+    addMember(s, g, pm);
+  }
+  for (const g of s.groups) {
+    const old = before.get(g.start.seq);
+    if (old !== undefined && sameMembers(old, g)) g.version = old.version;
+    else touch(g);
+  }
+}
+
+function sameMembers(a: StartGroup, b: StartGroup): boolean {
+  if (a.size !== b.size) return false;
+  const n = Math.max(a.byState.length, b.byState.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.byState[i] ?? [];
+    const y = b.byState[i] ?? [];
+    if (x.length !== y.length) return false;
+    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
+  }
+  return true;
+}
+
+/**
+ * Evicts the `n` first partial matches in order (the oldest starts; the start state's are never
+ * among them: the caller passes at most `started`).
+ */
+export function evictOldest(s: KeyState, n: number): void {
+  let whole = 0;
+  for (const g of s.groups) {
+    if (n === 0) break;
+    if (g.size <= n) {
+      n -= g.size;
+      for (let st = 0; st < g.byState.length; st++) detachState(s, g, st);
+      whole++;
+      continue;
+    }
+    for (let st = 0; st < g.byState.length && n > 0; st++) {
+      const list = g.byState[st];
+      if (list === undefined || list.length === 0) continue;
+      const k = Math.min(n, list.length);
+      list.splice(0, k);
+      g.size -= k;
+      s.counts[st] = (s.counts[st] as number) - k;
+      s.started -= k;
+      n -= k;
+    }
+    touch(g);
+  }
+  if (whole > 0) s.groups.splice(0, whole);
+}
 
 /** The taken events of a match, oldest first, as [step, seq]. */
 export function takenOf(last: Taken | null): [string, number][] {
@@ -136,8 +297,11 @@ let epoch = 0;
 /** Drops buffered events (and nodes) that no partial or held match reaches. */
 export function sweep(s: KeyState): void {
   const mark = ++epoch;
-  for (const list of [s.partial, s.held])
-    for (const pm of list) for (let t = pm.last; t !== null && t.mark !== mark; t = t.prev) t.mark = mark;
+  const reach = (pm: PartialMatch) => {
+    for (let t = pm.last; t !== null && t.mark !== mark; t = t.prev) t.mark = mark;
+  };
+  forEachPartial(s, reach);
+  for (const pm of s.held) reach(pm);
   for (const [seq, b] of s.events) {
     const live = b.nodes.filter((t) => t.mark === mark);
     if (live.length > 0) {
@@ -184,50 +348,33 @@ export function eventRecord(b: Buffered): string {
 }
 
 /**
- * Calls `each` for every run of partial matches with one start (they are adjacent: `partial` is
- * ordered by start), as [from, to) into `list`; partial matches without a start are not in a run.
- */
-function forEachGroup(list: readonly PartialMatch[], each: (start: EventPos, from: number, to: number) => void): void {
-  let i = 0;
-  while (i < list.length) {
-    const start = (list[i] as PartialMatch).start;
-    if (start === null) {
-      i++;
-      continue;
-    }
-    let j = i + 1;
-    while (j < list.length && (list[j] as PartialMatch).start?.seq === start.seq) j++;
-    each(start, i, j);
-    i = j;
-  }
-}
-
-/**
- * A start group's record: its start's ts, then state, last node's seq and idx per member. Pieces
- * in an array joined once: a single flat string, where concatenating thousands of pieces makes
+ * A start group's record: its start's ts, then state, last node's seq and idx per member, in
+ * order. Pieces in an array joined once: a single flat string, where concatenating thousands of pieces makes
  * ropes whose garbage held a hot key's RSS at twice its live heap.
  */
-function groupRecord(start: EventPos, list: readonly PartialMatch[], from: number, to: number): string {
-  const out = new Array<string>(1 + (to - from));
-  out[0] = numberText(start.ts);
-  for (let i = from, o = 1; i < to; i++, o++) {
-    const pm = list[i] as PartialMatch;
-    const last = pm.last as Taken;
-    out[o] = `${pm.state},${last.seq},${last.idx}`;
-  }
+function groupRecord(g: StartGroup): string {
+  const out = new Array<string>(1 + g.size);
+  out[0] = numberText(g.start.ts);
+  let o = 1;
+  for (const list of g.byState)
+    if (list !== undefined)
+      for (const pm of list) {
+        const last = pm.last as Taken;
+        out[o++] = `${pm.state},${last.seq},${last.idx}`;
+      }
   return `[${out.join(",")}]`;
 }
 
 /** Up to this many partial matches, a key's are all saved in its head, not in start groups. */
 export const INLINE_MATCHES = 16;
-const inline = (s: KeyState): boolean => s.partial.length <= INLINE_MATCHES;
+const inline = (s: KeyState): boolean => partialCount(s) <= INLINE_MATCHES;
 
 let drains = 0;
 
 /**
  * The start groups that changed since the last call, as records to write (by start seq) and
- * groups to delete. Comparing a group costs a pointer per member and writes nothing, so a key
- * whose partial matches wait is saved for the price of its head.
+ * groups to delete. Comparing a group costs its version and writes nothing, so a key whose
+ * partial matches wait is saved for the price of its head.
  */
 export function drainGroups(s: KeyState): { put: [number, string][]; del: number[] } {
   if (inline(s)) {
@@ -240,18 +387,18 @@ export function drainGroups(s: KeyState): { put: [number, string][]; del: number
   const seen = ++drains;
   const put: [number, string][] = [];
   let kept = 0;
-  const list = s.partial;
-  forEachGroup(list, (start, from, to) => {
-    const known = saved.get(start.seq);
-    if (known?.seen === seen) throw new Error(`internal: two runs of partial matches start at event ${start.seq}`);
-    if (known && known.members.length === to - from && known.members.every((pm, i) => pm === list[from + i])) {
+  for (const g of s.groups) {
+    const seq = g.start.seq;
+    const known = saved.get(seq);
+    if (known?.seen === seen) throw new Error(`internal: two groups of partial matches start at event ${seq}`);
+    if (known?.version === g.version) {
       known.seen = seen;
       kept++;
-      return;
+      continue;
     }
-    saved.set(start.seq, { members: list.slice(from, to), seen });
-    put.push([start.seq, groupRecord(start, list, from, to)]);
-  });
+    saved.set(seq, { version: g.version, seen });
+    put.push([seq, groupRecord(g)]);
+  }
   const del: number[] = [];
   if (saved.size > kept + put.length)
     for (const [seq, group] of saved)
@@ -262,24 +409,16 @@ export function drainGroups(s: KeyState): { put: [number, string][]; del: number
   return { put, del };
 }
 
-/** Matches `from` on as one flat list of numbers, five per match: state, start ts, start seq, last node's seq and idx. */
-function flatMatches(pms: readonly PartialMatch[], from: number): string {
-  if (from >= pms.length) return "[]";
-  const out = new Array<string>(pms.length - from);
-  for (let i = from, o = 0; i < pms.length; i++, o++) {
+/** Matches as one flat list of numbers, five per match: state, start ts, start seq, last node's seq and idx. */
+function flatMatches(pms: readonly PartialMatch[]): string {
+  if (pms.length === 0) return "[]";
+  const out = new Array<string>(pms.length);
+  for (let i = 0, o = 0; i < pms.length; i++, o++) {
     const pm = pms[i] as PartialMatch;
     const start = pm.start === null ? "0,-1" : `${numberText(pm.start.ts)},${pm.start.seq}`;
     out[o] = `${pm.state},${start},${pm.last?.seq ?? -1},${pm.last?.idx ?? -1}`;
   }
   return `[${out.join(",")}]`;
-}
-
-/** Where the head's share of `partial` begins: all of it when inline, else the matches without a start (they are last). */
-function headFrom(s: KeyState): number {
-  if (inline(s)) return 0;
-  let i = s.partial.length;
-  while (i > 0 && (s.partial[i - 1] as PartialMatch).start === null) i--;
-  return i;
 }
 
 const HEAD_FORMAT = 4;
@@ -291,14 +430,14 @@ const HEAD_FORMAT = 4;
  */
 export function serializeHead(s: KeyState): string {
   s.headPrefix ??= `{"format":${HEAD_FORMAT},"fingerprint":${JSON.stringify(s.fingerprint)},"key":${JSON.stringify(s.key)}`;
-  return `${s.headPrefix},"time":${nullableText(s.time)},"nextSeq":${s.nextSeq},"partial":${flatMatches(s.partial, headFrom(s))},"held":${flatMatches(s.held, 0)},"evictedTotal":${s.evictedTotal},"evictedAt":${nullableText(s.evictedAt)}}`;
+  return `${s.headPrefix},"time":${nullableText(s.time)},"nextSeq":${s.nextSeq},"partial":${flatMatches(inline(s) ? partialMatches(s) : s.unstarted)},"held":${flatMatches(s.held)},"evictedTotal":${s.evictedTotal},"evictedAt":${nullableText(s.evictedAt)}}`;
 }
 
 /** Every start group of the state as records, by start seq (for a whole snapshot). */
 export function groupRecords(s: KeyState): [number, string][] {
   const out: [number, string][] = [];
   if (inline(s)) return out;
-  forEachGroup(s.partial, (start, from, to) => out.push([start.seq, groupRecord(start, s.partial, from, to)]));
+  for (const g of s.groups) out.push([g.start.seq, groupRecord(g)]);
   return out;
 }
 
@@ -408,7 +547,6 @@ export function restoreHead(
     }
     return out;
   };
-  const saved = new Map<number, SavedGroup>();
   const grouped: PartialMatch[][] = [];
   for (const [startSeq, text] of groups) {
     const parsed = parseWith(groupRecordSchema, text, `start group ${startSeq}`);
@@ -425,7 +563,6 @@ export function restoreHead(
       members.push({ state, start, last });
     }
     grouped.push(members);
-    saved.set(startSeq, { members, seen: 0 });
   }
   const startOf = (g: PartialMatch[]) => (g[0] as PartialMatch).start as EventPos;
   grouped.sort((a, b) => startOf(a).ts - startOf(b).ts || startOf(a).seq - startOf(b).seq);
@@ -445,15 +582,22 @@ export function restoreHead(
     events,
     eventBytes,
     swept: events.size,
-    partial,
+    groups: [],
+    unstarted: [],
+    counts: new Array<number>(nfa.states.length).fill(0),
+    started: 0,
     held,
     evictedTotal: h.evictedTotal,
     evictedAt: h.evictedAt,
     added: [],
     dropped: [],
-    saved: saved.size > 0 ? saved : null,
+    saved: null,
     headPrefix: null,
   };
+  setPartialMatches(state, partial);
+  // The groups read from records are saved as they are now (a group's members in state order: a
+  // record written before that order restores to the same state again, so it need not be rewritten).
+  if (grouped.length > 0) state.saved = new Map(state.groups.map((g) => [g.start.seq, { version: g.version, seen: 0 }]));
   sweep(state);
   return { ok: true, state, rewrite: h.format !== HEAD_FORMAT };
 }

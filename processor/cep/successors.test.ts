@@ -2,6 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { createKeyState, processEvent, type PatternSpecInput } from "./index.ts";
 import { beginsMatch, createStep, waits } from "./successors.ts";
+import { partialMatches } from "./state.ts";
 import { ev, nfaOf } from "./test-kit.ts";
 
 const isType = (t: string) => ({ field: "type", op: "eq", value: t }) as const;
@@ -18,7 +19,7 @@ function afterA(spec: PatternSpecInput, event = ev("x1", 2)) {
   const nfa = nfaOf(spec);
   const state = createKeyState(nfa, "k1");
   processEvent(nfa, state, ev("a1", 1));
-  const [started, fresh] = state.partial;
+  const [started, fresh] = partialMatches(state);
   return { nfa, started: started!, fresh: fresh!, step: createStep(nfa, event, { ts: event.ts, seq: state.nextSeq }, state.events) };
 }
 

@@ -56,30 +56,34 @@ export const createStep = (nfa: Nfa, event: Envelope, pos: EventPos, events: Rea
 });
 
 /**
- * Whether the event passes this partial match by: its only move is an ignore into its own state,
- * so it stays the same object. Decided once per NFA state and event (not for states whose
- * conditions read the match), which is what makes a thousand waiting matches cheap.
+ * Whether the event passes every partial match in this NFA state by (the fresh start aside): its
+ * only move is an ignore into the same state, so each stays the same object. Decided once per
+ * state and event, and never for states whose conditions read the match, which is what makes a
+ * thousand waiting matches cost one check.
  */
-export function waits(step: Step, pm: PartialMatch): boolean {
-  let w = step.waiting[pm.state];
+export function waitsIn(step: Step, state: number): boolean {
+  let w = step.waiting[state];
   if (w === undefined) {
-    const s = stateOf(step.nfa, pm.state);
+    const s = stateOf(step.nfa, state);
     if (s.iterative) w = false;
     else {
-      const moves = movesOf(step, pm);
+      const moves = movesOf(step, s, null);
       const only = moves[0];
-      w = moves.length === 1 && only !== undefined && only.edge.action === "ignore" && only.edge.target === pm.state;
+      w = moves.length === 1 && only !== undefined && only.edge.action === "ignore" && only.edge.target === state;
     }
-    step.waiting[pm.state] = w;
+    step.waiting[state] = w;
   }
-  return w && !isFresh(step.nfa, pm);
+  return w;
 }
+
+/** Whether the event passes this partial match by (`waitsIn` its state; the fresh start never waits). */
+export const waits = (step: Step, pm: PartialMatch): boolean => waitsIn(step, pm.state) && !isFresh(step.nfa, pm);
 
 /** Whether the event would begin a match from the start state: if not, a key with no state stays without one. */
 export function beginsMatch(nfa: Nfa, event: Envelope): boolean {
   const step = createStep(nfa, event, { ts: event.ts, seq: 0 }, noEvents);
   const fresh: PartialMatch = { state: nfa.start, start: null, last: null };
-  return movesOf(step, fresh).some((m) => m.edge.action === "take");
+  return movesOf(step, stateOf(nfa, nfa.start), fresh).some((m) => m.edge.action === "take");
 }
 
 const noEvents: ReadonlyMap<number, Buffered> = new Map();
@@ -92,7 +96,7 @@ const noEvents: ReadonlyMap<number, Buffered> = new Map();
 export function successors(step: Step, pm: PartialMatch, out: PartialMatch[], complete: PartialMatch[]): void {
   const { nfa, pos } = step;
   const fresh = isFresh(nfa, pm);
-  const moves = movesOf(step, pm);
+  const moves = movesOf(step, stateOf(nfa, pm.state), pm);
   // The common case under a busy key: the event passes a waiting partial match by.
   if (moves.length === 1 && !fresh) {
     const only = moves[0] as Move;
@@ -124,9 +128,9 @@ export function successors(step: Step, pm: PartialMatch, out: PartialMatch[], co
   if (fresh) out.push(pm);
 }
 
-function movesOf(step: Step, pm: PartialMatch): Move[] {
-  const s = stateOf(step.nfa, pm.state);
-  if (s.iterative) return walk(step, s, viewOf(pm, step.events));
+/** `pm` is only read for iterative states (whose conditions read the match): `waitsIn` has none to pass. */
+function movesOf(step: Step, s: NfaState, pm: PartialMatch | null): Move[] {
+  if (s.iterative) return walk(step, s, viewOf(pm as PartialMatch, step.events));
   let moves = step.memo[s.id];
   if (moves === undefined) {
     moves = walk(step, s, noView);

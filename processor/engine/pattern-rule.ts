@@ -133,7 +133,7 @@ export function createPatternRunner(initial: PatternRule, options: RunnerOptions
       }
     }
     // Back at its start: only the start state's match is left (there is never more than one).
-    if (s.held.length === 0 && s.partial.length <= 1 && s.partial.every((pm) => isFresh(nfa, pm))) {
+    if (s.held.length === 0 && s.started === 0 && s.unstarted.length <= 1 && s.unstarted.every((pm) => isFresh(nfa, pm))) {
       account.add(-stateBytes(s));
       if (states.delete(key)) {
         dirty.delete(key);
