@@ -47,7 +47,7 @@ export const processorEnv = {
     .nonnegative()
     .default(600_000)
     .describe(
-      "Event time during which an fg.events partition remembers an event_id: a resent event (same event_id) is skipped until the partition's watermark passes its event time plus this",
+      "Event time during which an fg.events partition remembers an app's event_id: a resent event (same app and event_id) is skipped until the partition's watermark passes its event time plus this",
     ),
   FG_PROCESSOR_DEDUP_MAX_IDS: z.coerce
     .number()

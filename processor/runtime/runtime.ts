@@ -46,7 +46,7 @@ export interface RuntimeOptions {
   checkpointMs?: number;
   /** Processing time without a batch after which an owned fg.events partition is declared idle to stage 2. Default 2000. */
   idleMs?: number;
-  /** Event time during which an fg.events partition remembers an event_id to skip resends. Default 600000. */
+  /** Event time during which an fg.events partition remembers an app's event_id to skip resends. Default 600000. */
   dedupHorizonMs?: number;
   /** Most event ids an fg.events partition remembers. Default 100000. */
   dedupMaxIds?: number;
