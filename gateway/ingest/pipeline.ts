@@ -4,7 +4,7 @@
  * own); the accepted ones are acknowledged only after Kafka has them all.
  */
 import type { OutgoingRecord } from "../../infra/bus/port.ts";
-import { counter, histogram } from "../../infra/telemetry/metrics.ts";
+import { histogram, hotCounter } from "../../infra/telemetry/metrics.ts";
 import { rejectSamples } from "../../infra/telemetry/samples.ts";
 import { busKey } from "../../schemas/envelope.ts";
 import type { Authenticator } from "../keys/index.ts";
@@ -15,7 +15,7 @@ import type { AckingProducer } from "./producer.ts";
 import type { EventResult, Ingest, Principal } from "./types.ts";
 
 // Per app too, so operators see who sends and who is refused; apps are the key store's, a bounded set.
-const events = counter("gateway_events_total", "Events submitted, by protocol, app and outcome", ["source", "app", "outcome"]);
+const events = hotCounter("gateway_events_total", "Events submitted, by protocol, app and outcome", ["source", "app", "outcome"]);
 const ackSeconds = histogram("gateway_ack_seconds", "From a submission's arrival to Kafka's ack of all its events", ["source"]);
 
 export interface IngestOptions extends PrepareSettings {
