@@ -283,3 +283,9 @@ export function installKafkajsFetchDecode(): void {
   installed = true;
   fetchV11.decode = decodeFetchV11;
 }
+
+/** kafkajs' own decoder for the rest of the process, whatever installs later (benchmarks' A/B: bench/store-sinks.ts --decoder kafkajs). */
+export function keepKafkajsFetchDecode(): void {
+  installed = true;
+  fetchV11.decode = kafkajsFetchV11Decode;
+}
