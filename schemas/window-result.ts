@@ -5,7 +5,7 @@
  * envelope's (snake_case) since these records travel on fg.windows.
  */
 import type { Envelope } from "./envelope.ts";
-import type { Json } from "./json.ts";
+import { numberText, type Json } from "./json.ts";
 
 /** A window's bounds, half-open [start, end), ms of event time. */
 export interface Interval {
@@ -64,4 +64,5 @@ export type WindowRecord = WindowResult | WindowRetraction;
 
 export type WindowOutput = WindowResult | WindowRetraction | LateEvent;
 
-export const resultId = (ruleId: string, groupKey: string, windowStart: number): string => `${ruleId}|${groupKey}|${windowStart}`;
+/** Window starts are safe integers: numberText writes them as a template literal would, a few times faster (schemas/json.ts). */
+export const resultId = (ruleId: string, groupKey: string, windowStart: number): string => `${ruleId}|${groupKey}|${numberText(windowStart)}`;
