@@ -144,6 +144,14 @@ const byEndKeyStart = (a: WindowResult, b: WindowResult): number =>
  */
 export function sortClosed(out: WindowOutput[], from: number): void {
   if (out.length - from <= 1) return;
+  // Mostly one aligned end closes per step: its keys are sorted with no grouping by end.
+  const end0 = (out[from] as WindowResult).window_end;
+  let oneEnd = true;
+  for (let i = from + 1; i < out.length && oneEnd; i++) oneEnd = (out[i] as WindowResult).window_end === end0;
+  if (oneEnd) {
+    sortByKey(out, from, out.slice(from) as WindowResult[]);
+    return;
+  }
   const byEnd = new Map<number, WindowResult[]>();
   for (let i = from; i < out.length; i++) {
     const r = out[i] as WindowResult;
@@ -155,19 +163,25 @@ export function sortClosed(out: WindowOutput[], from: number): void {
   let at = from;
   for (const end of ends) {
     const results = byEnd.get(end) as WindowResult[];
-    if (results.length === 1) {
-      out[at++] = results[0] as WindowResult;
-      continue;
-    }
-    const byKey = new Map<string, WindowResult>();
-    for (const r of results) byKey.set(r.group_key, r);
-    if (byKey.size !== results.length) {
-      for (const r of results.sort(byEndKeyStart)) out[at++] = r;
-      continue;
-    }
-    // UTF-16 code unit order, as `<` on strings.
-    for (const key of [...byKey.keys()].sort()) out[at++] = byKey.get(key) as WindowResult;
+    sortByKey(out, at, results);
+    at += results.length;
   }
+}
+
+/** Writes `results` (of one end) to `out` from `at` on, sorted by (key, start). */
+function sortByKey(out: WindowOutput[], at: number, results: WindowResult[]): void {
+  if (results.length === 1) {
+    out[at] = results[0] as WindowResult;
+    return;
+  }
+  const byKey = new Map<string, WindowResult>();
+  for (const r of results) byKey.set(r.group_key, r);
+  if (byKey.size !== results.length) {
+    for (const r of results.sort(byEndKeyStart)) out[at++] = r;
+    return;
+  }
+  // UTF-16 code unit order, as `<` on strings.
+  for (const key of [...byKey.keys()].sort()) out[at++] = byKey.get(key) as WindowResult;
 }
 
 function build(spec: WindowSpec, options: WindowOperatorOptions, initial: Restored | null): WindowOperator {
@@ -488,9 +502,11 @@ function build(spec: WindowSpec, options: WindowOperatorOptions, initial: Restor
         texts.set(prefix + g.key, JSON.stringify(g.w));
         g.saved = true;
       }
-      // A key whose group went and came back is written, not deleted; one that went twice, deleted once.
+      // A key whose group went and came back is written, not deleted. A key is listed at most once
+      // a generation (no Set needed): only a group saved before it (written or restored) is, and a
+      // group made since is saved only when it ends.
       const gone: string[] = [];
-      for (const key of removed.length > 1 ? new Set(removed) : removed) if (!groups.has(key)) gone.push(prefix + key);
+      for (const key of removed) if (!groups.has(key)) gone.push(prefix + key);
       const delta = { meta: meta(), groups: texts, removed: gone };
       generation += 1;
       changed = [];
