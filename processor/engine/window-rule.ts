@@ -83,10 +83,9 @@ export function createWindowRunner(initial: WindowRule, options: RunnerOptions, 
       const delta = operator.flush(groupPrefix, target?.put);
       delta.groups.set(metaName, JSON.stringify(delta.meta));
       if (target === undefined) return { put: delta.groups, del: delta.removed };
-      for (const name of delta.removed) {
-        target.put.delete(name);
-        target.del.push(name);
-      }
+      // No put of a removed name to take back: the operator removes only keys it has no group of,
+      // and the engine's delta holds no other runner's names of this rule and app.
+      for (const name of delta.removed) target.del.push(name);
       return target;
     },
     snapshot(): Records {
