@@ -1,9 +1,9 @@
 /**
  * The processor benchmark (issue 13), in three parts:
  *   engine  the pure engine in process: createPartitionEngine fed batches of 1,000 parsed envelopes
- *           (random keys and types, event time +2 ms per event), flushed on the runtime's default
- *           checkpoint cadence (every 1 s of processing time, or after 64 batches if that comes first;
- *           CHECKPOINT_MS, CHECKPOINT_BATCHES) and once at the end, over the rule set of
+ *           (random keys and types, event time +2 ms per event), flushed on the runtime's cadence
+ *           (every FLUSH_MS, 200 ms, of processing time, or after 64 batches if that comes first;
+ *           CHECKPOINT_BATCHES) and once at the end, over the rule set of
  *           bench/processor-rules (10 window rules, 5 followedBy
  *           patterns). A key sweep (1K, 100K, 1M keys; 100K is the issue-4 shape) and a hot-key sweep
  *           (10, 100, 1,000 events per key inside `within`, the 5 patterns alone). Each workload runs
@@ -27,6 +27,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { createKafkaBus } from "../infra/bus/kafka.ts";
 import { registerZstdCodec } from "../infra/bus/zstd-codec.ts";
 import { createPartitionEngine, recordKeyOf } from "../processor/engine/index.ts";
+import { FLUSH_MS } from "../processor/runtime/cadence.ts";
 import { readRuleTexts } from "../rules/set/files.ts";
 import { toRuleSet, validateRuleTexts, type RuleSet } from "../rules/set/rule-set.ts";
 import { busKey, type Envelope } from "../schemas/envelope.ts";
@@ -45,11 +46,10 @@ const STEP_MS = 2;
 const WITHIN_EVENTS = 600_000 / STEP_MS;
 const BATCH = 1_000;
 /**
- * The runtime checkpoints a partition (engine.flush, then one Redis save) every
- * FG_PROCESSOR_CHECKPOINT_MS of processing time, 1 s by default, and once 64 batches wait for one:
- * the engine part flushes on the same cadence, counting the engine's own time.
+ * The runtime flushes a partition's engine every FLUSH_MS (200 ms) into the delta of its next
+ * checkpoint (one Redis save every FG_PROCESSOR_CHECKPOINT_MS), and checkpoints once 64 batches
+ * wait for one: the engine part flushes on the same cadence, counting the engine's own time.
  */
-const CHECKPOINT_MS = 1_000;
 const CHECKPOINT_BATCHES = 64;
 
 const BASE_TS = Date.UTC(2026, 0, 5, 10);
@@ -99,7 +99,7 @@ export function runEngineWorkload(w: EngineWorkload): EngineFigures {
     engine.process(batch);
     const last = processed + batch.length >= w.events;
     sinceFlushBatches += 1;
-    if (last || sinceFlushMs + (performance.now() - t0) >= CHECKPOINT_MS || sinceFlushBatches >= CHECKPOINT_BATCHES) {
+    if (last || sinceFlushMs + (performance.now() - t0) >= FLUSH_MS || sinceFlushBatches >= CHECKPOINT_BATCHES) {
       engine.flush();
       sinceFlushMs = 0;
       sinceFlushBatches = 0;

@@ -7,12 +7,13 @@
  *   2. run the step (pure: engine, and the forwarding or the merge),
  *   3. start publishing window results (fg.windows), late events, invalid records (DLQ), alerts
  *      (through the alert emitter to fg.alerts) and forwarded records (fg.repartition), without
- *      waiting for their acks (the engine keeps what the batch changed, to be flushed at the checkpoint);
+ *      waiting for their acks (the engine keeps what the batch changed; every FLUSH_MS, cadence.ts,
+ *      it is flushed into the next checkpoint's delta, so no flush serialises a whole interval at once);
  *   4. return: the bus hands over the next batch at once (commits are explicit).
  * Per partition, a CHECKPOINT every `checkpointMs` of processing time (FG_PROCESSOR_CHECKPOINT_MS,
  * default 1000; Flink's checkpoint interval), and when the partition is revoked or the stage stops:
- *   a. flush the state changed since the last checkpoint (engine records and the stage's own; a
- *      record that several batches changed is written once) with the alert gate's throttle
+ *   a. flush the rest of the state changed since the last checkpoint (engine records and the
+ *      stage's own; a record that several flushes wrote is written once) with the alert gate's throttle
  *      periods and the next offset: a snapshot taken at once, between two batches,
  *   b. wait for the acks of everything published since the last checkpoint,
  *   c. save the snapshot to the state backend in one atomic step,
@@ -36,13 +37,15 @@ import type { Topics } from "../../infra/bus/topics.ts";
 import type { Logger } from "../../infra/telemetry/logger.ts";
 import { createAlertEmitter } from "../alerts/emitter.ts";
 import type { RuleSet } from "../../rules/set/rule-set.ts";
-import { mergeDelta, type EngineOutput, type RecordDelta } from "../engine/index.ts";
+import type { EngineOutput } from "../engine/index.ts";
+import { emptyDelta, mergeDelta, type RecordDelta } from "../engine/records.ts";
 import { FencedError, type StateStore } from "../state/index.ts";
 import { derivedTraceparent, inLinkedSpan } from "../../infra/telemetry/trace-context.ts";
 import { causeFinder, type Causes } from "./causes.ts";
 import { processorMetrics as metrics } from "./metrics.ts";
 import type { PartitionTask } from "./partition.ts";
 import { throttleDelta } from "./throttle-records.ts";
+import { FLUSH_MS } from "./cadence.ts";
 
 /** What a batch did to one partition. */
 export interface StepResult {
@@ -139,6 +142,10 @@ export function createStage(options: StageOptions): Stage {
     tp: TopicPartition;
     /** Whether a batch was processed since the last checkpoint (its state is flushed at the checkpoint). */
     dirty: boolean;
+    /** State flushed since the last checkpoint, for the next one's save (see FLUSH_MS). */
+    flushed: RecordDelta;
+    /** When (performance.now()) the state was last flushed. */
+    flushedAt: number;
     /** Their publications: a checkpoint waits for every ack before it saves. */
     sends: Promise<unknown>[];
     /** Batches whose publications have not all been acked yet (those since earlier checkpoints included). */
@@ -159,7 +166,7 @@ export function createStage(options: StageOptions): Stage {
     let u = unsaved.get(key);
     if (u?.task !== task) {
       if (u) clearTimeout(u.timer);
-      u = { task, tp: { topic: tp.topic, partition: tp.partition }, dirty: false, sends: [], unacked: 0, timer: undefined, saving: Promise.resolve(), broken: false };
+      u = { task, tp: { topic: tp.topic, partition: tp.partition }, dirty: false, flushed: emptyDelta(), flushedAt: performance.now(), sends: [], unacked: 0, timer: undefined, saving: Promise.resolve(), broken: false };
       unsaved.set(key, u);
     }
     return u;
@@ -178,10 +185,12 @@ export function createStage(options: StageOptions): Stage {
     const { task, tp } = u;
     if (!u.dirty || u.broken || task.nextOffset === null) return u.saving;
     // The gate decided during publish: its throttle periods go in the same save as the steps' state.
-    const delta = mergeDelta(options.flush(task), throttleDelta(task.gate.takeChanges()));
+    const delta = mergeDelta(mergeDelta(u.flushed, options.flush(task)), throttleDelta(task.gate.takeChanges()));
     const sends = u.sends;
     const nextOffset = task.nextOffset.toString();
     u.dirty = false;
+    u.flushed = emptyDelta();
+    u.flushedAt = performance.now();
     u.sends = [];
     const started = performance.now();
     u.saving = u.saving.then(async () => {
@@ -276,7 +285,9 @@ export function createStage(options: StageOptions): Stage {
       task.engine.setRules(options.rules(current));
       task.rulesVersion = current.version;
     }
-    const fresh = task.nextOffset === null ? batch.records : batch.records.filter((r) => BigInt(r.offset) >= (task.nextOffset as bigint));
+    // Records come in offset order: only a batch that starts below the offset is filtered.
+    const from = task.nextOffset;
+    const fresh = from === null || BigInt(batch.records[0]!.offset) >= from ? batch.records : batch.records.filter((r) => BigInt(r.offset) >= from);
     metrics.skipped.inc(batch.records.length - fresh.length);
     if (fresh.length === 0) return;
 
@@ -293,6 +304,10 @@ export function createStage(options: StageOptions): Stage {
     u.unacked++;
     void sent.finally(() => u.unacked--).catch(() => {});
     u.dirty = true;
+    if (performance.now() - u.flushedAt >= FLUSH_MS) {
+      u.flushed = mergeDelta(u.flushed, options.flush(task));
+      u.flushedAt = performance.now();
+    }
     task.nextOffset = BigInt(batch.records[batch.records.length - 1]!.offset) + 1n;
 
     observe(batch, task, step);
