@@ -8,9 +8,8 @@
  * lag it keeps (sampled every second) says whether it keeps up.
  *
  *   bun bench/store-sinks.ts [--rows 200000] [--batch 50000] [--sinks clickhouse,postgres,archive] [--kafka]
- *                            [--consume] [--together [--rate 50000] [--seconds 20]] [--decoder fluxgate|kafkajs] [--json]
+ *                            [--consume] [--together [--rate 50000] [--seconds 20]] [--json]
  * --consume: the consume path alone for three sinks in one process, decoding apart and shared.
- * --decoder kafkajs: kafkajs' own Fetch decoding in this process (not the store's in --together), for before/after runs.
  * Needs the services' FG_* variables (bash infra/local/stack env). Prints a table, or with --json
  * one JSON object (bench/run reads it).
  */
@@ -18,7 +17,6 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { parseArgs } from "node:util";
 import { createKafkaBus } from "../infra/bus/kafka.ts";
-import { keepKafkajsFetchDecode } from "../infra/bus/kafkajs-fetch-decode.ts";
 import { topicNames } from "../infra/bus/topics.ts";
 import { createLogger } from "../infra/telemetry/logger.ts";
 import { busKey, type Envelope } from "../schemas/envelope.ts";
@@ -45,12 +43,8 @@ const { values } = parseArgs({
     rate: { type: "string", default: "50000" },
     seconds: { type: "string", default: "20" },
     json: { type: "boolean", default: false },
-    decoder: { type: "string", default: "fluxgate" },
   },
 });
-// The before of an A/B in one window: kafkajs' own Fetch decoding instead of infra/bus/kafkajs-fetch-decode.ts.
-if (values.decoder === "kafkajs") keepKafkajsFetchDecode();
-else if (values.decoder !== "fluxgate") throw new Error(`--decoder: fluxgate or kafkajs, not ${values.decoder}`);
 const rows = Number(values.rows);
 const batch = Number(values.batch);
 const need = (name: string) => process.env[name] ?? (() => { throw new Error(`${name} is not set (bash infra/local/stack env)`); })();

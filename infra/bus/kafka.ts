@@ -9,7 +9,6 @@ import { CompressionTypes, Kafka, logLevel, Partitioners, type Consumer, type Ea
 import { createLogger, type Logger } from "../telemetry/logger.ts";
 import type { KafkaCompression } from "./compression.ts";
 import { createPlatformaticPublisher } from "./platformatic-publisher.ts";
-import { installKafkajsFetchDecode } from "./kafkajs-fetch-decode.ts";
 import { fixKafkajsIdlePolling } from "./kafkajs-idle-poll.ts";
 import { registerZstdCodec } from "./zstd-codec.ts";
 import { asBuffer, partitionKey, type Bus, type BatchHandler, type IncomingRecord, type PartitionLag, type Publisher, type SubscribeOptions, type Subscription, type TopicSpec } from "./port.ts";
@@ -63,7 +62,6 @@ function toIncoming(topic: string, partition: number, m: EachBatchPayload["batch
 export function createKafkaBus(options: KafkaBusOptions): Bus {
   registerZstdCodec();
   fixKafkajsIdlePolling();
-  installKafkajsFetchDecode();
   const sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
   const compression = options.compression ?? "zstd";
   const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
